@@ -1,0 +1,36 @@
+# Set-up is part of every target: a fresh clone needs only `make run` or `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.install-stamp
+
+.PHONY: install run test test-nojit bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls only when the package metadata changes; otherwise `make install`
+# costs one cached numba warm-up (well under a second).
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+	$(PY) -m tracker.warm
+
+run: install
+	$(VENV)/bin/iss-tracker now --time 2015-03-27T19:42:57Z
+
+test: install
+	$(PY) -m pytest
+
+test-nojit: install
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -m nojit
+
+bench: install
+	@for s in scripts/bench_*.py; do echo "== $$s"; $(PY) $$s || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info
+	find . -name __pycache__ -prune -exec rm -rf {} +
