@@ -3,6 +3,6 @@
 This package is the data layer. It never imports from ``tracker``.
 """
 from tle.elements import ElementSet
-from tle.errors import TLEFormatError
+from tle.errors import TLEError, TLEFormatError
 
-__all__ = ["ElementSet", "TLEFormatError"]
+__all__ = ["ElementSet", "TLEError", "TLEFormatError"]

@@ -1,7 +1,11 @@
 """Exceptions raised for bad element-set input; each carries what was wrong."""
 
 
-class TLEFormatError(ValueError):
+class TLEError(ValueError):
+    """Base for element-set problems a user can fix (bad file, no usable set)."""
+
+
+class TLEFormatError(TLEError):
     """A line of an element file could not be accepted.
 
     Attributes name where and what: ``source`` (file name or ``"<string>"``),

@@ -1,0 +1,68 @@
+"""The ``iss-tracker`` command: argument parsing and output formatting only.
+
+Each command group lives in its own module exposing ``register(subparsers)``;
+a registered sub-parser sets ``func`` (args -> exit status). Bad input raises
+``UserError`` (or ``tle.errors.TLEError``) and becomes one line on stderr with
+exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tle.errors import TLEError
+from tracker.errors import UserError
+
+# Command modules, in the order they appear in --help. A module that is not
+# there yet is skipped, so commands can land one at a time.
+COMMAND_MODULES = (
+    "tracker.cli.now_cmd",
+    "tracker.cli.passes_cmd",
+    "tracker.cli.stats_cmd",
+    "tracker.cli.tle_cmd",
+    "tracker.cli.serve_cmd",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="iss-tracker",
+                     description="Offline ISS tracking: where it is, when you can see it, how far it went.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, TLEError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"iss-tracker: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("iss-tracker: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
