@@ -1,0 +1,282 @@
+"""Which element set to use at time t: the store of one satellite's sets.
+
+An ``ElementStore`` holds one satellite's element sets (default: the ISS,
+catalog number 25544) sorted by epoch, with sets whose epochs lie within
+``DEDUP_S`` of the set kept before them dropped (for equal epochs the
+first one given wins, so list preferred sources first). It is
+built from the sets shipped in ``tle/data`` (``ElementStore.shipped()``),
+optionally merged with the user's history file, or from a user's file alone
+(``ElementStore.from_file(path)``), which then replaces the shipped sets.
+
+Time t picks the set whose epoch is nearest: the store switches from one set
+to the next at the midpoint between their epochs, the later set owning the
+midpoint itself. ``nearest`` and ``segments`` use the same midpoints, so a
+segment list and point look-ups always agree. Times are Unix seconds (UTC),
+or split Julian dates (UTC) where noted.
+
+Staleness: an answer more than ``WARN_AGE_DAYS`` from its set's epoch gets
+a warning; beyond ``MAX_AGE_DAYS`` prediction commands refuse with
+``StaleElementsError`` unless told ``allow_stale`` (``now`` always answers,
+with the warning).
+
+Only ``shipped``, ``from_file`` and ``load_store`` read files, and only the
+paths they are given; nothing here reads the environment.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import functools
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from tle.elements import ElementSet
+from tle.errors import TLEError
+from tle.formats import parse_elements
+
+ISS_SATNUM = 25544
+DEDUP_S = 1.0                 # epochs closer than this are one element set
+WARN_AGE_DAYS = 3.0           # |t - epoch| beyond this: warning
+MAX_AGE_DAYS = 30.0           # beyond this: StaleElementsError unless allowed
+SHIPPED_FILES = ("iss_2015_2016.tle", "iss_recent.tle")
+HISTORY_NAME = "history.tle"  # the user's history file inside the data directory
+UPDATE_HINT = ("get fresh elements with `iss-tracker tle update` (or pass --tle FILE), "
+               "or pass --allow-stale to use them anyway")
+
+_JD_UNIX_EPOCH = 2440587.5
+_DAY_S = 86400.0
+
+
+def iso_z(unix_s: float) -> str:
+    """Unix seconds -> ISO 8601 UTC with 'Z', to the second."""
+    t = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=round(unix_s))
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class StaleElementsError(TLEError):
+    """The element set nearest the requested time is too far from it.
+
+    Attributes: ``age_days`` (t - epoch, days; negative before the epoch),
+    ``epoch`` (aware UTC datetime), ``limit_days``.
+    """
+
+    def __init__(self, message, *, age_days, epoch, limit_days=MAX_AGE_DAYS):
+        self.age_days = age_days
+        self.epoch = epoch
+        self.limit_days = limit_days
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The set chosen for time ``t_unix_s`` and how far t is from its epoch
+    (``age_days`` = t - epoch in days; negative when t precedes the epoch)."""
+
+    element_set: ElementSet
+    age_days: float
+    t_unix_s: float
+
+    @property
+    def warning(self) -> str | None:
+        """A one-line warning when |age| exceeds WARN_AGE_DAYS, else None."""
+        return staleness_warning(self)
+
+    @property
+    def verdict(self) -> str:
+        """'fresh' (|age| <= 3 d), 'aging' (<= 30 d) or 'stale'."""
+        age = abs(self.age_days)
+        if age > MAX_AGE_DAYS:
+            return "stale"
+        if age > WARN_AGE_DAYS:
+            return "aging"
+        return "fresh"
+
+
+def _age_phrase(sel: Selection) -> str:
+    es = sel.element_set
+    when = "after" if sel.age_days >= 0 else "before"
+    return (f"{iso_z(sel.t_unix_s)} is {abs(sel.age_days):.1f} days {when} the epoch "
+            f"{iso_z(es.epoch_unix_s)} of the element set used (catalog {es.satnum}, from {es.source})")
+
+
+def staleness_warning(sel: Selection) -> str | None:
+    """Warning text when the selection is more than WARN_AGE_DAYS from its
+    epoch (positions degrade by kilometres per day of age); else None."""
+    if abs(sel.age_days) <= WARN_AGE_DAYS:
+        return None
+    return (f"warning: {_age_phrase(sel)}; beyond {WARN_AGE_DAYS:g} days the ISS position may be off "
+            f"by tens of kilometres; get fresh elements with `iss-tracker tle update`")
+
+
+def check_staleness(sel: Selection, *, allow_stale: bool = False) -> str | None:
+    """The prediction commands' policy: raise ``StaleElementsError`` beyond
+    MAX_AGE_DAYS unless ``allow_stale``; otherwise return the warning
+    (or None)."""
+    if abs(sel.age_days) > MAX_AGE_DAYS and not allow_stale:
+        raise StaleElementsError(
+            f"element set too old for this time: {_age_phrase(sel)}, more than the "
+            f"{MAX_AGE_DAYS:g}-day limit; {UPDATE_HINT}",
+            age_days=sel.age_days, epoch=sel.element_set.epoch)
+    return staleness_warning(sel)
+
+
+class ElementStore:
+    """One satellite's element sets, sorted by epoch, deduplicated.
+
+    ``ElementStore(sets, satnum=25544, description=...)`` keeps the sets of
+    ``satnum`` only; raises ``TLEError`` when none is left.
+    """
+
+    def __init__(self, sets, *, satnum: int = ISS_SATNUM, description: str = "the given sets"):
+        all_sets = list(sets)
+        mine = [es for es in all_sets if es.satnum == satnum]
+        if not mine:
+            others = sorted({es.satnum for es in all_sets})
+            found = (f"only catalog numbers {', '.join(map(str, others[:5]))}"
+                     f"{' ...' if len(others) > 5 else ''}" if others else "no element sets at all")
+            raise TLEError(f"no element set for catalog number {satnum} in {description} "
+                           f"({found}); get elements with `iss-tracker tle update "
+                           f"--catalog-number {satnum}` or pass --tle FILE")
+        ordered = sorted(enumerate(mine), key=lambda item: (item[1].epoch_unix_s, item[0]))
+        kept: list[ElementSet] = []
+        for _, es in ordered:
+            if kept and es.epoch_unix_s - kept[-1].epoch_unix_s < DEDUP_S:
+                continue
+            kept.append(es)
+        self.satnum = satnum
+        self.description = description
+        self.sets: tuple[ElementSet, ...] = tuple(kept)
+        self.epochs_unix_s: tuple[float, ...] = tuple(es.epoch_unix_s for es in kept)
+        # switch points: a + (b - a) / 2, the later set owns the midpoint
+        self.switch_unix_s: tuple[float, ...] = tuple(
+            a + (b - a) / 2.0 for a, b in zip(self.epochs_unix_s, self.epochs_unix_s[1:]))
+
+    def __len__(self) -> int:
+        return len(self.sets)
+
+    def __iter__(self):
+        return iter(self.sets)
+
+    def __repr__(self) -> str:
+        return f"<ElementStore catalog {self.satnum}: {len(self)} sets from {self.description}>"
+
+    # --- construction --------------------------------------------------------
+
+    @classmethod
+    def shipped(cls, *, satnum: int = ISS_SATNUM, history: str | os.PathLike | None = None):
+        """The sets shipped with the package, merged with the user's history
+        file at ``history`` when that path is given and exists."""
+        sets = list(shipped_sets())
+        description = "the shipped element sets"
+        if history is not None and Path(history).exists():
+            sets.extend(read_element_file(history))
+            description += f" and {history}"
+        return cls(sets, satnum=satnum, description=description)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, *, satnum: int = ISS_SATNUM):
+        """Only the sets in the user's file (TLE/3LE, OMM JSON or CSV)."""
+        return cls(read_element_file(path), satnum=satnum, description=str(path))
+
+    # --- look-ups ----------------------------------------------------------------
+
+    def index_at(self, unix_s: float) -> int:
+        """Index of the set in force at ``unix_s``."""
+        return bisect.bisect_right(self.switch_unix_s, unix_s)
+
+    def nearest(self, unix_s: float | None = None, *, jd: float | None = None,
+                fr: float = 0.0) -> Selection:
+        """The set whose epoch is nearest to t, given as Unix seconds or as a
+        split Julian date ``jd, fr`` (UTC). At an exact midpoint between two
+        epochs the later set is chosen."""
+        if (unix_s is None) == (jd is None):
+            raise TypeError("nearest() takes either unix_s or jd (with fr)")
+        if jd is not None:
+            unix_s = ((jd - _JD_UNIX_EPOCH) + fr) * _DAY_S
+        es = self.sets[self.index_at(unix_s)]
+        if jd is not None:
+            age = (jd - es.epoch_jd) + (fr - es.epoch_fr)
+        else:
+            age = (unix_s - es.epoch_unix_s) / _DAY_S
+        return Selection(es, age, unix_s)
+
+    def segments(self, start_unix_s: float, end_unix_s: float) -> list[tuple[float, float, ElementSet]]:
+        """Consecutive ``(t0, t1, element_set)`` covering [start, end] (Unix
+        seconds), switching at the midpoints between epochs; the first t0 is
+        ``start`` and the last t1 is ``end``."""
+        if end_unix_s < start_unix_s:
+            raise ValueError(f"segments(): end {end_unix_s} is before start {start_unix_s}")
+        first, last = self.index_at(start_unix_s), self.index_at(end_unix_s)
+        out = []
+        t0 = start_unix_s
+        for i in range(first, last):
+            out.append((t0, self.switch_unix_s[i], self.sets[i]))
+            t0 = self.switch_unix_s[i]
+        out.append((t0, end_unix_s, self.sets[last]))
+        return out
+
+    def newest(self) -> ElementSet:
+        """The set with the latest epoch."""
+        return self.sets[-1]
+
+    def oldest(self) -> ElementSet:
+        """The set with the earliest epoch."""
+        return self.sets[0]
+
+
+# --- files -------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def shipped_sets() -> tuple[ElementSet, ...]:
+    """Every set in the shipped files (package data, read once)."""
+    sets = []
+    for name in SHIPPED_FILES:
+        text = (resources.files("tle") / "data" / name).read_text(encoding="ascii")
+        sets.extend(parse_elements(text, source=f"{name} (shipped)", fmt="tle"))
+    return tuple(sets)
+
+
+def read_element_file(path: str | os.PathLike) -> list[ElementSet]:
+    """Parse a TLE/3LE, OMM JSON or OMM CSV file (format detected)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TLEError(f"{path}: no such element file") from None
+    except OSError as exc:
+        raise TLEError(f"{path}: cannot read element file ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TLEError(f"{path}: expected text (ASCII/UTF-8), found byte {data[exc.start]:#04x} "
+                       f"at offset {exc.start}") from None
+    return parse_elements(text, source=str(path))
+
+
+def history_path(data_dir: str | os.PathLike) -> Path:
+    """The user's history file inside ``data_dir``."""
+    return Path(data_dir) / HISTORY_NAME
+
+
+def default_data_dir(environ) -> Path:
+    """The user's data directory from an environment mapping:
+    ``$ISS_TRACKER_DATA``, else ``$XDG_DATA_HOME/iss-tracker``, else
+    ``~/.local/share/iss-tracker`` (HOME from ``environ``)."""
+    if environ.get("ISS_TRACKER_DATA"):
+        return Path(environ["ISS_TRACKER_DATA"])
+    if environ.get("XDG_DATA_HOME"):
+        return Path(environ["XDG_DATA_HOME"]) / "iss-tracker"
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return Path(home) / ".local" / "share" / "iss-tracker"
+
+
+def load_store(data_dir: str | os.PathLike | None = None, tle_file: str | os.PathLike | None = None,
+               *, satnum: int = ISS_SATNUM) -> ElementStore:
+    """The store a command should use: the user's ``tle_file`` alone when
+    given; else the shipped sets plus the history in ``data_dir`` (if any)."""
+    if tle_file is not None:
+        return ElementStore.from_file(tle_file, satnum=satnum)
+    history = history_path(data_dir) if data_dir is not None else None
+    return ElementStore.shipped(satnum=satnum, history=history)
