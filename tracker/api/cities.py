@@ -1,0 +1,38 @@
+"""GET /api/v1/cities?q=&limit= : city-name autocomplete from the gazetteer."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from tracker.api import params, resources
+from tracker.api.common import API_V1_COMMON, current_selection, elements_info, json_response
+
+bp = Blueprint("cities", __name__, url_prefix="/api/v1")
+
+MAX_QUERY_LENGTH = 100
+MAX_LIMIT = 50
+
+
+def city_json(place) -> dict:
+    return {
+        "id": place.geonameid,
+        "name": place.name,
+        "label": place.label,
+        "admin1": place.admin1_name or place.admin1_code or None,
+        "country": place.country_code or None,
+        "latitude_deg": place.lat_deg,
+        "longitude_deg": place.lon_deg,
+        "timezone": place.timezone,
+        "population": place.population,
+    }
+
+
+@bp.get("/cities")
+def cities():
+    params.reject_unknown({"q", "limit", *API_V1_COMMON})
+    query = params.get_str("q", required=True, max_length=MAX_QUERY_LENGTH)
+    limit = params.get_int("limit", lo=1, hi=MAX_LIMIT, default=10)
+    places = resources.current().gazetteer.search(query, limit)
+    selection = current_selection()
+    body = {"query": query, "count": len(places), "cities": [city_json(p) for p in places],
+            "elements": elements_info(selection)}
+    return json_response(body, selection=selection, max_age=3600)

