@@ -1,0 +1,125 @@
+"""tracker.sun: Sun positions, subsolar point, Earth-shadow model.
+
+Oracle: skyfield 1.55 with its built-in timescale and the DE421 ephemeris
+from skyfield-data (the data we use), evaluated at every time without
+interpolation; ``EarthSatellite.at(t).is_sunlit(eph)`` for the shadow.
+Polar motion is left out of skyfield here (no table installed) and
+``EarthOrientation`` is built with UT1 only where Earth-fixed results are
+compared, so the two sides use identical Earth orientation.
+"""
+import os
+
+import numpy as np
+import pytest
+from skyfield.api import EarthSatellite, wgs84
+
+from tle.parse import parse_tle_file
+from tracker.frames import EarthOrientation
+from tracker.propagation import Elements, propagate
+from tracker.sun import (DAYLIGHT, ECLIPSED, ILLUMINATION_NAMES, PENUMBRA, UNKNOWN, SunEphemeris,
+                         illumination, illumination_name, subsolar_point, sun_altitude_deg,
+                         sun_itrf_km, sun_teme_km)
+from tracker.timebase import jdfr_to_unix, unix_to_jdfr
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "tle", "data", "iss_2015_2016.tle")
+pytestmark = pytest.mark.nojit
+
+
+@pytest.fixture(scope="module")
+def sun():
+    return SunEphemeris.builtin()
+
+
+@pytest.fixture(scope="module")
+def eop_no_polar():
+    """Built-in UT1, no polar motion: matches a skyfield timescale without a polar table."""
+    full = EarthOrientation.builtin()
+    return EarthOrientation(full._tt_jd, full._delta_t_s, full._leap_utc_jd,
+                            full._tai_minus_utc_s, [], [], [])
+
+
+@pytest.fixture(scope="module")
+def iss_sets():
+    with open(DATA) as f:
+        return parse_tle_file(f, source="iss_2015_2016.tle")
+
+
+def test_codes_and_names():
+    assert (ECLIPSED, PENUMBRA, DAYLIGHT) == (0, 1, 2)
+    assert ILLUMINATION_NAMES[ECLIPSED] == "eclipsed"
+    assert ILLUMINATION_NAMES[PENUMBRA] == "penumbra"
+    assert ILLUMINATION_NAMES[DAYLIGHT] == "daylight"
+    assert illumination_name(UNKNOWN) == "unknown"
+
+
+@pytest.mark.parametrize("lo, hi", [(1420070400, 1451606400), (1767225600, 1798761600)])
+def test_interpolated_sun_matches_skyfield(sun, lo, hi):
+    rng = np.random.default_rng(lo % 1000)
+    jd, fr = unix_to_jdfr(np.sort(rng.uniform(lo, lo + 30 * 86400, 3000)))
+    ours = sun.sun_teme_km(jd, fr)
+    ref = sun.exact_sun_teme_km(jd, fr)
+    assert ours.shape == (3000, 3)
+    assert np.max(np.linalg.norm(ours - ref, axis=1)) < 30.0
+    cos = np.sum(ours * ref, axis=1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(ref, axis=1)
+    assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() * 3600 < 0.04
+    # The grid nodes themselves are exact.
+    node = np.array([unix_to_jdfr(np.array([lo + 7200.0]))]).reshape(2, 1)
+    assert np.max(np.abs(sun.sun_teme_km(*node) - sun.exact_sun_teme_km(*node))) < 1e-6
+    assert np.allclose(sun_teme_km(jd[:5], fr[:5], sun=sun), ours[:5])
+
+
+def test_subsolar_point_and_sun_altitude_match_skyfield(sun, eop_no_polar):
+    ts, eph = sun._ts, sun._eph
+    rng = np.random.default_rng(11)
+    jd, fr = unix_to_jdfr(rng.uniform(1420070400, 1798761600, 200))
+    t = ts.utc(1970, 1, 1.0 + (jd - 2440587.5), 0, 0, fr * 86400.0)
+    lat, lon = subsolar_point(jd, fr, eop=eop_no_polar, sun=sun)
+    ref = wgs84.subpoint_of((eph["sun"] - eph["earth"]).at(t))
+    assert np.max(np.abs(lat - ref.latitude.degrees)) < 1e-4
+    assert np.max(np.abs((lon - ref.longitude.degrees + 180) % 360 - 180)) < 1e-4
+    assert np.all(np.abs(lat) < 23.45)
+    observer = wgs84.latlon(-33.87, 151.21, elevation_m=0.0)
+    alt = sun_altitude_deg(jd, fr, -33.87, 151.21, eop=eop_no_polar, sun=sun)
+    ref_alt, _, _ = (eph["sun"] - (eph["earth"] + observer)).at(t).altaz()
+    assert np.max(np.abs(alt - ref_alt.degrees)) < 1e-4
+    assert np.allclose(sun.sun_itrf_km(jd, fr, eop=eop_no_polar),
+                       sun_itrf_km(jd, fr, eop=eop_no_polar, sun=sun))
+
+
+def test_illumination_geometry():
+    s = np.array([1.496e8, 0.0, 0.0])
+    r = np.array([[7000.0, 0.0, 0.0],          # towards the Sun
+                  [-7000.0, 0.0, 0.0],         # straight behind the Earth
+                  [0.0, 7000.0, 0.0],          # beside the Earth, well lit
+                  [-7000.0, 6378.137, 0.0],    # on the line grazing the limb: penumbra
+                  [np.nan, 0.0, 0.0],          # failed propagation
+                  [1000.0, 0.0, 0.0]])         # inside the Earth
+    assert list(illumination(r, s)) == [DAYLIGHT, ECLIPSED, DAYLIGHT, PENUMBRA, UNKNOWN, UNKNOWN]
+    # (n_sat, n_t, 3) positions with an (n_t, 3) Sun broadcast against them.
+    stacked = np.stack([r[:3], r[:3]])
+    assert illumination(stacked, np.broadcast_to(s, (3, 3))).shape == (2, 3)
+
+
+def test_illumination_agrees_with_skyfield_is_sunlit(sun, iss_sets):
+    """Same codes as is_sunlit except within 15 s of one of its shadow edges."""
+    ts, eph = sun._ts, sun._eph
+    n_transitions = n_penumbra = 0
+    for s in (iss_sets[0], iss_sets[30], iss_sets[70]):
+        unix = s.epoch_unix_s + np.arange(0.0, 6 * 3600.0, 2.0)
+        jd, fr = unix_to_jdfr(unix)
+        e, r, _ = propagate(Elements.from_element_sets([s]), jd, fr)
+        codes = illumination(r[0], sun.sun_teme_km(jd, fr))
+        t = ts.utc(1970, 1, 1.0 + (jd - 2440587.5), 0, 0, fr * 86400.0)
+        lit = EarthSatellite(s.line1, s.line2, ts=ts).at(t).is_sunlit(eph)
+        edges = unix[1:][np.diff(lit.astype(np.int8)) != 0]
+        n_transitions += len(edges)
+        n_penumbra += int(np.sum(codes == PENUMBRA))
+        assert set(np.unique(codes)) <= {ECLIPSED, PENUMBRA, DAYLIGHT}
+        differ = (codes != DAYLIGHT) & lit | (codes != ECLIPSED) & ~lit
+        if differ.any():
+            distance_s = np.min(np.abs(unix[differ][:, None] - edges[None, :]), axis=1)
+            assert distance_s.max() <= 15.0
+    # 6 h is ~4 orbits: an entry and an exit each.
+    assert n_transitions >= 3 * 6
+    assert n_penumbra > 0
+    assert jdfr_to_unix(*unix_to_jdfr(np.array([0.0]))) == 0.0

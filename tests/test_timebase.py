@@ -1,0 +1,134 @@
+"""tracker.timebase: time text -> UTC datetimes -> split Julian dates.
+
+Oracles: sgp4.api.jday (the split Julian date python-sgp4 uses), Python's
+datetime arithmetic, and skyfield's UTC timescale.
+"""
+import datetime as dt
+
+import numpy as np
+import pytest
+from sgp4.api import jday
+
+from tracker.errors import TimeRangeError, UserError
+from tracker.timebase import (TimeFormatError, datetime_to_jdfr, format_utc, jdfr_to_datetime,
+                              jdfr_to_unix, parse_time, time_grid, unix_to_jdfr)
+
+UTC = dt.timezone.utc
+pytestmark = pytest.mark.nojit
+
+
+def test_parse_iso_z_offset_unix_now():
+    t = parse_time("2015-03-27T19:42:57Z")
+    assert t == dt.datetime(2015, 3, 27, 19, 42, 57, tzinfo=UTC)
+    assert t.tzinfo == UTC
+    t2 = parse_time("2015-03-27T19:42:57.5+02:00")
+    assert t2 == dt.datetime(2015, 3, 27, 17, 42, 57, 500000, tzinfo=UTC)
+    assert t2.utcoffset() == dt.timedelta(0)
+    assert parse_time("1427485377") == t
+    assert parse_time("1427485377.25") == t + dt.timedelta(milliseconds=250)
+    clock = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert parse_time("now", now=clock) == dt.datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
+    assert parse_time(" NOW ", now=clock) == parse_time("now", now=clock)
+    before = dt.datetime.now(UTC)
+    sys_now = parse_time("now")
+    assert before <= sys_now <= dt.datetime.now(UTC)
+
+
+def test_naive_time_is_refused_with_a_hint():
+    with pytest.raises(TimeFormatError) as info:
+        parse_time("2015-03-27T19:42:57", parameter="start")
+    message = str(info.value)
+    assert "Z" in message and "offset" in message and "start" in message
+    assert info.value.parameter == "start"
+    assert isinstance(info.value, UserError)
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2015-13-01T00:00:00Z", "", "12:00Z",
+                                  "2015-03-27T25:00:00Z", "0x10", "1e9"])
+def test_unparseable_names_text_and_forms(text):
+    with pytest.raises(TimeFormatError) as info:
+        parse_time(text)
+    message = str(info.value)
+    assert repr(text) in message
+    assert "ISO 8601" in message and "Unix seconds" in message and "now" in message
+
+
+def test_unix_seconds_out_of_range():
+    with pytest.raises(TimeRangeError, match="1900"):
+        parse_time("99999999999")
+
+
+def test_datetime_to_jdfr_matches_sgp4_jday():
+    rng = np.random.default_rng(7)
+    for unix in rng.uniform(0, 2.2e9, 200):
+        t = dt.datetime.fromtimestamp(round(unix, 3), UTC)
+        jd, fr = datetime_to_jdfr(t)
+        ref_jd, ref_fr = jday(t.year, t.month, t.day, t.hour, t.minute,
+                              t.second + t.microsecond * 1e-6)
+        assert jd == ref_jd
+        assert jd % 1.0 == 0.5
+        assert 0.0 <= fr < 1.0
+        assert abs(fr - ref_fr) * 86400 < 1e-9
+
+
+def test_unix_jdfr_round_trip_and_datetime():
+    unix = np.array([0.0, 1427485377.25, 1799999999.999, 86399.999999, -1.5])
+    jd, fr = unix_to_jdfr(unix)
+    assert np.all(jd % 1.0 == 0.5)
+    assert np.all((fr >= 0) & (fr < 1))
+    assert np.allclose(jdfr_to_unix(jd, fr), unix, rtol=0, atol=2e-6)
+    for u, j, f in zip(unix, jd, fr):
+        expected = dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(seconds=float(u))
+        assert abs((jdfr_to_datetime(j, f) - expected).total_seconds()) < 2e-6
+        assert datetime_to_jdfr(expected)[0] == j
+
+
+def test_format_utc_milliseconds_z():
+    t = dt.datetime(2015, 3, 27, 19, 42, 57, 123456, tzinfo=UTC)
+    assert format_utc(t) == "2015-03-27T19:42:57.123Z"
+    assert format_utc(1427485377.9996) == "2015-03-27T19:42:58.000Z"
+    other = dt.datetime(2015, 3, 27, 21, 42, 57, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert format_utc(other) == "2015-03-27T19:42:57.000Z"
+    assert parse_time(format_utc(t)) == t.replace(microsecond=123000)
+
+
+def test_time_grid_inclusive_and_steps():
+    start = dt.datetime(2015, 12, 31, 23, 0, tzinfo=UTC)
+    end = dt.datetime(2016, 1, 1, 1, 0, tzinfo=UTC)
+    jd, fr = time_grid(start, end, 60.0)
+    assert len(jd) == 121          # both ends included: 2 h at 1 min
+    unix = jdfr_to_unix(jd, fr)
+    assert np.allclose(np.diff(unix), 60.0, atol=1e-5)
+    assert abs(unix[0] - start.timestamp()) < 1e-6
+    assert abs(unix[-1] - end.timestamp()) < 1e-6
+    assert np.all(jd % 1.0 == 0.5) and np.all((fr >= 0) & (fr < 1))
+    # The last point is <= end when the step does not divide the span.
+    jd, fr = time_grid(start, end, 7.0)
+    assert len(jd) == 7200 // 7 + 1
+    assert jdfr_to_unix(jd[-1], fr[-1]) <= end.timestamp()
+
+
+@pytest.mark.parametrize("step", [0.0, -1.0, float("nan"), float("inf")])
+def test_time_grid_bad_step(step):
+    start = dt.datetime(2015, 1, 1, tzinfo=UTC)
+    with pytest.raises(UserError, match="step_s"):
+        time_grid(start, start + dt.timedelta(hours=1), step)
+
+
+def test_time_grid_end_before_start_and_too_many_points():
+    start = dt.datetime(2015, 1, 1, tzinfo=UTC)
+    with pytest.raises(TimeRangeError, match="after start"):
+        time_grid(start, start, 1.0)
+    with pytest.raises(TimeRangeError, match="after start"):
+        time_grid(start, start - dt.timedelta(seconds=1), 1.0)
+    with pytest.raises(TimeRangeError) as info:
+        time_grid(start, start + dt.timedelta(days=200), 1.0)
+    assert "17,280,001" in str(info.value) and "10,000,000" in str(info.value)
+    with pytest.raises(TimeRangeError, match="limit of 100"):
+        time_grid(start, start + dt.timedelta(seconds=100), 1.0, max_points=100)
+    assert len(time_grid(start, start + dt.timedelta(seconds=99), 1.0, max_points=100)[0]) == 100
+
+
+def test_time_grid_refuses_naive():
+    with pytest.raises(TimeFormatError):
+        time_grid(dt.datetime(2015, 1, 1), dt.datetime(2015, 1, 2), 60.0)

@@ -1,0 +1,186 @@
+"""Numba kernels for Earth frames: TEME -> ITRF -> WGS-84 geodetic, topocentric.
+
+Pure functions on floats and arrays: no I/O, no datetime, no globals other
+than constants. The caller allocates output arrays; ``*_fill`` kernels fill
+them. Shapes: ``n`` times/positions, vectors ``(n, 3)`` in km (positions) or
+km/s (velocities). Angles are radians inside the kernels.
+
+Frames
+------
+TEME   True Equator, Mean Equinox: the frame of SGP4's output.
+PEF    Pseudo Earth Fixed: TEME rotated by GMST 1982 (from UT1) about z.
+ITRF   PEF with polar motion applied (r_itrf = R1(-yp) R2(-xp) r_pef in the
+       IERS passive-rotation notation; the TIO locator s' is neglected,
+       < 0.0001 arcsec).
+These follow Vallado et al., "Revisiting Spacetrack Report #3" (AIAA
+2006-6753), appendix C.
+
+All kernels run as plain Python under NUMBA_DISABLE_JIT=1.
+"""
+from __future__ import annotations
+
+import math
+
+from numba import njit, prange
+
+TAU = 2.0 * math.pi
+DAY_S = 86400.0
+JD_J2000 = 2451545.0
+
+# WGS-84 ellipsoid.
+WGS84_A_KM = 6378.137
+WGS84_F = 1.0 / 298.257223563
+WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+
+_GEODETIC_ITERATIONS = 5
+
+
+@njit(cache=True, error_model="numpy")
+def gmst82_rad(jd_ut1, fr_ut1):
+    """GMST 1982 (IAU 1982 model) at split Julian date UT1.
+
+    Returns ``(theta_rad, theta_dot_rad_s)``: the angle in [0, 2 pi) and
+    its rate in radians per second of UT1.
+    """
+    t = ((jd_ut1 - JD_J2000) + fr_ut1) / 36525.0
+    g_s = 67310.54841 + (8640184.812866 + (0.093104 - 6.2e-6 * t) * t) * t
+    # 876600 h * t == (days since J2000) exactly, so add whole-day fractions
+    # separately to keep precision: theta/2pi = frac(days + g_s/86400).
+    whole = jd_ut1 - JD_J2000
+    turns = (whole - math.floor(whole)) + fr_ut1 + g_s / DAY_S
+    turns = turns - math.floor(turns)
+    dg = 8640184.812866 + (2.0 * 0.093104 - 3.0 * 6.2e-6 * t) * t
+    theta_dot = TAU * (1.0 + dg / (DAY_S * 36525.0)) / DAY_S
+    return TAU * turns, theta_dot
+
+
+@njit(cache=True, error_model="numpy")
+def teme_to_itrf_one(jd, fr, dut1_s, xp_rad, yp_rad, r, v, r_out, v_out, with_v):
+    """Rotate one TEME state (r km, v km/s; 3-vectors) into ITRF, in place into r_out, v_out.
+
+    ``jd, fr``: split Julian date UTC; ``dut1_s``: UT1-UTC in seconds;
+    ``xp_rad, yp_rad``: polar motion. The velocity includes the Earth-rotation
+    term (v_pef = R v_teme - omega x r_pef). ``with_v`` False skips velocity.
+    """
+    theta, theta_dot = gmst82_rad(jd, fr + dut1_s / DAY_S)
+    c = math.cos(theta)
+    s = math.sin(theta)
+    # TEME -> PEF: passive rotation by theta about z.
+    xp_ = c * r[0] + s * r[1]
+    yp_ = -s * r[0] + c * r[1]
+    zp_ = r[2]
+    cx = math.cos(xp_rad)
+    sx = math.sin(xp_rad)
+    cy = math.cos(yp_rad)
+    sy = math.sin(yp_rad)
+    # PEF -> ITRF: r_itrf = rot_x(yp) rot_y(xp) r_pef (active rotations).
+    a0 = cx * xp_ + sx * zp_
+    a1 = yp_
+    a2 = -sx * xp_ + cx * zp_
+    r_out[0] = a0
+    r_out[1] = cy * a1 - sy * a2
+    r_out[2] = sy * a1 + cy * a2
+    if with_v:
+        vx = c * v[0] + s * v[1] + theta_dot * yp_
+        vy = -s * v[0] + c * v[1] - theta_dot * xp_
+        vz = v[2]
+        b0 = cx * vx + sx * vz
+        b1 = vy
+        b2 = -sx * vx + cx * vz
+        v_out[0] = b0
+        v_out[1] = cy * b1 - sy * b2
+        v_out[2] = sy * b1 + cy * b2
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def teme_to_itrf_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme, r_out, v_out, with_v):
+    """Batch of ``teme_to_itrf_one``: 1-D (n,) time arrays, (n, 3) vectors.
+
+    Set ``with_v`` False to skip velocities (``v_teme``/``v_out`` may then be
+    any (n, 3) arrays, e.g. the position arrays themselves).
+    """
+    n = r_teme.shape[0]
+    for i in prange(n):
+        teme_to_itrf_one(jd[i], fr[i], dut1_s[i], xp_rad[i], yp_rad[i],
+                         r_teme[i], v_teme[i], r_out[i], v_out[i], with_v)
+
+
+@njit(cache=True, error_model="numpy")
+def geodetic_one(x, y, z):
+    """ITRF x, y, z (km) -> WGS-84 (lat_rad, lon_rad, alt_km).
+
+    Fixed-point iteration on latitude from the geocentric start; converges
+    to < 1e-12 rad in 5 steps for any point outside the Earth's core.
+    Longitude in (-pi, pi].
+    """
+    p = math.hypot(x, y)
+    lon = math.atan2(y, x)
+    if lon == -math.pi:
+        lon = math.pi
+    lat = math.atan2(z, p * (1.0 - WGS84_E2))
+    for _ in range(_GEODETIC_ITERATIONS):
+        sl = math.sin(lat)
+        n_km = WGS84_A_KM / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+        lat = math.atan2(z + WGS84_E2 * n_km * sl, p)
+    sl = math.sin(lat)
+    cl = math.cos(lat)
+    # Distance from the ellipsoid along the normal; valid at every latitude.
+    alt = p * cl + z * sl - WGS84_A_KM * math.sqrt(1.0 - WGS84_E2 * sl * sl)
+    return lat, lon, alt
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def geodetic_fill(r_itrf, lat_deg, lon_deg, alt_km):
+    """(n, 3) ITRF km -> fills (n,) lat_deg, lon_deg (-180, 180], alt_km (WGS-84)."""
+    n = r_itrf.shape[0]
+    to_deg = 180.0 / math.pi
+    for i in prange(n):
+        lat, lon, alt = geodetic_one(r_itrf[i, 0], r_itrf[i, 1], r_itrf[i, 2])
+        lat_deg[i] = lat * to_deg
+        lon_deg[i] = lon * to_deg
+        alt_km[i] = alt
+
+
+@njit(cache=True, error_model="numpy")
+def geodetic_to_itrf_one(lat_rad, lon_rad, alt_km, out):
+    """WGS-84 geodetic -> ITRF km, into ``out`` (3,)."""
+    sl = math.sin(lat_rad)
+    cl = math.cos(lat_rad)
+    n_km = WGS84_A_KM / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+    out[0] = (n_km + alt_km) * cl * math.cos(lon_rad)
+    out[1] = (n_km + alt_km) * cl * math.sin(lon_rad)
+    out[2] = (n_km * (1.0 - WGS84_E2) + alt_km) * sl
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def topocentric_fill(r_itrf, lat_rad, lon_rad, alt_km, az_deg, el_deg, range_km):
+    """Az/el/range of (n, 3) ITRF positions seen from one WGS-84 observer.
+
+    Azimuth from north through east in [0, 360), elevation above the
+    ellipsoid's tangent plane (geometric: no refraction), range in km.
+    """
+    sl = math.sin(lat_rad)
+    cl = math.cos(lat_rad)
+    so = math.sin(lon_rad)
+    co = math.cos(lon_rad)
+    n_km = WGS84_A_KM / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+    ox = (n_km + alt_km) * cl * co
+    oy = (n_km + alt_km) * cl * so
+    oz = (n_km * (1.0 - WGS84_E2) + alt_km) * sl
+    to_deg = 180.0 / math.pi
+    n = r_itrf.shape[0]
+    for i in prange(n):
+        dx = r_itrf[i, 0] - ox
+        dy = r_itrf[i, 1] - oy
+        dz = r_itrf[i, 2] - oz
+        north = -sl * co * dx - sl * so * dy + cl * dz
+        east = -so * dx + co * dy
+        up = cl * co * dx + cl * so * dy + sl * dz
+        az = math.atan2(east, north) * to_deg
+        if az < 0.0:
+            az += 360.0
+        if az >= 360.0:
+            az -= 360.0
+        az_deg[i] = az
+        el_deg[i] = math.atan2(up, math.hypot(north, east)) * to_deg
+        range_km[i] = math.sqrt(dx * dx + dy * dy + dz * dz)

@@ -1,0 +1,64 @@
+"""Numba kernel: conical Earth-shadow model (umbra / penumbra / daylight).
+
+Earth and Sun are spheres. Seen from the satellite, the Earth's disc has
+angular radius ``a_e = asin(R_earth / |r|)`` and the Sun's ``a_s = asin(R_sun /
+|s - r|)``; ``theta`` is the angle between the two disc centres. Then
+
+* ``theta >= a_e + a_s``: the discs do not overlap -> daylight (2);
+* ``theta <= a_e - a_s``: the Sun's disc is entirely behind the Earth -> umbra,
+  eclipsed (0);
+* otherwise part of the Sun is hidden -> penumbra (1).
+
+(This is the umbra/penumbra cone test of Montenbruck & Gill, "Satellite
+Orbits", sec. 3.4, written with apparent disc radii.) A position that is not
+finite, or inside the Earth, gets code 255 (unknown).
+
+Inputs: ``r`` satellite and ``s`` Sun, both geocentric, same frame, km.
+"""
+from __future__ import annotations
+
+import math
+
+from numba import njit, prange
+
+ECLIPSED = 0
+PENUMBRA = 1
+DAYLIGHT = 2
+UNKNOWN = 255
+
+
+@njit(cache=True, error_model="numpy")
+def illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
+    """Illumination code (0 eclipsed, 1 penumbra, 2 daylight, 255 unknown) for one position."""
+    r = math.sqrt(rx * rx + ry * ry + rz * rz)
+    if not (r > earth_radius_km):          # also catches NaN
+        return UNKNOWN
+    dx = sx - rx
+    dy = sy - ry
+    dz = sz - rz
+    d = math.sqrt(dx * dx + dy * dy + dz * dz)
+    if not (d > sun_radius_km):
+        return UNKNOWN
+    a_e = math.asin(earth_radius_km / r)
+    a_s = math.asin(sun_radius_km / d)
+    # Angle between the directions to the Earth's centre (-r) and the Sun (d).
+    cx = -ry * dz + rz * dy
+    cy = -rz * dx + rx * dz
+    cz = -rx * dy + ry * dx
+    dot = -(rx * dx + ry * dy + rz * dz)
+    theta = math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), dot)
+    if theta >= a_e + a_s:
+        return DAYLIGHT
+    if theta <= a_e - a_s:
+        return ECLIPSED
+    return PENUMBRA
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def illumination_fill(r_km, sun_km, earth_radius_km, sun_radius_km, out):
+    """(n, 3) satellite and Sun positions (same frame, km) -> fills (n,) uint8 codes."""
+    n = r_km.shape[0]
+    for i in prange(n):
+        out[i] = illumination_one(r_km[i, 0], r_km[i, 1], r_km[i, 2],
+                                  sun_km[i, 0], sun_km[i, 1], sun_km[i, 2],
+                                  earth_radius_km, sun_radius_km)

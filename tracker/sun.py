@@ -1,0 +1,201 @@
+"""The Sun: geocentric positions from JPL DE421, subsolar point, Earth's shadow.
+
+Positions come from skyfield reading the DE421 ephemeris bundled in the
+skyfield-data package (``de421.bsp``, 1900-2050; never downloaded). They are
+*geometric* Earth->Sun vectors (no light-time, aberration or refraction: the
+~20 arcsec of aberration moves a shadow edge by ~0.1 s for the ISS), rotated
+into TEME, the frame of ``propagate``'s positions, so the shadow test needs
+no frame change.
+
+Speed: skyfield is evaluated only on a grid of nodes every
+``SUN_GRID_STEP_S`` (1 hour, aligned to Unix time) and interpolated linearly
+between them. Measured against skyfield at every time directly (tests/
+test_sun.py, random times in 2015 and 2026): the interpolation error is at
+most ~20 km, i.e. 0.025 arcsec of direction (1.4e-7 of the distance);
+the test allows 30 km / 0.04 arcsec.
+
+Illumination codes (uint8), from ``illumination``: ``ECLIPSED = 0`` (umbra),
+``PENUMBRA = 1``, ``DAYLIGHT = 2``; ``UNKNOWN = 255`` for positions that are
+NaN (failed propagation) or inside the Earth. See ``illumination`` for the
+shadow model and how it differs from skyfield's ``is_sunlit``.
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+from tracker.frames import EarthOrientation, _skyfield_data_dir, teme_to_itrf, topocentric
+from tracker.kernels import shadow as _shadow
+from tracker.timebase import DAY_S, JD_UNIX_EPOCH, jdfr_to_unix
+
+ECLIPSED = _shadow.ECLIPSED
+PENUMBRA = _shadow.PENUMBRA
+DAYLIGHT = _shadow.DAYLIGHT
+UNKNOWN = _shadow.UNKNOWN
+ILLUMINATION_NAMES = ("eclipsed", "penumbra", "daylight")
+
+SHADOW_EARTH_RADIUS_KM = 6378.137   # WGS-84 equatorial radius: a spherical Earth
+SUN_RADIUS_KM = 695700.0            # IAU 2015 nominal solar radius
+SUN_GRID_STEP_S = 3600.0
+
+
+def illumination_name(code: int) -> str:
+    """'eclipsed', 'penumbra', 'daylight', or 'unknown' for code 255."""
+    code = int(code)
+    return ILLUMINATION_NAMES[code] if 0 <= code < len(ILLUMINATION_NAMES) else "unknown"
+
+
+class SunEphemeris:
+    """Geocentric Sun from DE421 via skyfield; build once with ``builtin()``.
+
+    Holds the ephemeris file open until ``close()`` or garbage collection.
+    """
+
+    def __init__(self, timescale, ephemeris, *, grid_step_s: float = SUN_GRID_STEP_S):
+        from skyfield.sgp4lib import TEME
+
+        self._ts = timescale
+        self._eph = ephemeris
+        self._earth_to_sun = ephemeris["sun"] - ephemeris["earth"]
+        self._teme = TEME
+        self.grid_step_s = float(grid_step_s)
+
+    def close(self) -> None:
+        """Close the ephemeris file (also done when the object is garbage-collected)."""
+        eph, self._eph = getattr(self, "_eph", None), None
+        if eph is not None and getattr(eph, "spk", None) is not None:
+            eph.close()
+
+    def __del__(self):
+        # skyfield keeps de421.bsp open; close it rather than leave it to a
+        # ResourceWarning at garbage collection.
+        self.close()
+
+    @classmethod
+    def builtin(cls) -> "SunEphemeris":
+        """skyfield's built-in timescale and the bundled DE421 (no download)."""
+        from skyfield.api import load, load_file
+
+        ts = load.timescale(builtin=True)
+        eph = load_file(os.path.join(_skyfield_data_dir(), "de421.bsp"))
+        return cls(ts, eph)
+
+    def _skyfield_time(self, jd, fr):
+        """skyfield Time for UTC split Julian dates (arrays)."""
+        days = np.asarray(jd, dtype=np.float64) - JD_UNIX_EPOCH
+        return self._ts.utc(1970, 1, 1.0 + days, 0, 0, np.asarray(fr, dtype=np.float64) * DAY_S)
+
+    def exact_sun_teme_km(self, jd, fr) -> np.ndarray:
+        """Sun at every time straight from skyfield (slow; the reference for tests)."""
+        t = self._skyfield_time(np.atleast_1d(jd), np.atleast_1d(fr))
+        return np.ascontiguousarray(self._earth_to_sun.at(t).frame_xyz(self._teme).km.T)
+
+    def sun_teme_km(self, jd, fr) -> np.ndarray:
+        """Geocentric Sun, TEME, km, shape (n, 3), at UTC split Julian dates (n,).
+
+        Linear interpolation between skyfield values on the hourly grid.
+        """
+        unix = np.atleast_1d(jdfr_to_unix(jd, fr)).astype(np.float64)
+        if unix.size == 0:
+            return np.empty((0, 3))
+        if not np.all(np.isfinite(unix)):
+            raise ValueError("sun_teme_km: times must be finite")
+        step = self.grid_step_s
+        k = np.floor(unix / step)
+        # Only the grid nodes that bracket a requested time (sparse times over
+        # years must not cost a node every hour).
+        nodes = np.unique(np.concatenate([k, k + 1.0]))
+        nodes_s = nodes * step
+        node_days = np.floor(nodes_s / DAY_S)
+        node_pos = self.exact_sun_teme_km(JD_UNIX_EPOCH + node_days,
+                                          (nodes_s - node_days * DAY_S) / DAY_S)
+        i = np.searchsorted(nodes, k)
+        w = ((unix - k * step) / step)[:, None]
+        return node_pos[i] * (1.0 - w) + node_pos[i + 1] * w
+
+    def sun_itrf_km(self, jd, fr, *, eop: EarthOrientation) -> np.ndarray:
+        """Geocentric Sun in ITRF, km, (n, 3). See the module function."""
+        return sun_itrf_km(jd, fr, eop=eop, sun=self)
+
+    def subsolar_point(self, jd, fr, *, eop: EarthOrientation):
+        """``(lat_deg, lon_deg)`` where the Sun is at the zenith. See the module function."""
+        return subsolar_point(jd, fr, eop=eop, sun=self)
+
+    def sun_altitude_deg(self, jd, fr, lat_deg, lon_deg, *, eop: EarthOrientation,
+                         alt_km: float = 0.0) -> np.ndarray:
+        """Geometric Sun altitude for an observer. See the module function."""
+        return sun_altitude_deg(jd, fr, lat_deg, lon_deg, eop=eop, sun=self, alt_km=alt_km)
+
+
+@functools.lru_cache(maxsize=1)
+def default_sun() -> SunEphemeris:
+    """One shared ``SunEphemeris.builtin()`` for the CLI (loaded on first use)."""
+    return SunEphemeris.builtin()
+
+
+def sun_teme_km(jd, fr, *, sun: SunEphemeris | None = None) -> np.ndarray:
+    """Geocentric Sun, TEME, km, (n, 3): ``SunEphemeris.sun_teme_km`` of ``sun``
+    (default: the shared ``default_sun()``)."""
+    return (sun or default_sun()).sun_teme_km(jd, fr)
+
+
+def sun_itrf_km(jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None = None) -> np.ndarray:
+    """Geocentric Sun in ITRF (Earth-fixed), km, (n, 3)."""
+    sun = sun or default_sun()
+    jd = np.atleast_1d(np.asarray(jd, dtype=np.float64))
+    fr = np.atleast_1d(np.asarray(fr, dtype=np.float64))
+    r, _ = teme_to_itrf(jd, fr, sun.sun_teme_km(jd, fr), eop=eop)
+    return r
+
+
+def subsolar_point(jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None = None):
+    """Where the Sun is at the zenith: ``(lat_deg, lon_deg)`` arrays (n,).
+
+    Geodetic latitude (the ellipsoid normal points at the Sun), longitude in
+    (-180, 180]. Geometric Sun direction.
+    """
+    s = sun_itrf_km(jd, fr, eop=eop, sun=sun)
+    lat = np.degrees(np.arctan2(s[:, 2], np.hypot(s[:, 0], s[:, 1])))
+    lon = np.degrees(np.arctan2(s[:, 1], s[:, 0]))
+    lon = np.where(lon == -180.0, 180.0, lon)
+    return lat, lon
+
+
+def sun_altitude_deg(jd, fr, lat_deg: float, lon_deg: float, *, eop: EarthOrientation,
+                     sun: SunEphemeris | None = None, alt_km: float = 0.0) -> np.ndarray:
+    """Geometric altitude of the Sun's centre (degrees, no refraction) for a WGS-84 observer.
+
+    Sunset by the usual definition (upper limb on a refracted horizon) is
+    near -0.83 deg; civil twilight ends at -6 deg.
+    """
+    s = sun_itrf_km(jd, fr, eop=eop, sun=sun)
+    _, el, _ = topocentric(s, lat_deg, lon_deg, alt_km)
+    return el
+
+
+def illumination(r_teme_km, sun_teme_km) -> np.ndarray:
+    """Earth-shadow state of satellites: uint8 codes (ECLIPSED, PENUMBRA, DAYLIGHT, UNKNOWN).
+
+    ``r_teme_km`` (..., 3) satellite positions; ``sun_teme_km`` geocentric Sun
+    in the same frame, broadcastable to it (e.g. (n, 3) for (n_sat, n, 3)).
+    Returns codes of shape ``r_teme_km.shape[:-1]``.
+
+    Model: conical shadow of a spherical Earth of radius 6378.137 km (WGS-84
+    equatorial) lit by a spherical Sun of radius 695,700 km (see
+    ``tracker/kernels/shadow.py``): umbra = the whole solar disc hidden,
+    penumbra = part of it hidden. Skyfield's ``is_sunlit`` instead asks
+    whether the line from the satellite to the Sun's *centre* misses a
+    sphere of radius 6378.1366 km: a sharp edge that falls inside our
+    penumbra (which lasts ~8 s for the ISS). Neither models the Earth's
+    flattening or the atmosphere (refraction and absorption make the real
+    shadow edge about 1% larger and soft).
+    """
+    r = np.asarray(r_teme_km, dtype=np.float64)
+    s = np.broadcast_to(np.asarray(sun_teme_km, dtype=np.float64), r.shape)
+    flat_r = np.ascontiguousarray(r.reshape(-1, 3))
+    flat_s = np.ascontiguousarray(s.reshape(-1, 3))
+    out = np.empty(flat_r.shape[0], dtype=np.uint8)
+    _shadow.illumination_fill(flat_r, flat_s, SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, out)
+    return out.reshape(r.shape[:-1])

@@ -1,0 +1,195 @@
+"""Times at the boundaries: text -> aware UTC datetimes -> split Julian dates.
+
+Everything here is UTC. Inside the core a time is a *split Julian date*
+``(jd, fr)``: ``jd`` is a whole Julian day ending in ``.5`` (midnight UTC)
+and ``fr`` the fraction of the day in ``[0, 1)``; a single float64 Julian
+date would lose ~20 microseconds. Unix seconds here ignore leap seconds, as
+POSIX does, so a UTC day is always 86,400 s long.
+
+Accepted text for a time (``parse_time``):
+
+* ISO 8601 with ``Z`` or an offset: ``2015-03-27T19:42:57Z``,
+  ``2015-03-27T19:42:57.5+02:00`` (a time without either is refused: we will
+  not guess a time zone);
+* Unix seconds, integer or decimal: ``1427485377``, ``1427485377.25``
+  (anything made only of digits is read as Unix seconds, so ``20150327`` is
+  1970-08-22, not a date);
+* ``now``: the ``now`` argument when given (pass a clock in for tests),
+  otherwise the system clock.
+
+Output (``format_utc``) is always ISO 8601 with milliseconds and ``Z``:
+``2015-03-27T19:42:57.000Z``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import numpy as np
+
+from tracker.errors import TimeRangeError, UserError
+
+JD_UNIX_EPOCH = 2440587.5          # Julian date of 1970-01-01T00:00:00Z
+DAY_S = 86400.0
+_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Unix seconds we accept: years 1900..2200 (datetime itself stops at 9999).
+_UNIX_MIN_S = -2208988800.0        # 1900-01-01T00:00:00Z
+_UNIX_MAX_S = 7258118400.0         # 2200-01-01T00:00:00Z
+
+ACCEPTED_FORMS = ("ISO 8601 with Z or an offset (2015-03-27T19:42:57Z, "
+                  "2015-03-27T19:42:57.5+02:00), Unix seconds (1427485377) or 'now'")
+
+
+class TimeFormatError(UserError):
+    """A time string that could not be read, or that has no time zone."""
+
+    kind = "time-format"
+    title = "Unreadable time"
+
+
+def parse_time(text: str, *, now: dt.datetime | None = None,
+               parameter: str = "time") -> dt.datetime:
+    """Read one time (see the module docstring); return an aware UTC datetime.
+
+    ``now`` is the clock reading used for the text ``"now"`` (aware datetime);
+    when ``None`` the system clock is read. ``parameter`` names the option in
+    error messages (``"start"``, ``"--time"``...).
+    """
+    if not isinstance(text, str):
+        raise TimeFormatError(f"{parameter}: expected a time as text, got {text!r}; "
+                              f"accepted: {ACCEPTED_FORMS}", parameter=parameter)
+    s = text.strip()
+    if s.lower() == "now":
+        if now is None:
+            return dt.datetime.now(dt.timezone.utc)
+        return _as_utc(now, parameter)
+    if _NUMBER.match(s):
+        value = float(s)
+        if not _UNIX_MIN_S <= value < _UNIX_MAX_S:
+            raise TimeRangeError(
+                f"{parameter}: Unix time {s} is outside the accepted range "
+                f"{_UNIX_MIN_S:.0f} .. {_UNIX_MAX_S:.0f} s (years 1900-2199)",
+                parameter=parameter)
+        return _UNIX_EPOCH + dt.timedelta(seconds=value)
+    try:
+        t = dt.datetime.fromisoformat(s)
+    except ValueError:
+        raise TimeFormatError(f"{parameter}: cannot read {text!r} as a time; "
+                              f"accepted: {ACCEPTED_FORMS}", parameter=parameter) from None
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise TimeFormatError(
+            f"{parameter}: {text!r} has no time zone; add 'Z' for UTC or an offset "
+            f"such as '+02:00' (e.g. {t.strftime('%Y-%m-%dT%H:%M:%S')}Z)",
+            parameter=parameter)
+    return t.astimezone(dt.timezone.utc)
+
+
+def _as_utc(t: dt.datetime, parameter: str = "time") -> dt.datetime:
+    if not isinstance(t, dt.datetime):
+        raise TimeFormatError(f"{parameter}: expected a datetime, got {t!r}", parameter=parameter)
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise TimeFormatError(f"{parameter}: naive datetime {t.isoformat()}; give it a "
+                              f"time zone (tzinfo=datetime.timezone.utc)", parameter=parameter)
+    return t.astimezone(dt.timezone.utc)
+
+
+def datetime_to_jdfr(t: dt.datetime) -> tuple[float, float]:
+    """Aware datetime -> split Julian date UTC ``(jd, fr)``: jd ends in .5, fr in [0, 1)."""
+    t = _as_utc(t)
+    days = (t.date() - _UNIX_EPOCH.date()).days
+    seconds = t.hour * 3600 + t.minute * 60 + t.second + t.microsecond * 1e-6
+    return JD_UNIX_EPOCH + days, seconds / DAY_S
+
+
+def datetime_to_unix(t: dt.datetime) -> float:
+    """Aware datetime -> Unix seconds (float, microsecond resolution)."""
+    return (_as_utc(t) - _UNIX_EPOCH) / dt.timedelta(seconds=1)
+
+
+def unix_to_jdfr(unix_s) -> tuple[np.ndarray, np.ndarray]:
+    """Unix seconds (array) -> split Julian dates UTC ``(jd, fr)``, float64 arrays."""
+    unix_s = np.asarray(unix_s, dtype=np.float64)
+    days = np.floor(unix_s / DAY_S)
+    fr = (unix_s - days * DAY_S) / DAY_S
+    # Rounding can give fr == 1.0 just below a midnight; move it to the next day.
+    over = fr >= 1.0
+    days = np.where(over, days + 1.0, days)
+    fr = np.where(over, fr - 1.0, fr)
+    return JD_UNIX_EPOCH + days, fr
+
+
+def jdfr_to_unix(jd, fr) -> np.ndarray:
+    """Split Julian dates UTC -> Unix seconds (float64 array, or 0-d for scalars)."""
+    jd = np.asarray(jd, dtype=np.float64)
+    fr = np.asarray(fr, dtype=np.float64)
+    return (jd - JD_UNIX_EPOCH) * DAY_S + fr * DAY_S
+
+
+def jdfr_to_datetime(jd: float, fr: float) -> dt.datetime:
+    """One split Julian date -> aware UTC datetime (microsecond resolution)."""
+    days = float(jd) - JD_UNIX_EPOCH
+    whole = math.floor(days)
+    seconds = round(((days - whole) + float(fr)) * DAY_S, 6)
+    return _UNIX_EPOCH + dt.timedelta(days=whole, seconds=seconds)
+
+
+def format_utc(t) -> str:
+    """ISO 8601 UTC with milliseconds and ``Z``: ``2015-03-27T19:42:57.000Z``.
+
+    ``t`` is an aware datetime or Unix seconds (a float). Rounds to the
+    nearest millisecond.
+    """
+    if isinstance(t, dt.datetime):
+        t = _as_utc(t)
+    else:
+        t = _UNIX_EPOCH + dt.timedelta(seconds=float(t))
+    ms = round(t.microsecond / 1000.0)
+    t = t.replace(microsecond=0) + dt.timedelta(milliseconds=ms)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{t.microsecond // 1000:03d}Z"
+
+
+def time_grid(start: dt.datetime, end: dt.datetime, step_s: float, *,
+              max_points: int = 10_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """Evenly spaced times ``start, start + step_s, ...`` up to and including ``end``.
+
+    Returns split Julian dates UTC ``(jd, fr)`` (float64 arrays). The first
+    point is ``start``; the last is the latest grid point <= ``end``.
+    Raises ``TimeRangeError`` for ``end <= start`` or more than ``max_points``
+    points, ``UserError`` for a step that is not a positive finite number.
+    """
+    start = _as_utc(start, "start")
+    end = _as_utc(end, "end")
+    try:
+        step_s = float(step_s)
+    except (TypeError, ValueError):
+        raise UserError(f"step_s: expected a number of seconds, got {step_s!r}",
+                        parameter="step_s") from None
+    if not math.isfinite(step_s) or step_s <= 0.0:
+        raise UserError(f"step_s: must be a positive finite number of seconds, got {step_s!r}",
+                        parameter="step_s")
+    if end <= start:
+        raise TimeRangeError(f"end ({format_utc(end)}) must be after start ({format_utc(start)})",
+                             parameter="end")
+    span_s = (end - start) / dt.timedelta(seconds=1)
+    # A tiny tolerance so that an end exactly on the grid is included despite rounding.
+    n = int(math.floor(span_s / step_s * (1.0 + 1e-12) + 1e-9)) + 1
+    if n > max_points:
+        raise TimeRangeError(
+            f"{n:,} time points from {format_utc(start)} to {format_utc(end)} every "
+            f"{step_s:g} s is more than the limit of {max_points:,}; use a shorter "
+            f"interval or a larger step", parameter="step_s")
+    jd0, fr0 = datetime_to_jdfr(start)
+    total = fr0 + (np.arange(n, dtype=np.float64) * step_s) / DAY_S
+    whole = np.floor(total)
+    return jd0 + whole, total - whole
+
+
+def times_to_jdfr(times) -> tuple[np.ndarray, np.ndarray]:
+    """A sequence of aware datetimes -> split Julian date arrays ``(jd, fr)``."""
+    pairs = [datetime_to_jdfr(t) for t in times]
+    if not pairs:
+        return np.empty(0), np.empty(0)
+    jd, fr = zip(*pairs)
+    return np.array(jd, dtype=np.float64), np.array(fr, dtype=np.float64)
