@@ -185,7 +185,34 @@ def _cities_paths():
         }}}}
 
 
-PATH_BUILDERS = [_meta_paths, _cities_paths]
+def _tle_paths():
+    return {"/api/v1/tle": {"get": {
+        "operationId": "currentElements", "tags": ["elements"],
+        "summary": "The element set (TLE) used for the station at a time, with its age.",
+        "description": "The store picks the set whose epoch is nearest to `time`. `verdict` is "
+                       "`fresh` (within 3 days of the epoch), `aging` (3 to 30 days) or `stale` "
+                       "(over 30 days: predictions are refused unless `allow_stale=true`).",
+        "parameters": [time_param("time", "When (default: now).")],
+        "responses": {
+            "200": json_ok(obj({
+                "satnum": INT, "name": {"type": ["string", "null"]}, "intldesg": STR,
+                "epoch": TIME,
+                "line1": {"type": "string", "minLength": 69, "maxLength": 69},
+                "line2": {"type": "string", "minLength": 69, "maxLength": 69},
+                "inclination_deg": NUM, "raan_deg": NUM, "eccentricity": NUM,
+                "arg_perigee_deg": NUM, "mean_anomaly_deg": NUM,
+                "mean_motion_rev_day": NUM, "period_min": NUM,
+                "bstar_per_earth_radius": NUM, "revnum": INT, "source": STR,
+                "time": TIME, "age_days": NUM,
+                "verdict": {"type": "string", "enum": ["fresh", "aging", "stale"]},
+                "sets_in_store": INT,
+                "warnings": ref("Warnings"), "elements": ref("Elements"),
+            }), "The element set"),
+            **problem_responses(400),
+        }}}}
+
+
+PATH_BUILDERS = [_meta_paths, _cities_paths, _tle_paths]
 
 
 def build_spec(config=None) -> dict:

@@ -1,0 +1,54 @@
+"""GET /api/v1/tle[?time=] : the element set the store uses for the station
+at ``time`` (default now), with its age, staleness verdict and TLE lines."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from tle.write import format_tle_lines
+from tracker.api import params, resources
+from tracker.api.common import (API_V1_COMMON, elements_info, json_response,
+                                stale_warnings)
+from tracker.timebase import datetime_to_unix, format_utc
+
+bp = Blueprint("tle", __name__, url_prefix="/api/v1")
+
+
+def element_set_json(es) -> dict:
+    line1, line2 = (es.line1, es.line2) if es.line1 and es.line2 else format_tle_lines(es)
+    return {
+        "satnum": int(es.satnum),
+        "name": es.name,
+        "intldesg": es.intldesg,
+        "epoch": format_utc(es.epoch),
+        "line1": line1,
+        "line2": line2,
+        "inclination_deg": es.inclination_deg,
+        "raan_deg": es.raan_deg,
+        "eccentricity": es.eccentricity,
+        "arg_perigee_deg": es.arg_perigee_deg,
+        "mean_anomaly_deg": es.mean_anomaly_deg,
+        "mean_motion_rev_day": es.mean_motion_rev_day,
+        "period_min": 1440.0 / es.mean_motion_rev_day,
+        "bstar_per_earth_radius": es.bstar,
+        "revnum": int(es.revnum),
+        "source": es.source,
+    }
+
+
+@bp.get("/tle")
+def current_tle():
+    params.reject_unknown({"time", *API_V1_COMMON})
+    res = resources.current()
+    now = res.now()
+    t = params.get_time("time", now=now, default=now)
+    selection = res.store.nearest(datetime_to_unix(t))
+    body = element_set_json(selection.element_set)
+    body.update({
+        "time": format_utc(t),
+        "age_days": round(float(selection.age_days), 4),
+        "verdict": selection.verdict,
+        "sets_in_store": len(res.store),
+        "warnings": stale_warnings(selection),
+        "elements": elements_info(selection),
+    })
+    return json_response(body, selection=selection, max_age=60)
