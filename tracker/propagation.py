@@ -1,68 +1,267 @@
-"""TEMPORARY SHIM (to be replaced by the numba core): same public API,
-backed by sgp4's SatrecArray, so that services can be written against the
-final call shape while the core is built.
+"""The public face of the SGP4/SDP4 core: ``Elements`` and ``propagate``.
 
     from tracker.propagation import Elements, propagate
     els = Elements.from_tle([(line1, line2), ...])
     e, r, v = propagate(els, jd, fr)
-    # e: uint8 (n_sat, n_t); r, v: float64 (n_sat, n_t, 3), TEME, km and km/s
+    # e: uint8 (n_sat, n_t) error codes as sgp4.api.SGP4_ERRORS
+    # r, v: float64 (n_sat, n_t, 3), TEME, km and km/s
+
+Same call shape and results as ``sgp4.api.SatrecArray.sgp4`` (WGS-72,
+improved operation mode, as ``Satrec.twoline2rv`` uses by default), computed
+by our numba kernels in ``tracker.kernels`` (``sgp4_init``, ``sgp4``,
+``sdp4``, ``deep_init``). Errors are per sample: codes 1-4 give NaN r and v,
+code 6 (decayed) keeps the computed r and v; nothing raises mid-array.
+
+For fused kernels, ``tracker.kernels.sgp4.sgp4_one`` (one satellite, one
+time) and ``tracker.kernels.sgp4.propagate_into`` (caller-allocated outputs)
+take ``els.coeffs``; ``propagate_into`` here is the checked Python wrapper.
 """
 from __future__ import annotations
 
+import math
+from typing import Iterable, Sequence
+
 import numpy as np
-from sgp4.api import Satrec, SatrecArray, WGS72
 
 from tle.elements import ElementSet
+from tracker.kernels import sgp4 as _sgp4
+from tracker.kernels import sgp4_init as _init
+from tracker.kernels.sgp4_layout import (
+    COEFF_NAMES, EL_ARGP, EL_BSTAR, EL_ECC, EL_EPOCH_DAYS, EL_INCL, EL_M,
+    EL_NDDOT, EL_NDOT, EL_NO_KOZAI, EL_NODE, JD_1950, N_COEFF, N_ELEMENT,
+    RADIUS_EARTH_KM,
+)
+
+__all__ = ["Elements", "propagate", "propagate_into", "propagate_tsince"]
+
+# TLE units -> SGP4 units, computed as the reference twoline2rv does.
+_XPDOTP = 1440.0 / (2.0 * math.pi)      # rev/day per rad/min
+_DEG2RAD = math.pi / 180.0
 
 
 class Elements:
-    """A batch of element sets (struct of arrays).
+    """A batch of SGP4 mean element sets and their derived coefficients.
 
-    Public read-only attributes (1-D arrays, one entry per satellite):
-    ``satnum`` (int64), ``epoch_jd``, ``epoch_fr`` (split Julian date, UTC).
+    Struct of arrays, one entry per satellite:
+
+    ``satnum`` (int64), ``epoch_jd``, ``epoch_fr`` (split Julian date, UTC)
+        public 1-D arrays;
+    ``elements``: float64 (N_ELEMENT, n) mean elements in SGP4 units (rows
+        ``tracker.kernels.sgp4_layout.ELEMENT_NAMES``; also as the properties
+        ``no_kozai_rad_min``, ``ecc``, ``incl_rad``, ``raan_rad``,
+        ``argp_rad``, ``mean_anomaly_rad``, ``bstar_per_er``);
+    ``coeffs``: float64 (N_COEFF, n) the initialised coefficient table read
+        by the kernels (rows ``sgp4_layout.COEFF_NAMES``; ``coefficient(name)``).
+
+    Build with the ``from_*`` constructors; ``els[idx]`` / ``els.subset(idx)``
+    take satellites by index, slice or mask without re-initialising.
     """
 
-    def __init__(self, satrecs):
-        self._satrecs = list(satrecs)
-        self._array = SatrecArray(self._satrecs)
-        self.satnum = np.array([s.satnum for s in self._satrecs], dtype=np.int64)
-        self.epoch_jd = np.array([s.jdsatepoch for s in self._satrecs])
-        self.epoch_fr = np.array([s.jdsatepochF for s in self._satrecs])
+    __slots__ = ("satnum", "epoch_jd", "epoch_fr", "elements", "coeffs")
 
+    def __init__(self, satnum, epoch_jd, epoch_fr, elements, coeffs=None):
+        self.satnum = np.ascontiguousarray(satnum, dtype=np.int64).reshape(-1)
+        self.epoch_jd = np.ascontiguousarray(epoch_jd, dtype=np.float64).reshape(-1)
+        self.epoch_fr = np.ascontiguousarray(epoch_fr, dtype=np.float64).reshape(-1)
+        elements = np.ascontiguousarray(elements, dtype=np.float64)
+        n = self.satnum.shape[0]
+        if elements.shape != (N_ELEMENT, n) or self.epoch_jd.shape != (n,) \
+                or self.epoch_fr.shape != (n,):
+            raise ValueError(f"Elements: expected elements of shape ({N_ELEMENT}, {n}) and "
+                             f"{n} epochs, got {elements.shape}, {self.epoch_jd.shape}, "
+                             f"{self.epoch_fr.shape}")
+        self.elements = elements
+        if coeffs is None:
+            coeffs = np.empty((N_COEFF, n))
+            if n:
+                _init.sgp4_init_many(elements, coeffs)
+        self.coeffs = coeffs
+
+    # ---- size and selection ----
     def __len__(self):
-        return len(self._satrecs)
+        return self.satnum.shape[0]
+
+    def __repr__(self):
+        return f"Elements({len(self)} satellites)"
+
+    def subset(self, index) -> "Elements":
+        """The satellites at ``index`` (int, slice, index array or boolean mask)."""
+        if isinstance(index, (int, np.integer)):
+            index = [index]
+        return Elements(self.satnum[index], self.epoch_jd[index], self.epoch_fr[index],
+                        self.elements[:, index], np.ascontiguousarray(self.coeffs[:, index]))
+
+    __getitem__ = subset
+
+    def coefficient(self, name: str) -> np.ndarray:
+        """Row ``name`` of the coefficient table (e.g. ``"NO"``: Brouwer mean
+        motion, rad/min; ``"METHOD"``: 1.0 for deep space)."""
+        return self.coeffs[COEFF_NAMES.index(name)]
+
+    @property
+    def no_kozai_rad_min(self):
+        return self.elements[EL_NO_KOZAI]
+
+    @property
+    def ecc(self):
+        return self.elements[EL_ECC]
+
+    @property
+    def incl_rad(self):
+        return self.elements[EL_INCL]
+
+    @property
+    def raan_rad(self):
+        return self.elements[EL_NODE]
+
+    @property
+    def argp_rad(self):
+        return self.elements[EL_ARGP]
+
+    @property
+    def mean_anomaly_rad(self):
+        return self.elements[EL_M]
+
+    @property
+    def bstar_per_er(self):
+        return self.elements[EL_BSTAR]
+
+    @property
+    def is_deep_space(self):
+        """Boolean (n,): period >= 225 min, propagated with SDP4."""
+        return self.coefficient("METHOD") == 1.0
+
+    # ---- constructors ----
+    @classmethod
+    def from_sgp4_units(cls, satnum, epoch_jd, epoch_fr, no_kozai_rad_min, ecc,
+                        incl_rad, raan_rad, argp_rad, mean_anomaly_rad,
+                        bstar_per_er, ndot_rad_min2, nddot_rad_min3) -> "Elements":
+        """From 1-D arrays already in SGP4 units (as ``Satrec`` attributes):
+        rad, rad/min, ndot rad/min^2 (n-dot/2), nddot rad/min^3 (n-ddot/6)."""
+        epoch_jd = np.asarray(epoch_jd, dtype=np.float64)
+        epoch_fr = np.asarray(epoch_fr, dtype=np.float64)
+        el = np.empty((N_ELEMENT, epoch_jd.shape[0]))
+        el[EL_EPOCH_DAYS] = (epoch_jd + epoch_fr) - JD_1950
+        el[EL_NO_KOZAI] = no_kozai_rad_min
+        el[EL_ECC] = ecc
+        el[EL_INCL] = incl_rad
+        el[EL_NODE] = raan_rad
+        el[EL_ARGP] = argp_rad
+        el[EL_M] = mean_anomaly_rad
+        el[EL_BSTAR] = bstar_per_er
+        el[EL_NDOT] = ndot_rad_min2
+        el[EL_NDDOT] = nddot_rad_min3
+        return cls(satnum, epoch_jd, epoch_fr, el)
 
     @classmethod
-    def from_tle(cls, pairs):
-        return cls([Satrec.twoline2rv(l1, l2) for l1, l2 in pairs])
+    def from_element_sets(cls, sets: "Iterable[ElementSet]") -> "Elements":
+        """From ``tle.elements.ElementSet`` records (degrees, rev/day)."""
+        sets = list(sets)
+        cols = np.array([(s.epoch_jd, s.epoch_fr, s.mean_motion_rev_day, s.eccentricity,
+                          s.inclination_deg, s.raan_deg, s.arg_perigee_deg,
+                          s.mean_anomaly_deg, s.bstar, s.ndot, s.nddot) for s in sets],
+                        dtype=np.float64).reshape(len(sets), 11).T
+        return cls.from_sgp4_units(
+            [s.satnum for s in sets], cols[0], cols[1],
+            cols[2] / _XPDOTP, cols[3], cols[4] * _DEG2RAD, cols[5] * _DEG2RAD,
+            cols[6] * _DEG2RAD, cols[7] * _DEG2RAD, cols[8],
+            cols[9] / (_XPDOTP * 1440.0), cols[10] / (_XPDOTP * 1440.0 * 1440.0))
 
     @classmethod
-    def from_satrecs(cls, satrecs):
-        return cls(satrecs)
+    def from_tle(cls, pairs: "Iterable[Sequence[str]]", *, source: str = "<string>") -> "Elements":
+        """From ``(line1, line2)`` pairs; raises ``tle.errors.TLEFormatError``
+        naming the pair, line and field of a malformed TLE."""
+        from tle.parse import parse_tle_pair
+
+        sets = []
+        for k, pair in enumerate(pairs):
+            line1, line2 = pair
+            sets.append(parse_tle_pair(line1, line2, source=source, line_number=2 * k + 1))
+        return cls.from_element_sets(sets)
 
     @classmethod
-    def from_element_sets(cls, sets: "list[ElementSet]"):
-        recs = []
-        for s in sets:
-            if s.line1 and s.line2:
-                recs.append(Satrec.twoline2rv(s.line1, s.line2))
-                continue
-            sat = Satrec()
-            deg = np.pi / 180.0
-            epoch_1949 = (s.epoch_jd - 2433281.5) + s.epoch_fr
-            sat.sgp4init(WGS72, "i", s.satnum, epoch_1949, s.bstar,
-                         s.ndot * 2 * np.pi / (1440.0 ** 2),
-                         s.nddot * 2 * np.pi / (1440.0 ** 3), s.eccentricity,
-                         s.arg_perigee_deg * deg, s.inclination_deg * deg,
-                         s.mean_anomaly_deg * deg,
-                         s.mean_motion_rev_day * 2 * np.pi / 1440.0,
-                         s.raan_deg * deg)
-            recs.append(sat)
-        return cls(recs)
+    def from_omm(cls, records: "Iterable[dict]", *, source: str = "<string>") -> "Elements":
+        """From OMM records (dicts with CelesTrak's keys, e.g. from JSON)."""
+        from tle.omm import element_set_from_omm
+
+        return cls.from_element_sets(element_set_from_omm(r, source=source, index=k)
+                                     for k, r in enumerate(records))
+
+    @classmethod
+    def from_satrecs(cls, satrecs) -> "Elements":
+        """From ``sgp4.api.Satrec`` objects (WGS-72, improved mode only)."""
+        satrecs = list(satrecs)
+        for s in satrecs:
+            if s.radiusearthkm != RADIUS_EARTH_KM or s.operationmode != "i":
+                raise ValueError(f"satellite {s.satnum}: only WGS-72 in improved mode "
+                                 f"('i') is supported, got radius {s.radiusearthkm} km, "
+                                 f"mode {s.operationmode!r}")
+        a = np.array([(s.jdsatepoch, s.jdsatepochF, s.no_kozai, s.ecco, s.inclo, s.nodeo,
+                       s.argpo, s.mo, s.bstar, s.ndot, s.nddot) for s in satrecs],
+                     dtype=np.float64).reshape(len(satrecs), 11).T
+        return cls.from_sgp4_units([s.satnum for s in satrecs], *a)
+
+
+def _times(jd, fr):
+    jd = np.asarray(jd, dtype=np.float64)
+    fr = np.asarray(fr, dtype=np.float64)
+    if jd.ndim > 1 or fr.ndim > 1:
+        raise ValueError(f"jd and fr must be 1-D (or scalars), got shapes {jd.shape}, {fr.shape}")
+    jd, fr = np.broadcast_arrays(np.atleast_1d(jd), np.atleast_1d(fr))
+    return np.ascontiguousarray(jd), np.ascontiguousarray(fr)
 
 
 def propagate(els: Elements, jd, fr):
-    """Propagate every satellite of ``els`` to every time (jd, fr), UTC."""
-    jd = np.ascontiguousarray(jd, dtype=np.float64)
-    fr = np.ascontiguousarray(fr, dtype=np.float64)
-    return els._array.sgp4(jd, fr)
+    """Propagate every satellite of ``els`` to every time (split JD, UTC).
+
+    ``jd``, ``fr``: 1-D float64 arrays of equal length (or scalars).
+    Returns ``e`` uint8 (n_sat, n_t), ``r`` km and ``v`` km/s float64
+    (n_sat, n_t, 3) in TEME.
+    """
+    jd, fr = _times(jd, fr)
+    n_sat, n_t = len(els), jd.shape[0]
+    e = np.empty((n_sat, n_t), dtype=np.uint8)
+    r = np.empty((n_sat, n_t, 3))
+    v = np.empty((n_sat, n_t, 3))
+    if n_sat and n_t:
+        _sgp4.propagate_into(els.coeffs, els.epoch_jd, els.epoch_fr, jd, fr, e, r, v)
+    return e, r, v
+
+
+def propagate_into(els: Elements, jd, fr, e_out, r_out, v_out):
+    """As ``propagate`` but writing into caller-allocated arrays (reuse them
+    across time chunks): ``e_out`` uint8 (n_sat, n_t), ``r_out``/``v_out``
+    float64 C-contiguous (n_sat, n_t, 3)."""
+    jd, fr = _times(jd, fr)
+    n_sat, n_t = len(els), jd.shape[0]
+    for name, arr, dtype, shape in (("e_out", e_out, np.uint8, (n_sat, n_t)),
+                                    ("r_out", r_out, np.float64, (n_sat, n_t, 3)),
+                                    ("v_out", v_out, np.float64, (n_sat, n_t, 3))):
+        if arr.dtype != dtype or arr.shape != shape or not arr.flags.c_contiguous:
+            raise ValueError(f"{name}: expected C-contiguous {np.dtype(dtype).name} {shape}, "
+                             f"got {arr.dtype} {arr.shape}")
+    if n_sat and n_t:
+        _sgp4.propagate_into(els.coeffs, els.epoch_jd, els.epoch_fr, jd, fr,
+                             e_out, r_out, v_out)
+
+
+def propagate_tsince(els: Elements, tsince_min):
+    """Propagate to times given in minutes since each satellite's epoch.
+
+    ``tsince_min``: (n_t,) shared by all satellites, or (n_sat, n_t).
+    Returns ``e, r, v`` as ``propagate``.
+    """
+    t = np.asarray(tsince_min, dtype=np.float64)
+    if t.ndim == 0:
+        t = t.reshape(1)
+    if t.ndim == 1:
+        t = np.broadcast_to(t, (len(els), t.shape[0]))
+    if t.ndim != 2 or t.shape[0] != len(els):
+        raise ValueError(f"tsince_min: expected (n_t,) or ({len(els)}, n_t), got {t.shape}")
+    t = np.ascontiguousarray(t)
+    e = np.empty(t.shape, dtype=np.uint8)
+    r = np.empty(t.shape + (3,))
+    v = np.empty(t.shape + (3,))
+    if t.size:
+        _sgp4.propagate_tsince_into(els.coeffs, t, e, r, v)
+    return e, r, v

@@ -1,0 +1,214 @@
+"""Deep-space (SDP4) terms evaluated at each propagation time.
+
+* ``dspace``: lunar-solar secular drift of the mean elements and, for
+  resonant orbits, the Euler-Maclaurin integration (fixed 720-minute steps
+  from epoch) of the mean longitude and mean motion under the geopotential
+  resonance terms (Spacetrack Report #3 DEEP/DPSEC, as corrected in
+  Vallado et al., AIAA 2006-6753).
+* ``dpper``: lunar-solar long-period periodic terms, with the Lyddane
+  modification for inclinations below 0.2 rad.
+
+Units: minutes since epoch, radians, radians per minute.
+
+The resonance integrator keeps a three-element state ``(atime_min, xli_rad,
+xni_rad_min)`` owned by the caller (``RESONANCE_STATE_SIZE`` float64,
+zero-filled before a satellite's first time). Integration restarts from
+epoch when the new time lies on the other side of epoch or nearer to it
+than the stored step; otherwise it continues from the stored step. Steps sit
+on the fixed grid k * 720 min, so results do not depend on the order in
+which times are requested.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from tracker.kernels.deep_init import RPTIM, ZEL, ZES, ZNL, ZNS
+from tracker.kernels.sgp4_layout import (
+    ARGPDOT, ARGPO, D2201, D2211, D3210, D3222, D4410, D4422, D5220, D5232,
+    D5421, D5433, DEDT, DEL1, DEL2, DEL3, DIDT, DMDT, DNODT, DOMDT, E3, EE2,
+    GSTO, IREZ, NO, SE2, SE3, SGH2, SGH3, SGH4, SH2, SH3, SI2, SI3, SL2, SL3,
+    SL4, TWOPI, XFACT, XGH2, XGH3, XGH4, XH2, XH3, XI2, XI3, XL2, XL3, XL4,
+    XLAMO, ZMOL, ZMOS,
+)
+
+RESONANCE_STATE_SIZE = 3
+STEP_MIN = 720.0
+STEP2_MIN2 = 0.5 * STEP_MIN * STEP_MIN
+# Phase constants of the half-day resonance terms (rad).
+G22 = 5.7686396
+G32 = 0.95240898
+G44 = 1.8014998
+G52 = 1.0508330
+G54 = 4.4108898
+# ... and of the one-day resonance terms.
+FASX2 = 0.13130908
+FASX4 = 2.8843198
+FASX6 = 0.37448087
+
+
+@njit(cache=True, error_model="numpy")
+def _resonance_rates(c, i, irez, xli, xni, atime):
+    """(dlambda/dt, dn/dt, d2n/dt2) of the resonance integrator at ``atime``."""
+    if irez != 2:
+        del1 = c[DEL1, i]
+        del2 = c[DEL2, i]
+        del3 = c[DEL3, i]
+        xndt = (del1 * math.sin(xli - FASX2) + del2 * math.sin(2.0 * (xli - FASX4))
+                + del3 * math.sin(3.0 * (xli - FASX6)))
+        xldot = xni + c[XFACT, i]
+        xnddt = (del1 * math.cos(xli - FASX2)
+                 + 2.0 * del2 * math.cos(2.0 * (xli - FASX4))
+                 + 3.0 * del3 * math.cos(3.0 * (xli - FASX6)))
+        xnddt = xnddt * xldot
+    else:
+        xomi = c[ARGPO, i] + c[ARGPDOT, i] * atime
+        x2omi = xomi + xomi
+        x2li = xli + xli
+        d2201 = c[D2201, i]
+        d2211 = c[D2211, i]
+        d3210 = c[D3210, i]
+        d3222 = c[D3222, i]
+        d4410 = c[D4410, i]
+        d4422 = c[D4422, i]
+        d5220 = c[D5220, i]
+        d5232 = c[D5232, i]
+        d5421 = c[D5421, i]
+        d5433 = c[D5433, i]
+        xndt = (d2201 * math.sin(x2omi + xli - G22) + d2211 * math.sin(xli - G22)
+                + d3210 * math.sin(xomi + xli - G32) + d3222 * math.sin(-xomi + xli - G32)
+                + d4410 * math.sin(x2omi + x2li - G44) + d4422 * math.sin(x2li - G44)
+                + d5220 * math.sin(xomi + xli - G52) + d5232 * math.sin(-xomi + xli - G52)
+                + d5421 * math.sin(xomi + x2li - G54) + d5433 * math.sin(-xomi + x2li - G54))
+        xldot = xni + c[XFACT, i]
+        xnddt = (d2201 * math.cos(x2omi + xli - G22) + d2211 * math.cos(xli - G22)
+                 + d3210 * math.cos(xomi + xli - G32) + d3222 * math.cos(-xomi + xli - G32)
+                 + d5220 * math.cos(xomi + xli - G52) + d5232 * math.cos(-xomi + xli - G52)
+                 + 2.0 * (d4410 * math.cos(x2omi + x2li - G44) + d4422 * math.cos(x2li - G44)
+                          + d5421 * math.cos(xomi + x2li - G54)
+                          + d5433 * math.cos(-xomi + x2li - G54)))
+        xnddt = xnddt * xldot
+    return xldot, xndt, xnddt
+
+
+@njit(cache=True, error_model="numpy")
+def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
+    """Deep-space secular terms and resonances at ``t`` minutes since epoch.
+
+    Takes the mean elements after the near-Earth secular update and returns
+    the updated ``(em, argpm, inclm, mm, nodem, nm)``; updates ``state``.
+    """
+    em = em + c[DEDT, i] * t
+    inclm = inclm + c[DIDT, i] * t
+    argpm = argpm + c[DOMDT, i] * t
+    nodem = nodem + c[DNODT, i] * t
+    mm = mm + c[DMDT, i] * t
+    irez = c[IREZ, i]
+    if irez == 0.0:
+        return em, argpm, inclm, mm, nodem, nm
+
+    no = c[NO, i]
+    theta = np.fmod(c[GSTO, i] + t * RPTIM, TWOPI)
+    atime = state[0]
+    xli = state[1]
+    xni = state[2]
+    # Restart from epoch when t is across epoch or nearer to it.
+    if atime == 0.0 or t * atime <= 0.0 or abs(t) < abs(atime):
+        atime = 0.0
+        xni = no
+        xli = c[XLAMO, i]
+    delt = STEP_MIN if t > 0.0 else -STEP_MIN
+    while True:
+        xldot, xndt, xnddt = _resonance_rates(c, i, irez, xli, xni, atime)
+        if abs(t - atime) < STEP_MIN:
+            break
+        xli = xli + xldot * delt + xndt * STEP2_MIN2
+        xni = xni + xndt * delt + xnddt * STEP2_MIN2
+        atime = atime + delt
+    state[0] = atime
+    state[1] = xli
+    state[2] = xni
+
+    ft = t - atime
+    nm = xni + xndt * ft + xnddt * ft * ft * 0.5
+    xl = xli + xldot * ft + xndt * ft * ft * 0.5
+    if irez != 1.0:
+        mm = xl - 2.0 * nodem + 2.0 * theta
+    else:
+        mm = xl - nodem - argpm + theta
+    nm = no + (nm - no)
+    return em, argpm, inclm, mm, nodem, nm
+
+
+@njit(cache=True, error_model="numpy")
+def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
+    """Apply lunar-solar periodics at ``t`` minutes since epoch.
+
+    Returns the perturbed ``(ep, inclp, nodep, argpp, mp)``.
+    """
+    # Sun.
+    zm = c[ZMOS, i] + ZNS * t
+    zf = zm + 2.0 * ZES * math.sin(zm)
+    sinzf = math.sin(zf)
+    f2 = 0.5 * sinzf * sinzf - 0.25
+    f3 = -0.5 * sinzf * math.cos(zf)
+    ses = c[SE2, i] * f2 + c[SE3, i] * f3
+    sis = c[SI2, i] * f2 + c[SI3, i] * f3
+    sls = c[SL2, i] * f2 + c[SL3, i] * f3 + c[SL4, i] * sinzf
+    sghs = c[SGH2, i] * f2 + c[SGH3, i] * f3 + c[SGH4, i] * sinzf
+    shs = c[SH2, i] * f2 + c[SH3, i] * f3
+    # Moon.
+    zm = c[ZMOL, i] + ZNL * t
+    zf = zm + 2.0 * ZEL * math.sin(zm)
+    sinzf = math.sin(zf)
+    f2 = 0.5 * sinzf * sinzf - 0.25
+    f3 = -0.5 * sinzf * math.cos(zf)
+    sel = c[EE2, i] * f2 + c[E3, i] * f3
+    sil = c[XI2, i] * f2 + c[XI3, i] * f3
+    sll = c[XL2, i] * f2 + c[XL3, i] * f3 + c[XL4, i] * sinzf
+    sghl = c[XGH2, i] * f2 + c[XGH3, i] * f3 + c[XGH4, i] * sinzf
+    shll = c[XH2, i] * f2 + c[XH3, i] * f3
+
+    pe = ses + sel
+    pinc = sis + sil
+    pl = sls + sll
+    pgh = sghs + sghl
+    ph = shs + shll
+    inclp = inclp + pinc
+    ep = ep + pe
+    sinip = math.sin(inclp)
+    cosip = math.cos(inclp)
+
+    if inclp >= 0.2:
+        ph = ph / sinip
+        pgh = pgh - cosip * ph
+        argpp = argpp + pgh
+        nodep = nodep + ph
+        mp = mp + pl
+    else:
+        # Lyddane modification: apply the node and inclination periodics to
+        # (sin i sin node, sin i cos node), which stay regular as i -> 0.
+        sinop = math.sin(nodep)
+        cosop = math.cos(nodep)
+        alfdp = sinip * sinop
+        betdp = sinip * cosop
+        dalf = ph * cosop + pinc * cosip * sinop
+        dbet = -ph * sinop + pinc * cosip * cosop
+        alfdp = alfdp + dalf
+        betdp = betdp + dbet
+        nodep = np.fmod(nodep, TWOPI)
+        xls = mp + argpp + cosip * nodep
+        dls = pl + pgh - pinc * nodep * sinip
+        xls = xls + dls
+        xnoh = nodep
+        nodep = math.atan2(alfdp, betdp)
+        if abs(xnoh - nodep) > math.pi:
+            if nodep < xnoh:
+                nodep = nodep + TWOPI
+            else:
+                nodep = nodep - TWOPI
+        mp = mp + pl
+        argpp = xls - mp - cosip * nodep
+    return ep, inclp, nodep, argpp, mp

@@ -1,0 +1,291 @@
+"""The SGP4/SDP4 propagation step: coefficient table + time -> TEME r, v.
+
+Spacetrack Report #3 (Hoots and Roehrich 1980) with the corrections of
+Vallado et al., AIAA 2006-6753. Deep-space terms live in ``sdp4``.
+
+Inputs: ``coeffs`` (N_COEFF, n_sat) from ``sgp4_init``; times in minutes
+since each satellite's epoch. Outputs: position in km and velocity in km/s
+in the TEME frame of date, and an error code per sample (``sgp4_layout``;
+the same codes as ``sgp4.api.SGP4_ERRORS``). Codes 1-4 come with NaN
+position and velocity; code 6 (decayed, radius below one earth radius)
+still returns the computed position and velocity, as the reference does.
+
+Public kernels
+--------------
+``sgp4_one(coeffs, i_sat, tsince_min, state, r_out, v_out) -> err``
+    One satellite, one time; ``state`` is the resonance integrator scratch
+    (``RESONANCE_STATE_SIZE`` float64, zero-filled before a satellite's
+    first call, then reused for that satellite); ``r_out``/``v_out`` have
+    shape (3,).
+``propagate_into(coeffs, epoch_jd, epoch_fr, jd, fr, e_out, r_out, v_out)``
+    Every satellite at every time (split Julian dates, UTC): ``e_out`` uint8
+    (n_sat, n_t), ``r_out``/``v_out`` float64 (n_sat, n_t, 3), allocated by
+    the caller. Parallel over satellites, or over times for one satellite.
+``propagate_tsince_into(coeffs, tsince_min, e_out, r_out, v_out)``
+    Same, with times given directly as minutes since each epoch, shape
+    (n_sat, n_t).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from tracker.kernels import sdp4
+from tracker.kernels.sgp4_layout import (
+    AO, ARGPDOT, ARGPO, AYCOF, BSTAR_CC4, BSTAR_CC5, CC1, CON41, D2, D3, D4,
+    DELMO, ECCO, ERR_DECAYED, ERR_MEAN_ECC, ERR_MEAN_MOTION, ERR_NONE,
+    ERR_PERT_ECC, ERR_SEMILATUS, ETA, INCLO, ISIMP, J2, J3OJ2, MDOT, METHOD,
+    MO, NO, NODECF, NODEDOT, NODEO, OMGCOF, RADIUS_EARTH_KM, SINMAO, T2COF,
+    T3COF, T4COF, T5COF, TWOPI, VKMPERSEC, X1MTH2, X7THM1, XKE, XLCOF, XMCOF,
+)
+from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
+
+_CUT_ZERO_DIVISOR = 1.5e-12
+_NAN = np.nan
+
+
+@njit(cache=True, error_model="numpy")
+def sgp4_sample(c, i, t, state):
+    """Satellite ``i`` at ``t`` minutes since epoch.
+
+    Returns ``(err, x_km, y_km, z_km, vx_km_s, vy_km_s, vz_km_s)`` (TEME).
+    """
+    # ---- secular gravity and atmospheric drag ----
+    xmdf = c[MO, i] + c[MDOT, i] * t
+    argpdf = c[ARGPO, i] + c[ARGPDOT, i] * t
+    nodedf = c[NODEO, i] + c[NODEDOT, i] * t
+    argpm = argpdf
+    mm = xmdf
+    t2 = t * t
+    nodem = nodedf + c[NODECF, i] * t2
+    tempa = 1.0 - c[CC1, i] * t
+    tempe = c[BSTAR_CC4, i] * t
+    templ = c[T2COF, i] * t2
+    if c[ISIMP, i] != 1.0:
+        delomg = c[OMGCOF, i] * t
+        delmtemp = 1.0 + c[ETA, i] * math.cos(xmdf)
+        delm = c[XMCOF, i] * (delmtemp * delmtemp * delmtemp - c[DELMO, i])
+        temp = delomg + delm
+        mm = xmdf + temp
+        argpm = argpdf - temp
+        t3 = t2 * t
+        t4 = t3 * t
+        tempa = tempa - c[D2, i] * t2 - c[D3, i] * t3 - c[D4, i] * t4
+        tempe = tempe + c[BSTAR_CC5, i] * (math.sin(mm) - c[SINMAO, i])
+        templ = templ + c[T3COF, i] * t3 + t4 * (c[T4COF, i] + t * c[T5COF, i])
+
+    no = c[NO, i]
+    nm = no
+    em = c[ECCO, i]
+    inclm = c[INCLO, i]
+    deep = c[METHOD, i] == 1.0
+    if deep:
+        em, argpm, inclm, mm, nodem, nm = sdp4.dspace(
+            c, i, t, state, em, argpm, inclm, mm, nodem, nm)
+
+    if nm <= 0.0:
+        return ERR_MEAN_MOTION, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
+    am = (XKE / nm) ** (2.0 / 3.0) * tempa * tempa
+    nm = XKE / am ** 1.5
+    em = em - tempe
+    if em >= 1.0 or em < -0.001:
+        return ERR_MEAN_ECC, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
+    if em < 1.0e-6:
+        em = 1.0e-6
+    mm = mm + no * templ
+    xlm = mm + argpm + nodem
+    nodem = np.fmod(nodem, TWOPI)
+    argpm = np.fmod(argpm, TWOPI)
+    xlm = np.fmod(xlm, TWOPI)
+    mm = np.fmod(xlm - argpm - nodem, TWOPI)
+
+    # ---- lunar-solar periodics ----
+    ep = em
+    xincp = inclm
+    argpp = argpm
+    nodep = nodem
+    mp = mm
+    aycof = c[AYCOF, i]
+    xlcof = c[XLCOF, i]
+    con41 = c[CON41, i]
+    x1mth2 = c[X1MTH2, i]
+    x7thm1 = c[X7THM1, i]
+    if deep:
+        ep, xincp, nodep, argpp, mp = sdp4.dpper(c, i, t, ep, xincp, nodep, argpp, mp)
+        if xincp < 0.0:
+            xincp = -xincp
+            nodep = nodep + math.pi
+            argpp = argpp - math.pi
+        if ep < 0.0 or ep > 1.0:
+            return ERR_PERT_ECC, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
+        sinip = math.sin(xincp)
+        cosip = math.cos(xincp)
+        aycof = -0.5 * J3OJ2 * sinip
+        if abs(cosip + 1.0) > _CUT_ZERO_DIVISOR:
+            xlcof = -0.25 * J3OJ2 * sinip * (3.0 + 5.0 * cosip) / (1.0 + cosip)
+        else:
+            xlcof = -0.25 * J3OJ2 * sinip * (3.0 + 5.0 * cosip) / _CUT_ZERO_DIVISOR
+        cosisq = cosip * cosip
+        con41 = 3.0 * cosisq - 1.0
+        x1mth2 = 1.0 - cosisq
+        x7thm1 = 7.0 * cosisq - 1.0
+    else:
+        sinip = math.sin(xincp)
+        cosip = math.cos(xincp)
+
+    # ---- long-period periodics ----
+    axnl = ep * math.cos(argpp)
+    temp = 1.0 / (am * (1.0 - ep * ep))
+    aynl = ep * math.sin(argpp) + temp * aycof
+    xl = mp + argpp + nodep + temp * xlcof * axnl
+
+    # ---- Kepler's equation for E + omega ----
+    u = np.fmod(xl - nodep, TWOPI)
+    eo1 = u
+    tem5 = 9999.9
+    ktr = 1
+    sineo1 = 0.0
+    coseo1 = 0.0
+    while abs(tem5) >= 1.0e-12 and ktr <= 10:
+        sineo1 = math.sin(eo1)
+        coseo1 = math.cos(eo1)
+        tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
+        tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
+        if abs(tem5) >= 0.95:
+            tem5 = 0.95 if tem5 > 0.0 else -0.95
+        eo1 = eo1 + tem5
+        ktr = ktr + 1
+
+    # ---- short-period preliminary quantities ----
+    ecose = axnl * coseo1 + aynl * sineo1
+    esine = axnl * sineo1 - aynl * coseo1
+    el2 = axnl * axnl + aynl * aynl
+    pl = am * (1.0 - el2)
+    if pl < 0.0:
+        return ERR_SEMILATUS, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
+    rl = am * (1.0 - ecose)
+    rdotl = math.sqrt(am) * esine / rl
+    rvdotl = math.sqrt(pl) / rl
+    betal = math.sqrt(1.0 - el2)
+    temp = esine / (1.0 + betal)
+    sinu = am / rl * (sineo1 - aynl - axnl * temp)
+    cosu = am / rl * (coseo1 - axnl + aynl * temp)
+    su = math.atan2(sinu, cosu)
+    sin2u = (cosu + cosu) * sinu
+    cos2u = 1.0 - 2.0 * sinu * sinu
+    temp = 1.0 / pl
+    temp1 = 0.5 * J2 * temp
+    temp2 = temp1 * temp
+
+    # ---- short-period periodics ----
+    mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
+    su = su - 0.25 * temp2 * x7thm1 * sin2u
+    xnode = nodep + 1.5 * temp2 * cosip * sin2u
+    xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
+    mvt = rdotl - nm * temp1 * x1mth2 * sin2u / XKE
+    rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / XKE
+
+    # ---- orientation vectors ----
+    sinsu = math.sin(su)
+    cossu = math.cos(su)
+    snod = math.sin(xnode)
+    cnod = math.cos(xnode)
+    sini = math.sin(xinc)
+    cosi = math.cos(xinc)
+    xmx = -snod * cosi
+    xmy = cnod * cosi
+    ux = xmx * sinsu + cnod * cossu
+    uy = xmy * sinsu + snod * cossu
+    uz = sini * sinsu
+    vx = xmx * cossu - cnod * sinsu
+    vy = xmy * cossu - snod * sinsu
+    vz = sini * cossu
+
+    err = ERR_DECAYED if mrt < 1.0 else ERR_NONE
+    return (err,
+            mrt * ux * RADIUS_EARTH_KM, mrt * uy * RADIUS_EARTH_KM,
+            mrt * uz * RADIUS_EARTH_KM,
+            (mvt * ux + rvdot * vx) * VKMPERSEC,
+            (mvt * uy + rvdot * vy) * VKMPERSEC,
+            (mvt * uz + rvdot * vz) * VKMPERSEC)
+
+
+@njit(cache=True, error_model="numpy")
+def sgp4_one(coeffs, i_sat, tsince_min, state, r_out, v_out):
+    """One satellite at one time; writes r_out (3,) km, v_out (3,) km/s TEME.
+
+    ``state``: (RESONANCE_STATE_SIZE,) float64 scratch for this satellite.
+    Returns the error code (0 = success).
+    """
+    err, x, y, z, vx, vy, vz = sgp4_sample(coeffs, i_sat, tsince_min, state)
+    r_out[0] = x
+    r_out[1] = y
+    r_out[2] = z
+    v_out[0] = vx
+    v_out[1] = vy
+    v_out[2] = vz
+    return err
+
+
+@njit(cache=True, error_model="numpy")
+def _satellite_times(coeffs, i, epoch_jd, epoch_fr, jd, fr, j0, j1,
+                     e_out, r_out, v_out):
+    """Satellite ``i`` at times ``j0 <= j < j1`` (split JD), row ``i`` of outputs."""
+    state = np.zeros(RESONANCE_STATE_SIZE)
+    for j in range(j0, j1):
+        t = (jd[j] - epoch_jd) * 1440.0 + (fr[j] - epoch_fr) * 1440.0
+        err, x, y, z, vx, vy, vz = sgp4_sample(coeffs, i, t, state)
+        e_out[i, j] = err
+        r_out[i, j, 0] = x
+        r_out[i, j, 1] = y
+        r_out[i, j, 2] = z
+        v_out[i, j, 0] = vx
+        v_out[i, j, 1] = vy
+        v_out[i, j, 2] = vz
+
+
+_TIME_CHUNK = 256
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def propagate_into(coeffs, epoch_jd, epoch_fr, jd, fr, e_out, r_out, v_out):
+    """Every satellite at every split-JD time; fills caller-allocated outputs.
+
+    coeffs (N_COEFF, n_sat); epoch_jd, epoch_fr (n_sat,); jd, fr (n_t,) UTC;
+    e_out uint8 (n_sat, n_t); r_out km, v_out km/s float64 (n_sat, n_t, 3).
+    """
+    n_sat = coeffs.shape[1]
+    n_t = jd.shape[0]
+    if n_sat == 1:
+        n_chunk = (n_t + _TIME_CHUNK - 1) // _TIME_CHUNK
+        for k in prange(n_chunk):
+            j0 = k * _TIME_CHUNK
+            j1 = min(j0 + _TIME_CHUNK, n_t)
+            _satellite_times(coeffs, 0, epoch_jd[0], epoch_fr[0], jd, fr,
+                             j0, j1, e_out, r_out, v_out)
+    else:
+        for i in prange(n_sat):
+            _satellite_times(coeffs, i, epoch_jd[i], epoch_fr[i], jd, fr,
+                             0, n_t, e_out, r_out, v_out)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def propagate_tsince_into(coeffs, tsince_min, e_out, r_out, v_out):
+    """Satellite i at its own times tsince_min[i, :] (minutes since epoch).
+
+    coeffs (N_COEFF, n_sat); tsince_min (n_sat, n_t); outputs as
+    ``propagate_into``.
+    """
+    for i in prange(coeffs.shape[1]):
+        state = np.zeros(RESONANCE_STATE_SIZE)
+        for j in range(tsince_min.shape[1]):
+            err, x, y, z, vx, vy, vz = sgp4_sample(coeffs, i, tsince_min[i, j], state)
+            e_out[i, j] = err
+            r_out[i, j, 0] = x
+            r_out[i, j, 1] = y
+            r_out[i, j, 2] = z
+            v_out[i, j, 0] = vx
+            v_out[i, j, 1] = vy
+            v_out[i, j, 2] = vz
