@@ -1,0 +1,152 @@
+"""``iss-tracker tle``: show, update and import element sets.
+
+    iss-tracker tle show [--tle FILE] [--time T] [--catalog-number N] [--json]
+    iss-tracker tle update [--source URL|FILE] [--catalog-number N]
+                           [--format tle|omm-json] [--force] [--timeout S] [--json]
+    iss-tracker tle import FILE [--catalog-number N] [--json]
+
+The user's history lives in ``$ISS_TRACKER_DATA`` (default
+``$XDG_DATA_HOME/iss-tracker`` or ``~/.local/share/iss-tracker``). Parsing
+and formatting only; the work is in ``tle.store`` and ``tle.update``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from tle.store import ISS_SATNUM, default_data_dir, iso_z, load_store
+from tle.update import TIMEOUT_S, default_source, import_file, update
+from tracker.timebase import datetime_to_unix, parse_time
+
+
+def _catalog_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"catalog number must be an integer 1-339999, got {text!r}") from None
+    if not 1 <= value <= 339999:
+        raise argparse.ArgumentTypeError(f"catalog number must be in 1-339999, got {value}")
+    return value
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
+    if not 0.1 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"timeout must be in 0.1-600 seconds, got {text}")
+    return value
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("tle", help="show, update or import element sets (TLE/OMM)",
+                              description="Show the element set in use, fetch fresh ones from "
+                                          "CelesTrak, or import a file into your element history.")
+    sub = p.add_subparsers(dest="tle_command", metavar="ACTION", parser_class=type(p))
+    sub.required = True
+
+    show = sub.add_parser("show", help="the element set that would be used now (or at --time)")
+    show.add_argument("--tle", metavar="FILE", default=None,
+                      help="use only the sets in FILE (TLE/3LE, OMM JSON or CSV)")
+    show.add_argument("--time", metavar="T", default="now",
+                      help="ISO 8601 time with Z or offset, Unix seconds, or 'now' (default)")
+    show.add_argument("--catalog-number", type=_catalog_number, default=ISS_SATNUM, metavar="N",
+                      help=f"NORAD catalog number (default {ISS_SATNUM}, the ISS)")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(func=run_show)
+
+    upd = sub.add_parser("update", help="fetch fresh elements (CelesTrak by default) into your history",
+                         description="Fetch the newest element sets, validate them and merge them "
+                                     "into your history. At most one request per source per 2 hours "
+                                     "unless --force.")
+    upd.add_argument("--source", metavar="URL", default=None,
+                     help="URL or local file to read instead of CelesTrak's GP service")
+    upd.add_argument("--catalog-number", type=_catalog_number, default=ISS_SATNUM, metavar="N",
+                     help=f"NORAD catalog number (default {ISS_SATNUM}, the ISS)")
+    upd.add_argument("--format", choices=("tle", "omm-json"), default="tle",
+                     help="format asked of CelesTrak (default tle)")
+    upd.add_argument("--force", action="store_true", help="ask even if asked less than 2 hours ago")
+    upd.add_argument("--timeout", type=_timeout, default=TIMEOUT_S, metavar="S",
+                     help=f"give up after S seconds (default {TIMEOUT_S:g})")
+    upd.add_argument("--json", action="store_true", help="print JSON")
+    upd.set_defaults(func=run_update)
+
+    imp = sub.add_parser("import", help="merge a local element file into your history")
+    imp.add_argument("file", metavar="FILE", help="TLE/3LE, OMM JSON or OMM CSV file")
+    imp.add_argument("--catalog-number", type=_catalog_number, default=None, metavar="N",
+                     help="import only this catalog number (default: every set in FILE)")
+    imp.add_argument("--json", action="store_true", help="print JSON")
+    imp.set_defaults(func=run_import)
+
+
+def _data_dir():
+    return default_data_dir(os.environ)
+
+
+def show_report(store, t_unix_s: float) -> dict:
+    """What ``tle show`` prints, as a JSON-ready dict."""
+    sel = store.nearest(t_unix_s)
+    es = sel.element_set
+    return {
+        "time": iso_z(t_unix_s),
+        "catalog_number": es.satnum,
+        "name": es.name,
+        "epoch": iso_z(es.epoch_unix_s),
+        "age_days": round(sel.age_days, 6),
+        "source": es.source,
+        "verdict": sel.verdict,
+        "warning": sel.warning,
+        "line1": es.line1,
+        "line2": es.line2,
+        "store": {"sets": len(store), "oldest_epoch": iso_z(store.oldest().epoch_unix_s),
+                  "newest_epoch": iso_z(store.newest().epoch_unix_s), "from": store.description},
+    }
+
+
+def run_show(args) -> int:
+    t = datetime_to_unix(parse_time(args.time, parameter="--time"))
+    store = load_store(data_dir=_data_dir(), tle_file=args.tle, satnum=args.catalog_number)
+    report = show_report(store, t)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    when = "now" if args.time.strip().lower() == "now" else report["time"]
+    age = report["age_days"]
+    rel = "after" if age >= 0 else "before"
+    print(f"element set for {when} ({report['time']}): catalog {report['catalog_number']}"
+          f"{' ' + report['name'] if report['name'] else ''}")
+    print(f"  epoch    {report['epoch']} ({abs(age):.2f} days {rel} it)")
+    print(f"  source   {report['source']}")
+    print(f"  verdict  {report['verdict']}")
+    if report["line1"]:
+        print(f"  line 1   {report['line1']}")
+        print(f"  line 2   {report['line2']}")
+    s = report["store"]
+    print(f"  store    {s['sets']} sets, epochs {s['oldest_epoch']} .. {s['newest_epoch']} ({s['from']})")
+    if report["warning"]:
+        print(report["warning"])
+    return 0
+
+
+def _print_result(result, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=1))
+    else:
+        print(result.message)
+
+
+def run_update(args) -> int:
+    source = args.source or default_source(args.catalog_number, args.format)
+    result = update(_data_dir(), source=source, catalog_number=args.catalog_number, fmt=args.format,
+                    force=args.force, timeout_s=args.timeout)
+    _print_result(result, args.json)
+    return 0
+
+
+def run_import(args) -> int:
+    result = import_file(_data_dir(), args.file, catalog_number=args.catalog_number)
+    _print_result(result, args.json)
+    return 0
+
