@@ -136,7 +136,7 @@ def server():
         "/short": ("short", NEW_TLE),
         "/cut": ("cut", NEW_TLE[:-20]),
         "/empty": ("plain", ""),
-        "/badsum": ("plain", NEW_TLE.replace(NEW_TLE.splitlines()[2], NEW_TLE.splitlines()[2][:68]
+        "/badsum": ("body", NEW_TLE.replace(NEW_TLE.splitlines()[2], NEW_TLE.splitlines()[2][:68]
                                             + str((int(NEW_TLE.splitlines()[2][68]) + 1) % 10))),
         "/wrongsat": ("plain", VANGUARD),
         "/nodata": ("plain", "No GP data found\n"),
@@ -261,6 +261,11 @@ def test_failures_leave_history_untouched(server, seeded, path, cause, words):
     for word in words:
         assert word in message
     assert history_path(seeded).read_bytes() == before
+    # the rejected answer's ETag is not kept (so /badsum, which has one, is
+    # asked for in full again below rather than answered with 304)
+    state = json.loads((seeded / "update_state.json").read_text())
+    assert state[f"{server}{path}"]["last_request_unix_s"] == NOW
+    assert state[f"{server}{path}"].get("etag") is None
     # and the background refresh reports the same without raising
     outcome = refresh(seeded, f"{server}{path}", now_unix_s=NOW, force=True)
     assert outcome.status == "failed" and not outcome.ok and outcome.cause == cause

@@ -258,20 +258,23 @@ def update(data_dir, *, source: str | None = None, catalog_number: int = ISS_SAT
             return UpdateResult("skipped", f"{source} was asked {(now - last) / 60.0:.0f} min ago; "
                                 f"CelesTrak asks for at most one request per 2 hours: next in "
                                 f"{wait_min:.0f} min (or use --force)", source, checked_at=checked)
-        try:
-            resp = _http_get(source, etag=entry.get("etag"), last_modified=entry.get("last_modified"),
-                             timeout_s=timeout_s)
-        except UpdateError:
-            write_state(data_dir, source, entry | {"last_request_unix_s": now})
-            raise
-        write_state(data_dir, source, {"last_request_unix_s": now, "etag": resp.etag,
-                                       "last_modified": resp.last_modified})
+        # every request counts for pacing; the validators (ETag, Last-Modified)
+        # are kept only once an answer has been accepted, so a rejected body
+        # is asked for again in full rather than answered with 304
+        write_state(data_dir, source, entry | {"last_request_unix_s": now})
+        resp = _http_get(source, etag=entry.get("etag"), last_modified=entry.get("last_modified"),
+                         timeout_s=timeout_s)
         if resp.status == 304:
             return UpdateResult("not-modified", f"{source}: not modified since the last request; "
                                 "history unchanged", source, checked_at=checked)
-        body = resp.body
-    else:
-        body = _read_local(source)
+        result = _validate_and_merge(data_dir, resp.body, source, catalog_number, now, checked)
+        write_state(data_dir, source, {"last_request_unix_s": now, "etag": resp.etag,
+                                       "last_modified": resp.last_modified})
+        return result
+    return _validate_and_merge(data_dir, _read_local(source), source, catalog_number, now, checked)
+
+
+def _validate_and_merge(data_dir, body, source, catalog_number, now, checked) -> UpdateResult:
     sets = parse_body(body, source=source)   # format detected: TLE, OMM JSON or CSV
     validate_sets(sets, source=source, catalog_number=catalog_number, now_unix_s=now)
     newest = max(sets, key=lambda es: es.epoch_unix_s)
