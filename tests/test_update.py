@@ -399,7 +399,7 @@ def test_sigkill_never_corrupts_or_shortens_history(tmp_path):
         count = len(sets)
     assert count > 800                         # some merges did land
     assert killed_mid_write >= 1               # and some kills hit a write in progress
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60     # ~9 s on an idle 2-core machine
     # leftovers from killed writers are cleaned at the next locked merge
     merge_into_history(data, [])
     assert not list(data.glob(".history.tle.*.tmp"))
