@@ -238,8 +238,16 @@ def test_impossible_elements_give_reference_error_codes(odd):
     e, r, v = propagate_tsince(els, tsince)
     ref = [sat.sgp4_tsince(t) for t in tsince]
     np.testing.assert_array_equal(e[0], [x[0] for x in ref])
-    np.testing.assert_allclose(r[0], [x[1] for x in ref], rtol=0, atol=POS_TOL_KM)
-    np.testing.assert_allclose(v[0], [x[2] for x in ref], rtol=0, atol=VEL_TOL_KM_S)
+    # Some of these run away (strong negative drag: 1e24 km after 1e5 min,
+    # with mean anomalies of 1e15 rad that keep no significant digit in any
+    # implementation); positions are compared while they still mean
+    # something (|r| < 1e6 km), relatively (code 6 keeps absurd r, v).
+    ref_r = np.array([x[1] for x in ref])
+    ref_v = np.array([x[2] for x in ref])
+    keep = ~(np.linalg.norm(ref_r, axis=-1) > 1e6)
+    assert keep[:3].all()
+    np.testing.assert_allclose(r[0, keep], ref_r[keep], rtol=1e-10, atol=POS_TOL_KM)
+    np.testing.assert_allclose(v[0, keep], ref_v[keep], rtol=1e-10, atol=VEL_TOL_KM_S)
 
 
 def test_error_codes_cover_mean_motion_and_eccentricity():

@@ -32,18 +32,20 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from tracker.kernels import sdp4
+from tracker.kernels import sdp4, sgp4_trig
 from tracker.kernels.sgp4_layout import (
     AO, ARGPDOT, ARGPO, AYCOF, BSTAR_CC4, BSTAR_CC5, CC1, CON41, D2, D3, D4,
     DELMO, ECCO, ERR_DECAYED, ERR_MEAN_ECC, ERR_MEAN_MOTION, ERR_NONE,
     ERR_PERT_ECC, ERR_SEMILATUS, ETA, INCLO, ISIMP, J2, J3OJ2, MDOT, METHOD,
     MO, NO, NODECF, NODEDOT, NODEO, OMGCOF, RADIUS_EARTH_KM, SINMAO, T2COF,
-    T3COF, T4COF, T5COF, TWOPI, VKMPERSEC, X1MTH2, X7THM1, XKE, XLCOF, XMCOF,
+    T3COF, T4COF, T5COF, TWOPI, VKMPERSEC, X1MTH2, X2O3, X7THM1, XKE, XLCOF, XMCOF,
+    SINIO, COSIO,
 )
 from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
 
 _CUT_ZERO_DIVISOR = 1.5e-12
 _NAN = np.nan
+_INV_XKE = 1.0 / XKE
 
 
 @njit(cache=True, error_model="numpy")
@@ -54,22 +56,20 @@ def sgp4_sample(c, i, t, state):
     """
     # ---- secular gravity and atmospheric drag ----
     xmdf = c[MO, i] + c[MDOT, i] * t
-    argpdf = c[ARGPO, i] + c[ARGPDOT, i] * t
-    nodedf = c[NODEO, i] + c[NODEDOT, i] * t
-    argpm = argpdf
-    mm = xmdf
+    argpm = c[ARGPO, i] + c[ARGPDOT, i] * t
     t2 = t * t
-    nodem = nodedf + c[NODECF, i] * t2
+    nodem = c[NODEO, i] + c[NODEDOT, i] * t + c[NODECF, i] * t2
     tempa = 1.0 - c[CC1, i] * t
     tempe = c[BSTAR_CC4, i] * t
     templ = c[T2COF, i] * t2
+    mm = xmdf
     if c[ISIMP, i] != 1.0:
         delomg = c[OMGCOF, i] * t
         delmtemp = 1.0 + c[ETA, i] * math.cos(xmdf)
         delm = c[XMCOF, i] * (delmtemp * delmtemp * delmtemp - c[DELMO, i])
         temp = delomg + delm
         mm = xmdf + temp
-        argpm = argpdf - temp
+        argpm = argpm - temp
         t3 = t2 * t
         t4 = t3 * t
         tempa = tempa - c[D2, i] * t2 - c[D3, i] * t3 - c[D4, i] * t4
@@ -79,41 +79,32 @@ def sgp4_sample(c, i, t, state):
     no = c[NO, i]
     nm = no
     em = c[ECCO, i]
-    inclm = c[INCLO, i]
     deep = c[METHOD, i] == 1.0
     if deep:
         em, argpm, inclm, mm, nodem, nm = sdp4.dspace(
-            c, i, t, state, em, argpm, inclm, mm, nodem, nm)
-
-    if nm <= 0.0:
-        return ERR_MEAN_MOTION, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
-    am = (XKE / nm) ** (2.0 / 3.0) * tempa * tempa
-    nm = XKE / am ** 1.5
+            c, i, t, state, em, argpm, c[INCLO, i], mm, nodem, nm)
+        if nm <= 0.0:
+            return ERR_MEAN_MOTION, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
+        am = (XKE / nm) ** X2O3 * tempa * tempa
+    else:
+        if nm <= 0.0:
+            return ERR_MEAN_MOTION, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
+        am = c[AO, i] * tempa * tempa          # AO = (XKE / no) ** (2/3)
+    nm = XKE / (am * math.sqrt(am))
     em = em - tempe
     if em >= 1.0 or em < -0.001:
         return ERR_MEAN_ECC, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
     if em < 1.0e-6:
         em = 1.0e-6
     mm = mm + no * templ
-    xlm = mm + argpm + nodem
-    nodem = np.fmod(nodem, TWOPI)
-    argpm = np.fmod(argpm, TWOPI)
-    xlm = np.fmod(xlm, TWOPI)
-    mm = np.fmod(xlm - argpm - nodem, TWOPI)
 
-    # ---- lunar-solar periodics ----
-    ep = em
-    xincp = inclm
-    argpp = argpm
-    nodep = nodem
-    mp = mm
-    aycof = c[AYCOF, i]
-    xlcof = c[XLCOF, i]
-    con41 = c[CON41, i]
-    x1mth2 = c[X1MTH2, i]
-    x7thm1 = c[X7THM1, i]
     if deep:
-        ep, xincp, nodep, argpp, mp = sdp4.dpper(c, i, t, ep, xincp, nodep, argpp, mp)
+        # ---- lunar-solar periodics ----
+        xlm = np.fmod(mm + argpm + nodem, TWOPI)
+        nodem = np.fmod(nodem, TWOPI)
+        argpm = np.fmod(argpm, TWOPI)
+        mm = np.fmod(xlm - argpm - nodem, TWOPI)
+        ep, xincp, nodep, argpp, mp = sdp4.dpper(c, i, t, em, inclm, nodem, argpm, mm)
         if xincp < 0.0:
             xincp = -xincp
             nodep = nodep + math.pi
@@ -132,31 +123,39 @@ def sgp4_sample(c, i, t, state):
         x1mth2 = 1.0 - cosisq
         x7thm1 = 7.0 * cosisq - 1.0
     else:
-        sinip = math.sin(xincp)
-        cosip = math.cos(xincp)
+        ep = em
+        nodep = nodem
+        argpp = argpm
+        mp = mm
+        sinip = c[SINIO, i]
+        cosip = c[COSIO, i]
+        aycof = c[AYCOF, i]
+        xlcof = c[XLCOF, i]
+        con41 = c[CON41, i]
+        x1mth2 = c[X1MTH2, i]
+        x7thm1 = c[X7THM1, i]
 
     # ---- long-period periodics ----
     axnl = ep * math.cos(argpp)
     temp = 1.0 / (am * (1.0 - ep * ep))
     aynl = ep * math.sin(argpp) + temp * aycof
-    xl = mp + argpp + nodep + temp * xlcof * axnl
+    # u = mean longitude - node, i.e. M + omega + the long-period term.
+    u = np.fmod(mp + argpp + temp * xlcof * axnl, TWOPI)
 
-    # ---- Kepler's equation for E + omega ----
-    u = np.fmod(xl - nodep, TWOPI)
+    # ---- Kepler's equation for E + omega: Newton steps (at most 0.95 rad,
+    # at most 10, stop below 1e-12), sin/cos carried along by rotation ----
     eo1 = u
-    tem5 = 9999.9
-    ktr = 1
-    sineo1 = 0.0
-    coseo1 = 0.0
-    while abs(tem5) >= 1.0e-12 and ktr <= 10:
-        sineo1 = math.sin(eo1)
-        coseo1 = math.cos(eo1)
-        tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
-        tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
+    sineo1 = math.sin(u)
+    coseo1 = math.cos(u)
+    for ktr in range(10):
+        tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / (
+            1.0 - coseo1 * axnl - sineo1 * aynl)
         if abs(tem5) >= 0.95:
             tem5 = 0.95 if tem5 > 0.0 else -0.95
+        if not abs(tem5) >= 1.0e-12 or ktr == 9:
+            break
         eo1 = eo1 + tem5
-        ktr = ktr + 1
+        sineo1, coseo1 = sgp4_trig.rotate(sineo1, coseo1, tem5)
 
     # ---- short-period preliminary quantities ----
     ecose = axnl * coseo1 + aynl * sineo1
@@ -166,13 +165,14 @@ def sgp4_sample(c, i, t, state):
     if pl < 0.0:
         return ERR_SEMILATUS, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
     rl = am * (1.0 - ecose)
-    rdotl = math.sqrt(am) * esine / rl
-    rvdotl = math.sqrt(pl) / rl
+    inv_rl = 1.0 / rl
+    rdotl = math.sqrt(am) * esine * inv_rl
+    rvdotl = math.sqrt(pl) * inv_rl
     betal = math.sqrt(1.0 - el2)
     temp = esine / (1.0 + betal)
-    sinu = am / rl * (sineo1 - aynl - axnl * temp)
-    cosu = am / rl * (coseo1 - axnl + aynl * temp)
-    su = math.atan2(sinu, cosu)
+    am_rl = am * inv_rl
+    sinu = am_rl * (sineo1 - aynl - axnl * temp)
+    cosu = am_rl * (coseo1 - axnl + aynl * temp)
     sin2u = (cosu + cosu) * sinu
     cos2u = 1.0 - 2.0 * sinu * sinu
     temp = 1.0 / pl
@@ -181,19 +181,19 @@ def sgp4_sample(c, i, t, state):
 
     # ---- short-period periodics ----
     mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
-    su = su - 0.25 * temp2 * x7thm1 * sin2u
     xnode = nodep + 1.5 * temp2 * cosip * sin2u
-    xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
-    mvt = rdotl - nm * temp1 * x1mth2 * sin2u / XKE
-    rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / XKE
+    mvt = rdotl - nm * temp1 * x1mth2 * sin2u * _INV_XKE
+    rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) * _INV_XKE
 
     # ---- orientation vectors ----
-    sinsu = math.sin(su)
-    cossu = math.cos(su)
+    # su = atan2(sinu, cosu) - 0.25 temp2 x7thm1 sin2u: rotate (sin u, cos u).
+    norm = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
+    sinsu, cossu = sgp4_trig.rotate(sinu * norm, cosu * norm,
+                                    -0.25 * temp2 * x7thm1 * sin2u)
+    # xinc = xincp + 1.5 temp2 cosip sinip cos2u: rotate (sin i, cos i).
+    sini, cosi = sgp4_trig.rotate(sinip, cosip, 1.5 * temp2 * cosip * sinip * cos2u)
     snod = math.sin(xnode)
     cnod = math.cos(xnode)
-    sini = math.sin(xinc)
-    cosi = math.cos(xinc)
     xmx = -snod * cosi
     xmy = cnod * cosi
     ux = xmx * sinsu + cnod * cossu
@@ -204,9 +204,8 @@ def sgp4_sample(c, i, t, state):
     vz = sini * cossu
 
     err = ERR_DECAYED if mrt < 1.0 else ERR_NONE
-    return (err,
-            mrt * ux * RADIUS_EARTH_KM, mrt * uy * RADIUS_EARTH_KM,
-            mrt * uz * RADIUS_EARTH_KM,
+    r_km = mrt * RADIUS_EARTH_KM
+    return (err, r_km * ux, r_km * uy, r_km * uz,
             (mvt * ux + rvdot * vx) * VKMPERSEC,
             (mvt * uy + rvdot * vy) * VKMPERSEC,
             (mvt * uz + rvdot * vz) * VKMPERSEC)

@@ -1,0 +1,54 @@
+"""Trigonometry helpers for the SGP4 step: small-angle rotations.
+
+Several angles in the SGP4 step are a base angle whose sine and cosine are
+already known plus a small correction (the Kepler iterates, the short-period
+corrections to the argument of latitude and the inclination). Rotating the
+known (sin, cos) by the correction costs a few multiplications when the
+correction is small, instead of two libm calls.
+
+``sincos_small(x)``: sin and cos of ``|x| <= SMALL_ANGLE_RAD`` by Taylor
+polynomials. The first omitted terms are x^13/13! and x^14/14!, below 1e-21
+at the limit, so the result is as accurate as libm's (within an ulp or two).
+"""
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+SMALL_ANGLE_RAD = 0.125
+
+_S3 = -1.0 / 6.0
+_S5 = 1.0 / 120.0
+_S7 = -1.0 / 5040.0
+_S9 = 1.0 / 362880.0
+_S11 = -1.0 / 39916800.0
+_C2 = -0.5
+_C4 = 1.0 / 24.0
+_C6 = -1.0 / 720.0
+_C8 = 1.0 / 40320.0
+_C10 = -1.0 / 3628800.0
+_C12 = 1.0 / 479001600.0
+
+
+@njit(cache=True, error_model="numpy")
+def sincos_small(x):
+    """(sin x, cos x) for |x| <= SMALL_ANGLE_RAD (rad), by polynomials."""
+    x2 = x * x
+    s = x + x * x2 * (_S3 + x2 * (_S5 + x2 * (_S7 + x2 * (_S9 + x2 * _S11))))
+    c = 1.0 + x2 * (_C2 + x2 * (_C4 + x2 * (_C6 + x2 * (_C8 + x2 * (_C10 + x2 * _C12)))))
+    return s, c
+
+
+@njit(cache=True, error_model="numpy")
+def rotate(sin_a, cos_a, d):
+    """(sin(a + d), cos(a + d)) from sin a, cos a and an increment d (rad).
+
+    Polynomials when |d| is small, libm otherwise; NaN propagates.
+    """
+    if abs(d) <= SMALL_ANGLE_RAD:
+        sd, cd = sincos_small(d)
+    else:
+        sd = math.sin(d)
+        cd = math.cos(d)
+    return sin_a * cd + cos_a * sd, cos_a * cd - sin_a * sd
