@@ -132,3 +132,9 @@ def test_time_grid_end_before_start_and_too_many_points():
 def test_time_grid_refuses_naive():
     with pytest.raises(TimeFormatError):
         time_grid(dt.datetime(2015, 1, 1), dt.datetime(2015, 1, 2), 60.0)
+
+
+def test_format_utc_array_matches_format_utc():
+    unix = np.array([0.0, 1427485377.0004, 1427485377.9996, -1.25, 1799999999.5])
+    from tracker.timebase import format_utc_array
+    assert format_utc_array(unix) == [format_utc(u) for u in unix]

@@ -98,6 +98,12 @@ class EarthOrientation:
     def tai_minus_utc_s(self, jd, fr) -> np.ndarray:
         """Leap seconds: TAI-UTC in seconds at UTC (jd, fr); 10 s before 1972-07."""
         utc = np.asarray(jd, dtype=np.float64) + np.asarray(fr, dtype=np.float64)
+        if utc.size > 1 and np.all(np.isfinite(utc)):
+            # Usually no leap second inside the span: one value for all.
+            i0, i1 = np.searchsorted(self._leap_utc_jd, [utc.min(), utc.max()], side="right") - 1
+            if i0 == i1:
+                value = 10.0 if i0 < 0 else self._tai_minus_utc_s[i0]
+                return np.full(utc.shape, value)
         i = np.searchsorted(self._leap_utc_jd, utc, side="right") - 1
         out = self._tai_minus_utc_s[np.maximum(i, 0)]
         return np.where(i < 0, 10.0, out)
@@ -108,17 +114,42 @@ class EarthOrientation:
         fr = np.asarray(fr, dtype=np.float64)
         tt_minus_utc = self.tai_minus_utc_s(jd, fr) + 32.184
         tt = jd + (fr + tt_minus_utc / DAY_S)
-        delta_t = np.interp(tt, self._tt_jd, self._delta_t_s)
-        return tt_minus_utc - delta_t
+        x, y = _table_slice(self._tt_jd, self._delta_t_s, tt)
+        return tt_minus_utc - np.interp(tt, x, y)
 
     def polar_motion_rad(self, jd, fr) -> tuple[np.ndarray, np.ndarray]:
         """Polar motion ``(xp, yp)`` in radians at UTC (jd, fr); zero outside the table."""
         utc = np.asarray(jd, dtype=np.float64) + np.asarray(fr, dtype=np.float64)
         if len(self._polar_jd) == 0:
             return np.zeros_like(utc), np.zeros_like(utc)
-        xp = np.interp(utc, self._polar_jd, self._xp_rad, left=0.0, right=0.0)
-        yp = np.interp(utc, self._polar_jd, self._yp_rad, left=0.0, right=0.0)
+        lo, hi = _slice_bounds(self._polar_jd, utc)
+        x = self._polar_jd[lo:hi]
+        xp = np.interp(utc, x, self._xp_rad[lo:hi], left=0.0, right=0.0)
+        yp = np.interp(utc, x, self._yp_rad[lo:hi], left=0.0, right=0.0)
         return xp, yp
+
+
+def _slice_bounds(x, t):
+    """Index range [lo, hi) of table ``x`` (sorted) that brackets every time in ``t``.
+
+    Interpolating on that slice gives the same values as on the whole table
+    (np.interp holds edge values outside), but searches a short table.
+    """
+    t = np.asarray(t)
+    finite = t[np.isfinite(t)] if t.size else t
+    if finite.size == 0 or len(x) < 2:
+        return 0, len(x)
+    lo = max(int(np.searchsorted(x, finite.min(), side="right")) - 1, 0)
+    hi = min(int(np.searchsorted(x, finite.max(), side="left")) + 1, len(x))
+    if hi - lo < 2:
+        lo = min(lo, len(x) - 2)
+        hi = lo + 2
+    return lo, hi
+
+
+def _table_slice(x, y, t):
+    lo, hi = _slice_bounds(x, np.asarray(t))
+    return x[lo:hi], y[lo:hi]
 
 
 @functools.lru_cache(maxsize=1)

@@ -104,16 +104,22 @@ class SunEphemeris:
             raise ValueError("sun_teme_km: times must be finite")
         step = self.grid_step_s
         k = np.floor(unix / step)
-        # Only the grid nodes that bracket a requested time (sparse times over
-        # years must not cost a node every hour).
-        nodes = np.unique(np.concatenate([k, k + 1.0]))
+        k0, k1 = float(k.min()), float(k.max())
+        if k1 - k0 + 2 <= 2 * unix.size:
+            nodes = np.arange(k0, k1 + 2.0)         # dense times: every node in the span
+        else:
+            # Sparse times over years: only the nodes that bracket a time.
+            nodes = np.unique(np.concatenate([k, k + 1.0]))
         nodes_s = nodes * step
         node_days = np.floor(nodes_s / DAY_S)
         node_pos = self.exact_sun_teme_km(JD_UNIX_EPOCH + node_days,
                                           (nodes_s - node_days * DAY_S) / DAY_S)
-        i = np.searchsorted(nodes, k)
-        w = ((unix - k * step) / step)[:, None]
-        return node_pos[i] * (1.0 - w) + node_pos[i + 1] * w
+        # Each time lies between two consecutive listed nodes k and k + 1, so
+        # interpolating over the listed nodes never bridges a gap.
+        out = np.empty((unix.size, 3))
+        for c in range(3):
+            out[:, c] = np.interp(unix, nodes_s, node_pos[:, c])
+        return out
 
     def sun_itrf_km(self, jd, fr, *, eop: EarthOrientation) -> np.ndarray:
         """Geocentric Sun in ITRF, km, (n, 3). See the module function."""

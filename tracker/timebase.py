@@ -150,6 +150,13 @@ def format_utc(t) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{t.microsecond // 1000:03d}Z"
 
 
+def format_utc_array(unix_s) -> list[str]:
+    """Many Unix times -> ``format_utc`` strings (vectorised; same rounding to ms)."""
+    unix_s = np.asarray(unix_s, dtype=np.float64)
+    ms = np.round(unix_s * 1000.0).astype("int64").astype("datetime64[ms]")
+    return [s + "Z" for s in np.datetime_as_string(ms, unit="ms").tolist()]
+
+
 def time_grid(start: dt.datetime, end: dt.datetime, step_s: float, *,
               max_points: int = 10_000_000) -> tuple[np.ndarray, np.ndarray]:
     """Evenly spaced times ``start, start + step_s, ...`` up to and including ``end``.

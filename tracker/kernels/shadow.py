@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit, prange
+from numba import njit
 
 ECLIPSED = 0
 PENUMBRA = 1
@@ -33,6 +33,10 @@ def illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
     if not (r > earth_radius_km):          # also catches NaN
         return UNKNOWN
+    # On the sunward side of the Earth's centre and a little above the surface
+    # (the shadow cones open by only ~0.27 deg): always lit. Saves the trig.
+    if rx * sx + ry * sy + rz * sz >= 0.0 and r > 1.001 * earth_radius_km:
+        return DAYLIGHT
     dx = sx - rx
     dy = sy - ry
     dz = sz - rz
@@ -54,11 +58,11 @@ def illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
     return PENUMBRA
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, error_model="numpy")
 def illumination_fill(r_km, sun_km, earth_radius_km, sun_radius_km, out):
     """(n, 3) satellite and Sun positions (same frame, km) -> fills (n,) uint8 codes."""
     n = r_km.shape[0]
-    for i in prange(n):
+    for i in range(n):
         out[i] = illumination_one(r_km[i, 0], r_km[i, 1], r_km[i, 2],
                                   sun_km[i, 0], sun_km[i, 1], sun_km[i, 2],
                                   earth_radius_km, sun_radius_km)

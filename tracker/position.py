@@ -1,0 +1,288 @@
+"""Where is the ISS: positions at given times, and the ``now`` report.
+
+Services take the element store, ``EarthOrientation`` and ``SunEphemeris``
+as arguments (the CLI and the HTTP API create them once and pass them in).
+
+``positions(store, jd, fr, ...)`` propagates every time with the element set
+the store picks for it (the set with the nearest epoch, switching at the
+midpoints between epochs exactly as ``ElementStore.segments`` does) and
+returns a ``PositionTable`` of arrays. ``now_report`` builds the JSON-ready
+document for one time; the CLI prints it as text or JSON.
+
+Frames and units: TEME (SGP4's frame) and ITRF positions in km, velocities
+in km/s; WGS-84 geodetic latitude/longitude in degrees (longitude in
+(-180, 180]), altitude in km above the ellipsoid.
+
+Speeds:
+* ``speed_km_s``: inertial speed |v_TEME| (~7.66 km/s for the ISS);
+* ``earth_fixed_speed_km_s``: speed relative to the rotating Earth |v_ITRF|;
+* ``ground_speed_km_s``: speed of the sub-satellite point over the ground:
+  the horizontal part of the Earth-fixed velocity scaled from the orbit's
+  radius down to the ground point's geocentric radius (~7.2 km/s).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tle.elements import ElementSet
+from tle.store import Selection, check_staleness, staleness_warning
+from tracker.errors import TimeRangeError, UserError
+from tracker.frames import EarthOrientation, footprint_km
+from tracker.kernels import frames as _kframes
+from tracker.propagation import Elements, propagate
+from tracker.sun import (ILLUMINATION_NAMES, SunEphemeris, illumination, illumination_name,
+                         subsolar_point)
+from tracker.timebase import DAY_S, format_utc, jdfr_to_unix
+
+KM_PER_MI = 1.609344
+UNITS = ("km", "mi")
+# Times we answer for: inside the DE421 ephemeris (1900-2050) with a margin,
+# and where SGP4 elements of the era make sense.
+MIN_UNIX_S = -315619200.0      # 1960-01-01T00:00:00Z
+MAX_UNIX_S = 2524608000.0      # 2050-01-01T00:00:00Z
+TIME_RANGE_TEXT = "1960-01-01T00:00:00Z .. 2050-01-01T00:00:00Z"
+
+SGP4_ERROR_TEXT = {
+    1: "mean eccentricity outside 0..1",
+    2: "mean motion below zero",
+    3: "perturbed eccentricity outside 0..1",
+    4: "semi-latus rectum below zero",
+    5: "satellite below the surface",
+    6: "orbit decayed",
+}
+
+
+@dataclass(frozen=True)
+class PositionTable:
+    """Positions at n times (all arrays have length n; vectors are (n, 3)).
+
+    ``set_index`` indexes ``sets`` (the element set used for each row) and
+    ``age_days`` is time minus that set's epoch. ``error`` is SGP4's code
+    (0 = fine); rows with an error hold NaN. ``illumination`` holds
+    ``tracker.sun`` codes (255 where unknown). ``warnings`` are one-line
+    texts (staleness, propagation failures).
+    """
+
+    unix_s: np.ndarray
+    jd: np.ndarray
+    fr: np.ndarray
+    r_teme_km: np.ndarray
+    v_teme_km_s: np.ndarray
+    r_itrf_km: np.ndarray
+    v_itrf_km_s: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    alt_km: np.ndarray
+    speed_km_s: np.ndarray
+    earth_fixed_speed_km_s: np.ndarray
+    ground_speed_km_s: np.ndarray
+    illumination: np.ndarray
+    sun_teme_km: np.ndarray
+    error: np.ndarray
+    set_index: np.ndarray
+    age_days: np.ndarray
+    sets: tuple
+    warnings: tuple
+
+    def __len__(self) -> int:
+        return len(self.unix_s)
+
+
+def check_time_range(unix_s, parameter: str = "time") -> None:
+    """Raise ``TimeRangeError`` unless every time is within ``TIME_RANGE_TEXT``."""
+    unix_s = np.atleast_1d(np.asarray(unix_s, dtype=np.float64))
+    if unix_s.size == 0:
+        return
+    bad = ~((unix_s >= MIN_UNIX_S) & (unix_s < MAX_UNIX_S))
+    if bad.any():
+        first = float(unix_s[bad][0])
+        shown = format_utc(first) if math.isfinite(first) else repr(first)
+        raise TimeRangeError(f"{parameter}: {shown} is outside the supported range "
+                             f"{TIME_RANGE_TEXT}", parameter=parameter)
+
+
+def select_sets(store, unix_s: np.ndarray) -> np.ndarray:
+    """Index into ``store.sets`` of the set in force at each time (midpoint switching,
+    the later set owning the midpoint: the same rule as ``store.index_at``)."""
+    switches = np.asarray(store.switch_unix_s, dtype=np.float64)
+    return np.searchsorted(switches, unix_s, side="right").astype(np.int64)
+
+
+def _used(set_index, n_sets):
+    """Sorted indices of the sets that appear in ``set_index`` (O(n), no sort)."""
+    return np.flatnonzero(np.bincount(set_index, minlength=n_sets))
+
+
+def _staleness(store, set_index, jd, fr, allow_stale):
+    """Age of each row (days) and the warnings; raises StaleElementsError beyond the limit."""
+    sets = store.sets
+    epoch_jd = np.array([s.epoch_jd for s in sets])[set_index]
+    epoch_fr = np.array([s.epoch_fr for s in sets])[set_index]
+    age_days = (jd - epoch_jd) + (fr - epoch_fr)
+    warnings = []
+    for k in _used(set_index, len(sets)):
+        rows = np.nonzero(set_index == k)[0]
+        worst = rows[np.argmax(np.abs(age_days[rows]))]
+        sel = Selection(sets[k], float(age_days[worst]),
+                        float((jd[worst] - 2440587.5 + fr[worst]) * DAY_S))
+        text = check_staleness(sel, allow_stale=allow_stale)
+        if text and text not in warnings:
+            warnings.append(text)
+    return age_days, warnings
+
+
+def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
+              allow_stale: bool = False) -> PositionTable:
+    """Propagate the store's ISS elements to UTC split Julian dates ``jd, fr`` (n,).
+
+    Each time uses the set whose epoch is nearest. Raises ``TimeRangeError``
+    for times outside ``TIME_RANGE_TEXT`` and ``tle.store.StaleElementsError``
+    when a time is more than 30 days from its set's epoch, unless
+    ``allow_stale`` (then the warning is returned instead). With ``sun`` None
+    the illumination column is all 255 (unknown) and the Sun column NaN.
+    """
+    jd = np.ascontiguousarray(np.atleast_1d(jd), dtype=np.float64)
+    fr = np.ascontiguousarray(np.atleast_1d(fr), dtype=np.float64)
+    n = jd.shape[0]
+    unix_s = np.asarray(jdfr_to_unix(jd, fr), dtype=np.float64)
+    check_time_range(unix_s)
+    set_index = select_sets(store, unix_s)
+    age_days, warnings = _staleness(store, set_index, jd, fr, allow_stale)
+
+    r = np.empty((n, 3))
+    v = np.empty((n, 3))
+    error = np.zeros(n, dtype=np.uint8)
+    used = _used(set_index, len(store.sets))
+    if len(used) == 1:
+        e1, r1, v1 = propagate(Elements.from_element_sets([store.sets[used[0]]]), jd, fr)
+        r[:], v[:], error[:] = r1[0], v1[0], e1[0]
+    else:
+        for k in used:
+            rows = np.nonzero(set_index == k)[0]
+            e1, r1, v1 = propagate(Elements.from_element_sets([store.sets[k]]), jd[rows], fr[rows])
+            r[rows], v[rows], error[rows] = r1[0], v1[0], e1[0]
+    if error.any():
+        r[error != 0] = np.nan
+        v[error != 0] = np.nan
+        codes = sorted(set(int(c) for c in error[error != 0]))
+        why = ", ".join(f"{c}: {SGP4_ERROR_TEXT.get(c, 'unknown')}" for c in codes)
+        warnings.append(f"warning: {int(np.count_nonzero(error))} of {n} times could not be "
+                        f"propagated (SGP4 error {why})")
+
+    r_itrf, v_itrf = np.empty((n, 3)), np.empty((n, 3))
+    lat, lon, alt = np.empty(n), np.empty(n), np.empty(n)
+    speed, ef_speed, ground_speed = np.empty(n), np.empty(n), np.empty(n)
+    dut1 = np.ascontiguousarray(eop.ut1_minus_utc_s(jd, fr))
+    xp, yp = eop.polar_motion_rad(jd, fr)
+    _kframes.track_fill(jd, fr, dut1, np.ascontiguousarray(xp), np.ascontiguousarray(yp), r, v,
+                        r_itrf, v_itrf, lat, lon, alt, speed, ef_speed, ground_speed)
+    if sun is not None:
+        sun_teme = sun.sun_teme_km(jd, fr)
+        codes = illumination(r, sun_teme)
+    else:
+        sun_teme = np.full((n, 3), np.nan)
+        codes = np.full(n, 255, dtype=np.uint8)
+    return PositionTable(unix_s, jd, fr, r, v, r_itrf, v_itrf, lat, lon, alt, speed, ef_speed,
+                         ground_speed, codes, sun_teme, error, set_index, age_days,
+                         tuple(store.sets), tuple(warnings))
+
+
+# --- the `now` report ---------------------------------------------------------
+
+def _num(x, digits):
+    """Round for JSON; NaN -> None (JSON null)."""
+    x = float(x)
+    return round(x, digits) if math.isfinite(x) else None
+
+
+def check_units(units: str) -> str:
+    """'km' or 'mi'; anything else is a ``UserError``."""
+    if units not in UNITS:
+        raise UserError(f"units: expected one of {', '.join(UNITS)}, got {units!r}",
+                        parameter="units")
+    return units
+
+
+def tle_info(es: ElementSet, age_days: float) -> dict:
+    """The ``tle`` block of a report: epoch, age_days, source, line1, line2."""
+    line1, line2 = es.line1, es.line2
+    if line1 is None or line2 is None:
+        from tle.write import format_tle_lines
+        line1, line2 = format_tle_lines(es)
+    return {"epoch": format_utc(es.epoch_unix_s), "age_days": _num(age_days, 3),
+            "source": es.source, "line1": line1, "line2": line2}
+
+
+def now_report(store, jd: float, fr: float, *, eop: EarthOrientation, sun: SunEphemeris,
+               units: str = "km") -> dict:
+    """Where the ISS is at one time: a JSON-ready dict (units in the field names).
+
+    Always answers (stale elements give a warning, not an error). Fields:
+    ``time``, ``latitude_deg``, ``longitude_deg``, ``altitude_<u>``,
+    ``speed_<u>_s`` (inertial), ``earth_fixed_speed_<u>_s``,
+    ``ground_speed_<u>_s``, ``visibility`` (daylight/penumbra/eclipsed),
+    ``footprint_<u>`` (diameter), ``solar_latitude_deg``,
+    ``solar_longitude_deg`` (subsolar point), ``tle`` {epoch, age_days,
+    source, line1, line2}, ``warnings`` (list). ``<u>`` is km or mi.
+    """
+    check_units(units)
+    table = positions(store, jd, fr, eop=eop, sun=sun, allow_stale=True)
+    k = int(table.set_index[0])
+    if table.error[0]:
+        code = int(table.error[0])
+        raise TimeRangeError(
+            f"time: the element set of epoch {format_utc(store.sets[k].epoch_unix_s)} cannot be "
+            f"propagated to {format_utc(table.unix_s[0])} (SGP4 error {code}: "
+            f"{SGP4_ERROR_TEXT.get(code, 'unknown')}); choose a time nearer the epoch",
+            parameter="time")
+    scale = 1.0 if units == "km" else 1.0 / KM_PER_MI
+    sun_lat, sun_lon = subsolar_point(table.jd, table.fr, eop=eop, sun=sun)
+    alt = float(table.alt_km[0])
+    return {
+        "time": format_utc(table.unix_s[0]),
+        "latitude_deg": _num(table.lat_deg[0], 5),
+        "longitude_deg": _num(table.lon_deg[0], 5),
+        f"altitude_{units}": _num(alt * scale, 3),
+        f"speed_{units}_s": _num(table.speed_km_s[0] * scale, 4),
+        f"earth_fixed_speed_{units}_s": _num(table.earth_fixed_speed_km_s[0] * scale, 4),
+        f"ground_speed_{units}_s": _num(table.ground_speed_km_s[0] * scale, 4),
+        "visibility": illumination_name(table.illumination[0]),
+        f"footprint_{units}": _num(footprint_km(alt) * scale, 1),
+        "solar_latitude_deg": _num(sun_lat[0], 4),
+        "solar_longitude_deg": _num(sun_lon[0], 4),
+        "tle": tle_info(store.sets[k], float(table.age_days[0])),
+        "warnings": list(table.warnings),
+    }
+
+
+def position_rows(table: PositionTable) -> list[dict]:
+    """JSON-ready rows (km units) of a ``PositionTable``; each row names its element set."""
+    from tracker.timebase import format_utc_array
+
+    times = format_utc_array(table.unix_s)
+    epochs = [format_utc(s.epoch_unix_s) for s in table.sets]
+    lat = np.round(table.lat_deg, 5)
+    lon = np.round(table.lon_deg, 5)
+    alt = np.round(table.alt_km, 3)
+    speed = np.round(table.speed_km_s, 4)
+    ground = np.round(table.ground_speed_km_s, 4)
+    age = np.round(table.age_days, 3)
+    names = ILLUMINATION_NAMES + ("unknown",) * (256 - len(ILLUMINATION_NAMES))
+    rows = []
+    for i in range(len(table)):
+        ok = not table.error[i]
+        rows.append({
+            "time": times[i],
+            "latitude_deg": float(lat[i]) if ok else None,
+            "longitude_deg": float(lon[i]) if ok else None,
+            "altitude_km": float(alt[i]) if ok else None,
+            "speed_km_s": float(speed[i]) if ok else None,
+            "ground_speed_km_s": float(ground[i]) if ok else None,
+            "visibility": names[table.illumination[i]],
+            "tle_epoch": epochs[table.set_index[i]],
+            "tle_age_days": float(age[i]),
+        })
+    return rows
