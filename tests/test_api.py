@@ -167,7 +167,8 @@ def test_openapi_numeric_parameters_state_units_and_ranges(client):
         for p in item["get"].get("parameters", []):
             schema = p["schema"]
             if schema.get("type") in ("number", "integer"):
-                assert "minimum" in schema and "maximum" in schema, (path, p["name"])
+                assert {"minimum", "exclusiveMinimum"} & set(schema), (path, p["name"])
+                assert {"maximum", "exclusiveMaximum"} & set(schema), (path, p["name"])
 
 
 # ------------------------------------------------------------------ cities

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from flask import Flask, current_app, request
 
 EXTENSION = "iss_tracker_cache"
+MEMO_EXTENSION = "iss_tracker_memo"
 
 
 class TTLCache:
@@ -80,6 +81,20 @@ def cached(compute):
     return response
 
 
+def memo(key, compute):
+    """Small short-lived memo for values (not responses): ``now`` positions per second.
+
+    Many clients asking "where is it now" within the same second share one
+    computation; entries live 2 s.
+    """
+    store: TTLCache = current_app.extensions[MEMO_EXTENSION]
+    value = store.get(key)
+    if value is None:
+        value = compute()
+        store.put(key, value)
+    return value
+
+
 def set_max_age(response, seconds: int):
     response.headers["Cache-Control"] = f"public, max-age={int(seconds)}"
     return response
@@ -99,4 +114,5 @@ def _after_request(response):
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = TTLCache(app.config["CACHE_TTL_S"], app.config["CACHE_MAX_ENTRIES"])
+    app.extensions[MEMO_EXTENSION] = TTLCache(2.0, 16)
     app.after_request(_after_request)

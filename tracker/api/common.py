@@ -34,6 +34,17 @@ def stale_warnings(selection) -> list[str]:
     return [text[:1].upper() + text[1:]]
 
 
+def clean_warnings(warnings) -> list[str]:
+    """Service warnings without their CLI prefix ("warning: ..."), duplicates dropped."""
+    out = []
+    for w in warnings:
+        w = w[len("warning: "):] if w.startswith("warning: ") else w
+        w = w[:1].upper() + w[1:]
+        if w not in out:
+            out.append(w)
+    return out
+
+
 def element_headers(selection) -> dict:
     return {"X-Elements-Epoch": format_utc(selection.element_set.epoch),
             "X-Elements-Age-Days": f"{float(selection.age_days):.4f}"}

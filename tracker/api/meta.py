@@ -48,7 +48,8 @@ def health():
     body["refresh"] = {
         "interval_hours": res.refresh_hours,
         "last": None if last is None else {
-            "time": format_utc(last["time"]), "ok": last["ok"], "detail": last["detail"]},
+            "time": format_utc(last["time"]), "ok": last["ok"], "status": last["status"],
+            "detail": last["detail"]},
     }
     c = current_app.extensions[cache.EXTENSION]
     body["cache"] = {"entries": len(c), "hits": c.hits, "misses": c.misses, "ttl_s": c.ttl_s}

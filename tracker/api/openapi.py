@@ -18,10 +18,11 @@ STR = {"type": "string"}
 BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time", "pattern": "Z$",
         "description": "UTC, ISO 8601 with milliseconds and Z"}
-TIME_PARAM_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 64}
-TIME_PARAM_TEXT = ("ISO 8601 with `Z` or an offset (`2026-10-10T12:00:00Z`, "
-                   "`2026-10-10T14:00:00+02:00`), Unix seconds (`1791633600`) or `now`. "
-                   "A time without a zone is refused (400).")
+TIME_PARAM_SCHEMA = {"type": "string", "format": "iss-time", "minLength": 1, "maxLength": 64}
+TIME_PARAM_TEXT = ("Format `iss-time`: ISO 8601 with `Z` or an offset (`2026-10-10T12:00:00Z`, "
+                   "`2026-10-10T14:00:00+02:00`), Unix seconds (`1791633600`, `1791633600.25`) "
+                   "or `now`. A time without a zone is refused (400); supported years depend on "
+                   "the endpoint (positions: 1960 to 2049).")
 
 
 def ref(name):
@@ -149,8 +150,11 @@ def _meta_paths():
                 "elements": {"oneOf": [ref("Elements"), {"type": "null"}]},
                 "refresh": obj({
                     "interval_hours": {"type": ["number", "null"]},
-                    "last": {"oneOf": [{"type": "null"}, obj({"time": TIME, "ok": BOOL,
-                                                              "detail": STR})]},
+                    "last": {"oneOf": [{"type": "null"}, obj({
+                        "time": TIME, "ok": BOOL,
+                        "status": {"type": "string", "description": "updated, unchanged, "
+                                   "not-modified, skipped or failed"},
+                        "detail": STR})]},
                 }),
                 "cache": obj({"entries": INT, "hits": INT, "misses": INT, "ttl_s": NUM}),
             }, required=["status", "version", "time", "elements", "refresh", "cache"]),
@@ -212,7 +216,270 @@ def _tle_paths():
         }}}}
 
 
-PATH_BUILDERS = [_meta_paths, _cities_paths, _tle_paths]
+ALLOW_STALE = bool_param(
+    "allow_stale", False,
+    "Answer even when the element set is more than 30 days from a requested time (otherwise "
+    "422 stale-elements). Accepted: true/false/1/0/yes/no.")
+STEP_TEXT = "Time step"
+
+
+def _now_schema(u):
+    return obj({
+        "time": TIME,
+        "latitude_deg": {"type": "number", "minimum": -90, "maximum": 90},
+        "longitude_deg": {"type": "number", "minimum": -180, "maximum": 180},
+        f"altitude_{u}": NUM,
+        f"speed_{u}_s": {"type": "number", "description": "inertial speed |v_TEME|"},
+        f"earth_fixed_speed_{u}_s": {"type": "number", "description": "speed relative to the "
+                                                                      "rotating Earth"},
+        f"ground_speed_{u}_s": {"type": "number", "description": "speed of the sub-satellite "
+                                                                "point over the ground"},
+        "visibility": {"type": "string", "enum": ["daylight", "penumbra", "eclipsed", "unknown"]},
+        f"footprint_{u}": {"type": "number", "description": "diameter of the area that sees the "
+                                                           "station above the horizon"},
+        "solar_latitude_deg": NUM, "solar_longitude_deg": NUM,
+        "tle": obj({"epoch": TIME, "age_days": NUM, "source": STR, "line1": STR, "line2": STR}),
+        "elements": ref("Elements"),
+        "warnings": ref("Warnings"),
+    }, title=f"Position ({u})")
+
+
+POSITION_ROW = obj({
+    "time": TIME,
+    "latitude_deg": {"type": ["number", "null"]}, "longitude_deg": {"type": ["number", "null"]},
+    "altitude_km": {"type": ["number", "null"]}, "speed_km_s": {"type": ["number", "null"]},
+    "ground_speed_km_s": {"type": ["number", "null"]},
+    "visibility": {"type": "string"},
+    "tle_epoch": TIME, "tle_age_days": NUM,
+}, description="null coordinates: SGP4 could not propagate to that time")
+
+GEOJSON = {
+    "type": "object", "required": ["type", "features", "elements", "warnings"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": {
+            "type": "object", "required": ["type", "geometry", "properties"],
+            "properties": {
+                "type": {"const": "Feature"},
+                "geometry": {"type": "object", "required": ["type", "coordinates"], "properties": {
+                    "type": {"enum": ["MultiLineString", "Polygon", "MultiPolygon"]},
+                    "coordinates": {"type": "array"}}},
+                "properties": {"type": "object"}}}},
+        "elements": ref("Elements"),
+        "warnings": ref("Warnings"),
+    },
+    "description": "RFC 7946 GeoJSON ([longitude, latitude] in degrees). The track is a "
+                   "MultiLineString cut at the antimeridian (a line ends at +/-180 and the next "
+                   "starts at -/+180); `properties.times` lists each vertex's time.",
+}
+
+
+def _iss_paths():
+    grid = [
+        time_param("start", "First time.", required=True, example="2026-10-10T12:00:00Z"),
+        time_param("end", "Last time (inclusive when on the grid); after start.", required=True,
+                   example="2026-10-10T13:00:00Z"),
+        number_param("step_s", 1, 86400, "s", STEP_TEXT + "; at most 10,000 points per request",
+                     default=60, example=60),
+    ]
+    return {
+        "/api/v1/iss/now": {"get": {
+            "operationId": "issNow", "tags": ["iss"],
+            "summary": "Where the station is at one time (default now).",
+            "description": "Always answers, even from old element sets (then with `warnings`). "
+                           "WGS-84 geodetic coordinates; longitude in (-180, 180]. Without "
+                           "`time`, now is taken to the whole second.",
+            "parameters": [
+                time_param("time", "When (default: now)."),
+                qparam("units", {"type": "string", "enum": ["km", "mi"], "default": "km"},
+                       "Length unit of altitude, speeds and footprint (field names change "
+                       "accordingly: altitude_km or altitude_mi)."),
+            ],
+            "responses": {"200": json_ok({"oneOf": [_now_schema("km"), _now_schema("mi")]},
+                                         "Position"),
+                          **problem_responses(400)}}},
+        "/api/v1/iss/positions": {"get": {
+            "operationId": "issPositions", "tags": ["iss"],
+            "summary": "Positions on a time grid or at listed times.",
+            "description": "Either `start`, `end` (and `step_s`) or `timestamps`; at most 10,000 "
+                           "times per request. Each time uses the element set with the nearest "
+                           "epoch.",
+            "parameters": [
+                time_param("start", "First time (with end)."),
+                time_param("end", "Last time (with start)."),
+                number_param("step_s", 1, 86400, "s", STEP_TEXT + " (with start/end)",
+                             default=60),
+                qparam("timestamps", {"type": "string", "minLength": 1},
+                       "Comma-separated times, each " + TIME_PARAM_TEXT + " At most 10,000.",
+                       example="2026-10-10T12:00:00Z,1791633660"),
+                ALLOW_STALE,
+            ],
+            "responses": {"200": json_ok(obj({
+                "count": INT, "step_s": {"type": ["number", "null"]},
+                "positions": {"type": "array", "items": POSITION_ROW},
+                "elements": ref("Elements"),
+                "element_set_epochs": {"type": "array", "items": TIME},
+                "warnings": ref("Warnings"),
+            }), "Positions"), **problem_responses(400, 422)}}},
+        "/api/v1/iss/groundtrack": {"get": {
+            "operationId": "issGroundTrack", "tags": ["iss"],
+            "summary": "The ground track as GeoJSON, split at the antimeridian.",
+            "description": "Default: one orbital period from now, every 30 s. At most 10,000 "
+                           "points. Identical requests within a minute are served from memory.",
+            "parameters": [
+                time_param("start", "First time (default: now)."),
+                time_param("end", "Last time (default: start + one orbital period)."),
+                number_param("step_s", 1, 86400, "s", STEP_TEXT, default=30),
+                ALLOW_STALE,
+                bool_param("footprint", False, "Add the visibility footprint at `start` as a "
+                                               "second feature (Polygon or MultiPolygon)."),
+            ],
+            "responses": {"200": {"description": "GeoJSON FeatureCollection",
+                                  "headers": ELEMENT_HEADERS,
+                                  "content": {"application/geo+json": {"schema": GEOJSON}}},
+                          **problem_responses(400, 422)}}},
+    }
+
+
+OBSERVER_PARAMS = [
+    qparam("city", {"type": "string", "minLength": 1, "maxLength": 200},
+           "Observer city: a name ('Paris'), a qualified name ('Springfield, US, IL') or a "
+           "GeoNames id (from /api/v1/cities). Or give lat/lon instead.", example="Paris"),
+    number_param("lat", -90, 90, "deg", "Observer geodetic latitude, north positive (with lon)"),
+    number_param("lon", -180, 180, "deg", "Observer longitude, east positive (with lat)"),
+    number_param("alt_m", -500, 10000, "m", "Observer height above the WGS-84 ellipsoid",
+                 default=0),
+    qparam("tz", {"type": "string", "minLength": 1, "maxLength": 64},
+           "IANA time zone for `local_time` fields ('Europe/Paris'); default: the city's zone, "
+           "or for lat/lon the zone of the nearest city within 300 km (else UTC); 'auto' the "
+           "same."),
+]
+WINDOW_PARAMS = [
+    time_param("start", "Start of the search window (default: now)."),
+    {**number_param("days", 0, 30, "days", "Length of the window; more than 0", default=10),
+     "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 30, "default": 10}},
+    {**number_param("min_elevation_deg", 0, 90, "deg",
+                    "Elevation threshold defining rise and set; below 90", default=10),
+     "schema": {"type": "number", "minimum": 0, "exclusiveMaximum": 90, "default": 10}},
+    bool_param("visible_only", False, "Only passes the observer can see (station sunlit, "
+                                      "observer's Sun at or below sun_max_deg)."),
+    number_param("sun_max_deg", -90, 90, "deg", "Highest Sun altitude at the observer for a "
+                 "pass to count as visible (-6 civil, -12 nautical twilight)", default=-6),
+    ALLOW_STALE,
+]
+EVENT = {"oneOf": [{"type": "null"}, obj({
+    "time": TIME,
+    "local_time": {"type": "string", "description": "the same instant in the observer's zone, "
+                                                    "ISO 8601 with offset"},
+    "azimuth_deg": {"type": "number", "minimum": 0, "maximum": 360},
+    "elevation_deg": {"type": "number", "minimum": -90, "maximum": 90},
+    "range_km": NUM, "compass": STR})]}
+PASS = obj({
+    "rise": EVENT, "culmination": EVENT, "set": EVENT, "peak": EVENT,
+    "max_elevation_deg": NUM, "duration_s": NUM,
+    "starts_before_window": BOOL, "ends_after_window": BOOL,
+    "visible": BOOL, "visible_from": EVENT, "visible_until": EVENT,
+    "appears_from_shadow": BOOL, "disappears_into_shadow": BOOL,
+    "magnitude": {"type": ["number", "null"], "description": "brightest estimated visual "
+                                                             "magnitude while visible"},
+    "element_set_epoch": TIME, "age_days": NUM,
+    "timing_uncertainty_s": {"type": "number", "description": "1-sigma timing uncertainty "
+                                                              "from the element-set age"},
+}, description="rise/set null: the pass is cut by the window; culmination null: its highest "
+               "point is outside the window (peak: the highest point inside)")
+OBSERVER = obj({
+    "name": STR, "label": STR,
+    "latitude_deg": NUM, "longitude_deg": NUM, "altitude_m": NUM,
+    "timezone": STR, "geonameid": {"type": ["integer", "null"]}})
+
+
+def _passes_paths():
+    return {"/api/v1/passes": {"get": {
+        "operationId": "passes", "tags": ["passes"],
+        "summary": "Passes of the station over an observer.",
+        "description": "A pass is an interval with the station at or above `min_elevation_deg`. "
+                       "Give `city` or `lat`/`lon`. Identical requests within a minute are "
+                       "served from memory. `reason` explains an empty list.",
+        "parameters": OBSERVER_PARAMS + WINDOW_PARAMS,
+        "responses": {"200": json_ok(obj({
+            "observer": OBSERVER, "start": TIME, "end": TIME,
+            "min_elevation_deg": NUM, "sun_max_deg": NUM, "visible_only": BOOL,
+            "count": INT, "passes_total": INT,
+            "passes": {"type": "array", "items": PASS},
+            "reason": {"type": ["string", "null"]},
+            "elements": ref("Elements"),
+            "element_sets": {"type": "array", "items": obj({"epoch": TIME, "from": TIME,
+                                                            "until": TIME})},
+            "warnings": ref("Warnings"),
+        }), "Passes"), **problem_responses(400, 404, 422)}}}}
+
+
+CALLBACK = qparam("callback", {"type": "string", "pattern": r"^[A-Za-z_$][A-Za-z0-9_$]*"
+                               r"(\.[A-Za-z_$][A-Za-z0-9_$]*)*$", "maxLength": 128},
+                  "JSONP: wrap the answer as `/**/NAME(...);` (application/javascript). NAME is "
+                  "a JavaScript identifier or dotted path, at most 128 characters.")
+ON_HEADERS = {**ELEMENT_HEADERS}
+
+
+def _opennotify_paths():
+    stale_note = ("Open Notify clients cannot send allow_stale, so this always answers; the "
+                  "element-set age is in the X-Elements-Age-Days header, and beyond 3 days a "
+                  "`warnings` list is added.")
+    return {
+        "/iss-now.json": {"get": {
+            "operationId": "openNotifyNow", "tags": ["open-notify"],
+            "summary": "Open Notify compatible current position (numbers as strings).",
+            "description": stale_note,
+            "parameters": [CALLBACK],
+            "responses": {"200": {
+                "description": "Current position",
+                "headers": ON_HEADERS,
+                "content": {
+                    "application/json": {"schema": obj({
+                        "message": {"const": "success"},
+                        "timestamp": {"type": "integer", "description": "Unix seconds"},
+                        "iss_position": obj({
+                            "latitude": {"type": "string", "pattern": r"^-?\d+\.\d{4}$",
+                                         "description": "degrees, as a string"},
+                            "longitude": {"type": "string", "pattern": r"^-?\d+\.\d{4}$",
+                                          "description": "degrees, as a string"}}),
+                        "warnings": ref("Warnings"),
+                    }, required=["message", "timestamp", "iss_position"])},
+                    "application/javascript": {"schema": STR}}},
+                **problem_responses(400)}}},
+        "/iss-pass.json": {"get": {
+            "operationId": "openNotifyPasses", "tags": ["open-notify"],
+            "summary": "Open Notify compatible pass predictions (rise times and durations).",
+            "description": "Passes above 10 degrees elevation from now. " + stale_note,
+            "parameters": [
+                number_param("lat", -90, 90, "deg", "Observer latitude", required=True,
+                             example=45.0),
+                number_param("lon", -180, 180, "deg", "Observer longitude, east positive",
+                             required=True, example=-122.3),
+                number_param("alt", 0, 10000, "m", "Observer altitude", default=100),
+                integer_param("n", 1, 100, "Number of passes", default=5),
+                CALLBACK,
+            ],
+            "responses": {"200": {
+                "description": "Passes",
+                "headers": ON_HEADERS,
+                "content": {
+                    "application/json": {"schema": obj({
+                        "message": {"const": "success"},
+                        "request": obj({"altitude": NUM, "datetime": INT, "latitude": NUM,
+                                        "longitude": NUM, "passes": INT}),
+                        "response": {"type": "array", "items": obj({
+                            "duration": {"type": "integer", "description": "seconds"},
+                            "risetime": {"type": "integer", "description": "Unix seconds"}})},
+                        "warnings": ref("Warnings"),
+                    }, required=["message", "request", "response"])},
+                    "application/javascript": {"schema": STR}}},
+                **problem_responses(400)}}},
+    }
+
+
+PATH_BUILDERS = [_meta_paths, _iss_paths, _passes_paths, _cities_paths, _tle_paths,
+                 _opennotify_paths]
 
 
 def build_spec(config=None) -> dict:

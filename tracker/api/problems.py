@@ -62,9 +62,19 @@ def to_problem(exc: Exception):
             kind = "stale-elements" if "Stale" in type(exc).__name__ else "element-sets"
         title = getattr(exc, "title", None) or KINDS.get(kind, "Element set problem")
         parameter = getattr(exc, "parameter", None)
-        if parameter is None and kind == "stale-elements":
-            parameter = "allow_stale"
-        return problem_response(status, kind, title, _detail(exc), parameter)
+        detail = _detail(exc)
+        if kind == "stale-elements":
+            parameter = parameter or "allow_stale"
+            if hasattr(exc, "age_days") and hasattr(exc, "epoch"):
+                # The service's text names CLI flags; say it in HTTP terms.
+                when = "after" if exc.age_days >= 0 else "before"
+                detail = (f"element set too old for this request: the requested time is "
+                          f"{abs(exc.age_days):.1f} days {when} the epoch "
+                          f"{exc.epoch.strftime('%Y-%m-%dT%H:%M:%SZ')} of the nearest element set, "
+                          f"more than the {getattr(exc, 'limit_days', 30):g}-day limit; pass "
+                          f"allow_stale=true to get an answer anyway (positions may be off by "
+                          f"hundreds of km), or refresh the element sets")
+        return problem_response(status, kind, title, detail, parameter)
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         if status < 400:          # routing redirects (e.g. a missing trailing slash)

@@ -117,7 +117,7 @@ class Resources:
             from tle.update import refresh as update_refresh
 
             def refresh():
-                return update_refresh(data_dir=self._config.get("DATA_DIR"))
+                return update_refresh(self._config.get("DATA_DIR"))
 
         def loop():
             while not self._refresh_stop.is_set():
@@ -133,15 +133,17 @@ class Resources:
         try:
             outcome = refresh()
         except Exception as exc:   # noqa: BLE001 - a failed refresh must not stop serving
-            self.last_refresh = {"time": started, "ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+            self.last_refresh = {"time": started, "ok": False, "status": "failed",
+                                 "detail": f"{type(exc).__name__}: {exc}"}
             return self.last_refresh
         ok = bool(getattr(outcome, "ok", True))
-        self.last_refresh = {"time": started, "ok": ok, "detail": str(outcome)}
+        status = str(getattr(outcome, "status", "ok" if ok else "failed"))
+        self.last_refresh = {"time": started, "ok": ok, "status": status, "detail": str(outcome)}
         if ok:
             try:
                 self.reload_store()
             except Exception as exc:   # noqa: BLE001
-                self.last_refresh = {"time": started, "ok": False,
+                self.last_refresh = {"time": started, "ok": False, "status": "failed",
                                      "detail": f"reload failed: {type(exc).__name__}: {exc}"}
         return self.last_refresh
 
