@@ -1,0 +1,429 @@
+"""``iss-tracker passes`` and ``overflights``: parsing and formatting only.
+
+The numbers come from ``tracker.passes`` and ``tracker.overflights`` (the
+services the HTTP API calls too). Heavy modules are imported inside the
+command functions so that ``--help`` stays fast.
+
+Output: a readable table in the observer's local time (default), one JSON
+document (``--json`` / ``--format json``), CSV (``--format csv``; the only
+format of ``--all-cities``), and for passes an iCalendar file of the visible
+passes (``--ics FILE``). Warnings go to stderr (inside the document for JSON).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import sys
+
+from tracker.errors import UserError
+
+
+def _float(option):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{option} must be a finite number, got {text!r}")
+        return value
+    return parse
+
+
+def _add_place_options(p, *, all_cities: bool):
+    g = p.add_argument_group("place (one of)")
+    g.add_argument("--city", metavar="NAME",
+                   help="city name, optionally qualified: 'Paris', 'Springfield, US, IL', "
+                        "'Springfield, Illinois' (GeoNames cities of 15,000+ people)")
+    g.add_argument("--lat", type=_float("--lat"), metavar="DEG", help="latitude, -90..90 (north +)")
+    g.add_argument("--lon", type=_float("--lon"), metavar="DEG",
+                   help="longitude, -180..180 (east +)")
+    g.add_argument("--alt-m", type=_float("--alt-m"), default=None, metavar="M",
+                   help="observer height above the WGS-84 ellipsoid, m (default 0)")
+    if all_cities:
+        g.add_argument("--all-cities", action="store_true",
+                       help="every gazetteer city at once (CSV only; progress bar on stderr)")
+    p.add_argument("--tz", default="auto", metavar="auto|UTC|ZONE",
+                   help="time zone of the local times: auto (the city's zone, or the nearest "
+                        "city's within 300 km for --lat/--lon, else UTC), UTC, or an IANA zone")
+    p.add_argument("--tle", metavar="FILE",
+                   help="use only the element sets in FILE (TLE/3LE or OMM JSON/CSV)")
+    p.add_argument("--allow-stale", action="store_true",
+                   help="use element sets more than 30 days from the requested times")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "passes", help="when the ISS can be seen from a place",
+        description="ISS passes above --min-elevation: rise, culmination and set (time, azimuth, "
+                    "elevation, compass), duration, whether it is visible (station sunlit and the "
+                    "Sun at or below --sun-max-deg for the observer) with the visible segment and "
+                    "an estimated magnitude, and a timing uncertainty from the element set's age.")
+    _add_place_options(p, all_cities=True)
+    p.add_argument("--start", default="now", metavar="T",
+                   help="window start: ISO 8601 with Z or an offset, Unix seconds, or 'now' (default)")
+    p.add_argument("--days", type=_float("--days"), default=10.0, metavar="N",
+                   help="window length in days, more than 0 and at most 30 (default 10)")
+    p.add_argument("--min-elevation", type=_float("--min-elevation"), default=10.0, metavar="DEG",
+                   help="rise/set threshold, geometric elevation in degrees (default 10)")
+    p.add_argument("--visible-only", action="store_true", help="list only visible passes")
+    p.add_argument("--sun-max-deg", type=_float("--sun-max-deg"), default=-6.0, metavar="DEG",
+                   help="the observer's Sun must be at or below this altitude for a visible pass "
+                        "(default -6: civil twilight)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--format", choices=("table", "json", "csv"), default=None,
+                   help="output format (default table; csv for --all-cities)")
+    p.add_argument("--ics", metavar="FILE", help="also write the visible passes to an iCalendar file")
+    p.set_defaults(func=run_passes)
+
+    p = subparsers.add_parser(
+        "overflights", help="when the ISS passes over a place (sub-satellite point within a radius)",
+        description="Closest approaches of the sub-satellite point within --radius-km of a place: "
+                    "time, ground distance, station altitude, and whether the ground below is dark "
+                    "(Sun below -6 deg there). Works over the shipped 2015-2016 history too.")
+    _add_place_options(p, all_cities=False)
+    p.add_argument("--start", required=True, metavar="T", help="window start (ISO 8601, Unix s, now)")
+    p.add_argument("--end", required=True, metavar="T", help="window end")
+    p.add_argument("--radius-km", type=_float("--radius-km"), default=100.0, metavar="KM",
+                   help="ground distance limit, km (default 100)")
+    p.add_argument("--night-only", action="store_true",
+                   help="only overflights with the ground below in darkness")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--format", choices=("table", "json", "csv"), default=None, help="output format")
+    p.set_defaults(func=run_overflights)
+
+
+# --- shared -------------------------------------------------------------------
+
+def _store(args):
+    from tle.store import default_data_dir, load_store
+
+    return load_store(default_data_dir(os.environ), args.tle)
+
+
+def _place_and_tz(args):
+    """(Place, tz_name) from --city or --lat/--lon, --alt-m and --tz."""
+    from tracker.places import Place, auto_timezone, resolve, validate_timezone
+
+    has_coords = args.lat is not None or args.lon is not None
+    if args.city and has_coords:
+        raise UserError("give either --city or --lat/--lon, not both", parameter="city")
+    if args.city:
+        place = resolve(args.city)
+        if args.alt_m is not None:
+            checked = Place.from_coordinates(place.lat_deg, place.lon_deg, args.alt_m)
+            place = dataclasses.replace(place, alt_m=checked.alt_m)
+    elif has_coords:
+        if args.lat is None or args.lon is None:
+            raise UserError("--lat and --lon go together: give both (degrees, north and east positive)",
+                            parameter="lat" if args.lat is None else "lon")
+        tz = "UTC" if args.tz == "auto" else args.tz
+        place = Place.from_coordinates(args.lat, args.lon, 0.0 if args.alt_m is None else args.alt_m,
+                                       validate_timezone(tz, parameter="tz"))
+        if args.tz == "auto":
+            place = dataclasses.replace(place, timezone=auto_timezone(place.lat_deg, place.lon_deg))
+    else:
+        raise UserError("no place given: use --city NAME or --lat DEG --lon DEG", parameter="city")
+    tz_name = place.timezone if args.tz == "auto" else validate_timezone(args.tz, parameter="tz")
+    return place, tz_name
+
+
+def _warn(warnings) -> None:
+    for text in warnings:
+        print(text if text.startswith("warning") else f"warning: {text}", file=sys.stderr)
+
+
+def _output_format(args, default="table"):
+    if args.json and args.format not in (None, "json"):
+        raise UserError(f"--json conflicts with --format {args.format}", parameter="format")
+    return "json" if args.json else (args.format or default)
+
+
+def _local(unix_s, tz, fmt="%H:%M:%S"):
+    return dt.datetime.fromtimestamp(round(unix_s), tz).strftime(fmt)
+
+
+def _utc(unix_s):
+    return dt.datetime.fromtimestamp(round(unix_s), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hemi(value, pos, neg):
+    return f"{abs(value):.4f}°{pos if value >= 0 else neg}"
+
+
+def _tz_label(tz_name, unix_s):
+    import zoneinfo
+    offset = dt.datetime.fromtimestamp(unix_s, zoneinfo.ZoneInfo(tz_name)).strftime("%z")
+    return f"{tz_name} (UTC{offset[:3]}:{offset[3:]})"
+
+
+# --- passes -------------------------------------------------------------------
+
+def run_passes(args) -> int:
+    from tracker.timebase import datetime_to_unix, parse_time
+
+    start = datetime_to_unix(parse_time(args.start, parameter="--start"))
+    if getattr(args, "all_cities", False):
+        return _run_all_cities(args, start)
+    fmt = _output_format(args)
+    if fmt == "csv":
+        raise UserError("--format csv is for --all-cities; use table or json", parameter="format")
+    from tracker.passes import passes_for_place, report_to_dict
+
+    place, tz_name = _place_and_tz(args)
+    report = passes_for_place(place, start, args.days, store=_store(args),
+                              min_elevation_deg=args.min_elevation, sun_max_deg=args.sun_max_deg,
+                              visible_only=args.visible_only, allow_stale=args.allow_stale)
+    if args.ics:
+        _write_ics(args.ics, report)
+    if fmt == "json":
+        print(json.dumps(report_to_dict(report, tz_name), indent=2))
+        return 0
+    print(format_passes_table(report, tz_name))
+    _warn(report.warnings)
+    return 0
+
+
+def _write_ics(path, report) -> None:
+    import time
+
+    from tracker.ics import passes_to_ics
+
+    text = passes_to_ics(report, now_unix_s=time.time())
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write the iCalendar file {path}: {exc.strerror}", parameter="ics") from None
+    n = sum(1 for p in report.passes if p.visible)
+    print(f"wrote {n} visible pass(es) to {path}", file=sys.stderr)
+
+
+def format_passes_table(report, tz_name: str) -> str:
+    """The readable table of a PassReport, times in ``tz_name``."""
+    import zoneinfo
+    tz = zoneinfo.ZoneInfo(tz_name)
+    place = report.place
+    head = [
+        f"ISS passes over {place.label} ({_hemi(place.lat_deg, 'N', 'S')} "
+        f"{_hemi(place.lon_deg, 'E', 'W')}, {place.alt_m:.0f} m)",
+        f"{_local(report.start_unix_s, tz, '%Y-%m-%d %H:%M')} to "
+        f"{_local(report.end_unix_s, tz, '%Y-%m-%d %H:%M')}, times in {_tz_label(tz_name, report.start_unix_s)}",
+        f"Rise/set at {report.min_elevation_deg:g}° elevation; visible = station sunlit and the Sun "
+        f"at or below {report.sun_max_deg:g}° for the observer; ± = 1-sigma timing uncertainty.",
+    ]
+    if not report.passes:
+        return "\n".join(head + ["", f"No passes: {report.reason}."])
+    rows = [("Date", "Rise", "Az", "Highest", "El", "Az", "Set", "Az", "Dur", "Visible", "Mag", "±s")]
+    notes = []
+    for p in report.passes:
+        first = p.rise or p.peak
+        rise = (_local(p.rise.unix_s, tz), p.rise.compass) if p.rise else ("(up)", "")
+        top = p.culmination or p.peak
+        top_t = _local(top.unix_s, tz) + ("" if p.culmination else "*")
+        set_ = (_local(p.set.unix_s, tz), p.set.compass) if p.set else ("(up)", "")
+        dur = f"{int(p.duration_s // 60)}:{int(p.duration_s % 60):02d}"
+        if p.visible:
+            vis = (f"{_local(p.appear.unix_s, tz)} {p.appear.compass} - "
+                   f"{_local(p.disappear.unix_s, tz)} {p.disappear.compass}"
+                   + (" shadow" if p.disappears_into_shadow else ""))
+            mag = f"{p.magnitude:.1f}" if p.magnitude is not None else ""
+        else:
+            vis, mag = "-", ""
+        rows.append((_local(first.unix_s, tz, "%Y-%m-%d"), rise[0], rise[1], top_t,
+                     f"{p.max_elevation_deg:.0f}°", top.compass, set_[0], set_[1], dur, vis, mag,
+                     _sigma(p.timing_uncertainty_s)))
+        if p.starts_before_window:
+            notes.append("(up): the pass was already in progress at the window start")
+        if p.ends_after_window:
+            notes.append("(up): the pass continues after the window end")
+        if p.culmination is None:
+            notes.append("*: highest point inside the window (the culmination lies outside it)")
+        if len(p.culminations) > 1:
+            notes.append(f"the pass of {_local(first.unix_s, tz, '%Y-%m-%d %H:%M')} has "
+                         f"{len(p.culminations)} culminations")
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    ages = [abs(p.age_days) for p in report.passes]
+    foot = [f"Element sets: epoch {_utc(t0es.epoch_unix_s)} ({t0es.source})"
+            for _, _, t0es in report.element_sets[:3]]
+    if len(report.element_sets) > 3:
+        foot.append(f"... and {len(report.element_sets) - 3} more")
+    foot.append(f"Element-set age at the passes: {min(ages):.1f} to {max(ages):.1f} days.")
+    unique_notes = list(dict.fromkeys(notes))
+    return "\n".join(head + [""] + lines + [""] + unique_notes + foot)
+
+
+def _sigma(s):
+    return f"{s:.1f}" if s < 10 else f"{s:.0f}"
+
+
+CSV_COLUMNS = ("geonameid", "city", "country_code", "admin1_code", "lat_deg", "lon_deg", "timezone",
+               "rise_utc", "rise_local", "rise_azimuth_deg", "rise_compass",
+               "culmination_utc", "culmination_local", "max_elevation_deg", "culmination_azimuth_deg",
+               "culmination_compass", "range_km", "set_utc", "set_local", "set_azimuth_deg",
+               "set_compass", "duration_s", "visible", "appear_utc", "appear_local",
+               "appear_azimuth_deg", "appear_elevation_deg", "appear_compass", "disappear_utc",
+               "disappear_local", "disappear_azimuth_deg", "disappear_elevation_deg",
+               "disappear_compass", "disappears_into_shadow", "magnitude", "timing_uncertainty_s")
+
+
+def _run_all_cities(args, start) -> int:
+    import zoneinfo
+
+    import numpy as np
+
+    from tracker.kernels import events as K
+    from tracker.passes import compass_16, passes_for_cities
+    from tracker.places import default_gazetteer
+    from tracker.progress import ProgressBar
+    from tracker.visibility import timing_sigma_s
+
+    if args.city or args.lat is not None or args.lon is not None:
+        raise UserError("--all-cities takes no --city/--lat/--lon", parameter="all_cities")
+    if _output_format(args, "csv") != "csv":
+        raise UserError("--all-cities writes CSV only (--format csv)", parameter="format")
+    if args.ics:
+        raise UserError("--ics is for one place, not --all-cities", parameter="ics")
+    if args.tz not in ("auto", "UTC"):
+        raise UserError("--all-cities gives each city's own local time: use --tz auto", parameter="tz")
+    gz = default_gazetteer()
+    with ProgressBar(total=len(gz), label="passes") as bar:
+        track, table, keep = passes_for_cities(
+            gz, start, args.days, store=_store(args), min_elevation_deg=args.min_elevation,
+            sun_max_deg=args.sun_max_deg, visible_only=args.visible_only,
+            allow_stale=args.allow_stale, progress=bar.set)
+    _warn(track.warnings)
+    rows = np.nonzero(keep)[0]
+    t0 = track.t0_unix_s
+    p, vis, look = table.p, table.vis, table.look
+    # per-row element set age -> timing uncertainty
+    seg_ends = np.array([s[1] for s in track.segments])
+    peak_abs = t0 + p[:, K.P_PEAK_T]
+    seg_idx = np.minimum(np.searchsorted(seg_ends, peak_abs, side="right"), len(seg_ends) - 1)
+    sigma = np.empty(len(p))
+    for k, (_, _, es) in enumerate(track.segments):
+        m = seg_idx == k
+        sigma[m] = timing_sigma_s((peak_abs[m] - es.epoch_unix_s) / 86400.0, es.ndot,
+                                  es.mean_motion_rev_day)
+    edges = np.sort(np.concatenate([track.lit_start_s, track.lit_end_s]))
+    tz_cache = {}
+    records = gz._records
+    utc_tz = zoneinfo.ZoneInfo("UTC")
+
+    def when(t, tz):
+        if not math.isfinite(t):
+            return "", ""
+        u = t0 + t
+        return _utc(u), dt.datetime.fromtimestamp(round(u), tz).isoformat()
+
+    def f(x, spec):
+        return "" if not math.isfinite(x) else format(x, spec)
+
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(CSV_COLUMNS)
+    for j in rows:
+        k = int(table.obs[j])
+        rec = records[k]
+        tz_name = rec["timezone"] if args.tz == "auto" else "UTC"
+        tz = tz_cache.get(tz_name)
+        if tz is None:
+            tz = tz_cache[tz_name] = zoneinfo.ZoneInfo(tz_name) if tz_name != "UTC" else utc_tz
+        visible = math.isfinite(vis[j, K.V_START])
+        az = {name: look[name][0][j] for name in ("rise", "culm", "set", "appear", "disappear", "peak")}
+        el = {name: look[name][1][j] for name in ("appear", "disappear", "peak")}
+        shadow = ""
+        if visible:
+            te = vis[j, K.V_END]
+            i = np.searchsorted(edges, te)
+            near = min(abs(edges[max(i - 1, 0)] - te) if edges.size else math.inf,
+                       abs(edges[min(i, edges.size - 1)] - te) if edges.size else math.inf)
+            shadow = "true" if near < 1.0 and te < track.end_s else "false"
+        top = "culm" if math.isfinite(p[j, K.P_CULM]) else "peak"
+        out.writerow((
+            rec["geonameid"], rec["name"], rec["countrycode"], rec.get("admin1code") or "",
+            rec["latitude"], rec["longitude"], tz_name,
+            *when(p[j, K.P_RISE], tz), f(az["rise"], ".1f"),
+            compass_16(az["rise"]) if math.isfinite(az["rise"]) else "",
+            *when(p[j, K.P_CULM] if top == "culm" else p[j, K.P_PEAK_T], tz),
+            f(el["peak"], ".2f"), f(az[top], ".1f"), compass_16(az[top]),
+            f(look["peak"][2][j], ".1f"),
+            *when(p[j, K.P_SET], tz), f(az["set"], ".1f"),
+            compass_16(az["set"]) if math.isfinite(az["set"]) else "",
+            f(p[j, K.P_END] - p[j, K.P_START], ".1f"), "true" if visible else "false",
+            *when(vis[j, K.V_START], tz), f(az["appear"], ".1f"), f(el["appear"], ".1f"),
+            compass_16(az["appear"]) if visible else "",
+            *when(vis[j, K.V_END], tz), f(az["disappear"], ".1f"), f(el["disappear"], ".1f"),
+            compass_16(az["disappear"]) if visible else "", shadow,
+            f(vis[j, K.V_MAG], ".1f"), f(sigma[j], ".1f")))
+    return 0
+
+
+# --- overflights ------------------------------------------------------------------
+
+def run_overflights(args) -> int:
+    from tracker.overflights import find_overflights, report_to_dict
+    from tracker.progress import ProgressBar
+    from tracker.timebase import datetime_to_unix, parse_time
+
+    start = datetime_to_unix(parse_time(args.start, parameter="--start"))
+    end = datetime_to_unix(parse_time(args.end, parameter="--end"))
+    fmt = _output_format(args)
+    place, tz_name = _place_and_tz(args)
+    with ProgressBar(total=1000, label="overflights") as bar:
+        report = find_overflights(place, start, end, store=_store(args), radius_km=args.radius_km,
+                                  night_only=args.night_only, allow_stale=args.allow_stale,
+                                  progress=lambda frac: bar.set(int(1000 * frac)))
+    doc = report_to_dict(report, tz_name)
+    if fmt == "json":
+        print(json.dumps(doc, indent=2))
+        return 0
+    if fmt == "csv":
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(("closest_approach_utc", "closest_approach_local", "ground_distance_km",
+                      "subpoint_lat_deg", "subpoint_lon_deg", "altitude_km", "enter_utc", "exit_utc",
+                      "sun_altitude_deg", "dark", "station_sunlit", "element_set_age_days",
+                      "timing_uncertainty_s"))
+        for o in doc["overflights"]:
+            out.writerow((o["closest_approach"]["time_utc"], o["closest_approach"]["time_local"],
+                          o["ground_distance_km"], o["subpoint_lat_deg"], o["subpoint_lon_deg"],
+                          o["altitude_km"], (o["enter"] or {}).get("time_utc", ""),
+                          (o["exit"] or {}).get("time_utc", ""), o["sun_altitude_deg"],
+                          str(o["dark"]).lower(), str(o["station_sunlit"]).lower(),
+                          o["element_set_age_days"], o["timing_uncertainty_s"]))
+        _warn(report.warnings)
+        return 0
+    print(format_overflights_table(report, tz_name))
+    _warn(report.warnings)
+    return 0
+
+
+def format_overflights_table(report, tz_name: str) -> str:
+    import zoneinfo
+    tz = zoneinfo.ZoneInfo(tz_name)
+    place = report.place
+    kind = "night " if report.night_only else ""
+    head = [f"ISS {kind}overflights of {place.label} ({_hemi(place.lat_deg, 'N', 'S')} "
+            f"{_hemi(place.lon_deg, 'E', 'W')}) within {report.radius_km:g} km",
+            f"{_utc(report.start_unix_s)} to {_utc(report.end_unix_s)}; local times in "
+            f"{_tz_label(tz_name, report.start_unix_s)}; dark = Sun below -6° under the station"]
+    if not report.overflights:
+        extra = (f" ({report.n_total} in daylight or twilight)" if report.night_only and report.n_total else "")
+        return "\n".join(head + ["", f"No overflights{extra}."])
+    rows = [("Closest approach (UTC)", "Local", "Distance", "Altitude", "Ground", "Station", "±s")]
+    for o in report.overflights:
+        rows.append((_utc(o.unix_s), _local(o.unix_s, tz, "%Y-%m-%d %H:%M:%S"),
+                     f"{o.ground_distance_km:.1f} km", f"{o.altitude_km:.1f} km",
+                     f"dark ({o.sun_altitude_deg:.0f}°)" if o.dark else f"lit ({o.sun_altitude_deg:.0f}°)",
+                     "sunlit" if o.station_sunlit else "shadow", _sigma(o.timing_uncertainty_s)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    total = f"{len(report.overflights)} overflight(s)"
+    if report.night_only:
+        total += f" at night, of {report.n_total} in all"
+    return "\n".join(head + [""] + lines + ["", total + "."])

@@ -1,0 +1,497 @@
+"""When can I see it: ISS passes over an observer (the service behind
+``iss-tracker passes`` and the HTTP pass endpoints).
+
+Definitions
+-----------
+* A *pass* is a maximal time interval in which the station's geometric
+  elevation (no refraction) is at or above ``min_elevation_deg``. Rise and
+  set are the crossings of that threshold, as skyfield's
+  ``EarthSatellite.find_events(..., altitude_degrees=...)`` defines them.
+  *Culmination* is the highest local maximum of the elevation inside the
+  pass; a pass can have several (``culminations``).
+* A pass cut by the window has ``rise`` None (``starts_before_window``: it
+  was already up at the start) or ``set`` None (``ends_after_window``); its
+  ``duration_s`` is then the part inside the window, and if its highest
+  point lies outside the window ``culmination`` is None and
+  ``max_elevation_deg`` is the highest elevation inside the window.
+* *Visible*: the station is sunlit (not in the Earth's umbra, see
+  ``tracker.sampled_track``) and the Sun's geometric altitude at the
+  observer is at or below ``sun_max_deg`` (default -6 deg: the end of civil
+  twilight). The *visible segment* is the longest such stretch of the pass:
+  it often ends early, when the station enters the Earth's shadow.
+* *Magnitude*: the brightest estimated visual magnitude within the visible
+  segment (model in ``tracker.visibility``).
+* *Uncertainty*: each pass carries the epoch and age of its element set and
+  a 1-sigma timing uncertainty from ``tracker.visibility.timing_sigma_s``.
+
+Algorithm: ``tracker.sampled_track.build_track`` samples the ISS in ITRF
+every 30 s once; ``tracker.kernels.events`` scans every observer's
+elevation on those samples (in parallel over observers), brackets threshold
+crossings and maxima with the analytic derivative and refines them by
+bisection on the Hermite interpolant (to 1e-6 s).
+
+Times in this module are Unix seconds (UTC) unless named otherwise.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tle.store import ElementStore
+from tracker.errors import TimeRangeError, UserError
+from tracker.kernels import events as _ev
+from tracker.places import Place
+from tracker.sampled_track import SampledTrack, build_track
+from tracker.visibility import ISS_STD_MAG, timing_sigma_s
+
+MAX_DAYS = 30.0
+DEFAULT_DAYS = 10.0
+DEFAULT_MIN_ELEVATION_DEG = 10.0
+DEFAULT_SUN_MAX_DEG = -6.0
+COMPASS_16 = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
+              "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
+_MEAN_EARTH_RADIUS_KM = 6371.0
+
+
+def compass_16(azimuth_deg: float) -> str:
+    """16-point compass label of an azimuth (degrees from north through east)."""
+    return COMPASS_16[int(math.floor((azimuth_deg % 360.0) / 22.5 + 0.5)) % 16]
+
+
+def validate_window(days, min_elevation_deg, sun_max_deg):
+    """Check the numeric pass parameters; raise UserError naming the allowed range."""
+    try:
+        days = float(days)
+    except (TypeError, ValueError):
+        raise UserError(f"days must be a number, got {days!r}", parameter="days") from None
+    if not (0.0 < days <= MAX_DAYS):
+        raise TimeRangeError(f"days {days:g} is out of range: allowed more than 0 and at most "
+                             f"{MAX_DAYS:g} days", parameter="days")
+    try:
+        min_el = float(min_elevation_deg)
+        sun_max = float(sun_max_deg)
+    except (TypeError, ValueError):
+        raise UserError("min_elevation_deg and sun_max_deg must be numbers",
+                        parameter="min_elevation_deg") from None
+    if not (0.0 <= min_el < 90.0):
+        raise UserError(f"min elevation {min_elevation_deg} deg is out of range: allowed 0 to "
+                        f"less than 90 deg", parameter="min_elevation_deg")
+    if not (-90.0 <= sun_max <= 90.0):
+        raise UserError(f"sun max altitude {sun_max_deg} deg is out of range: allowed -90 to 90 deg "
+                        f"(-6 civil, -12 nautical, -18 astronomical twilight)",
+                        parameter="sun_max_deg")
+    return days, min_el, sun_max
+
+
+@dataclass(frozen=True)
+class PassEvent:
+    """The station seen from the observer at one instant."""
+
+    unix_s: float
+    azimuth_deg: float
+    elevation_deg: float
+    range_km: float
+
+    @property
+    def compass(self) -> str:
+        return compass_16(self.azimuth_deg)
+
+    @property
+    def time(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.unix_s, dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One pass; see the module docstring for the definitions."""
+
+    rise: PassEvent | None
+    culmination: PassEvent | None
+    set: PassEvent | None
+    culminations: tuple
+    peak: PassEvent                   # highest point inside the window
+    starts_before_window: bool
+    ends_after_window: bool
+    duration_s: float
+    visible: bool
+    appear: PassEvent | None          # visible segment
+    disappear: PassEvent | None
+    appears_from_shadow: bool
+    disappears_into_shadow: bool
+    brightest: PassEvent | None
+    magnitude: float | None
+    element_set_epoch_unix_s: float
+    age_days: float                   # at the peak, minus = before the epoch
+    timing_uncertainty_s: float
+
+    @property
+    def max_elevation_deg(self) -> float:
+        return self.peak.elevation_deg
+
+
+@dataclass
+class PassReport:
+    """Passes of one observer in one window, plus why the list may be empty."""
+
+    place: Place
+    start_unix_s: float
+    end_unix_s: float
+    min_elevation_deg: float
+    sun_max_deg: float
+    visible_only: bool
+    passes: list
+    reason: str | None = None
+    warnings: list = field(default_factory=list)
+    element_sets: list = field(default_factory=list)   # [(t0, t1, ElementSet)]
+    n_passes_total: int = 0           # before the visible-only filter
+
+
+# ---------------------------------------------------------------------------
+# array core, shared by one observer and all cities
+# ---------------------------------------------------------------------------
+
+@dataclass
+class PassTable:
+    """Struct of arrays for passes of many observers on one track.
+
+    ``obs`` (n,) observer index; ``p`` (n, N_PCOLS) and ``vis`` (n, N_VCOLS)
+    as in ``tracker.kernels.events`` (seconds from ``track.t0_unix_s``);
+    ``look`` maps an event name ('rise', 'culm', 'set', 'peak', 'appear',
+    'disappear', 'bright') to ``(az_deg, el_deg, range_km)`` arrays.
+    """
+
+    obs: np.ndarray
+    p: np.ndarray
+    vis: np.ndarray
+    look: dict
+
+
+def _observer_arrays(lat_deg, lon_deg, alt_m):
+    lat = np.ascontiguousarray(np.radians(np.atleast_1d(np.asarray(lat_deg, dtype=np.float64))))
+    lon = np.ascontiguousarray(np.radians(np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))))
+    alt = np.ascontiguousarray(np.broadcast_to(np.asarray(alt_m, dtype=np.float64) / 1000.0,
+                                               lat.shape)).copy()
+    return lat, lon, alt
+
+
+def find_passes(track: SampledTrack, lat_deg, lon_deg, alt_m, *, min_elevation_deg: float,
+                sun_max_deg: float | None = DEFAULT_SUN_MAX_DEG, std_mag: float = ISS_STD_MAG,
+                progress=None, chunk: int = 2048) -> PassTable:
+    """Passes of every observer (arrays of WGS-84 latitude, east longitude in
+    degrees, altitude in metres) over the sampled track.
+
+    With ``sun_max_deg`` None (or a track without Sun data) visibility is not
+    computed (``vis`` all NaN). ``progress``: optional callable(n_done) told
+    after each chunk of observers.
+    """
+    lat, lon, alt = _observer_arrays(lat_deg, lon_deg, alt_m)
+    sin_min = math.sin(math.radians(min_elevation_deg))
+    t_s, r, v = track.t_s, track.r_itrf_km, track.v_itrf_km_s
+    m = lat.shape[0]
+    obs_parts, p_parts = [], []
+    for c0 in range(0, m, chunk):
+        sl = slice(c0, min(m, c0 + chunk))
+        counts = np.zeros(sl.stop - sl.start, dtype=np.int64)
+        _ev.count_passes(t_s, r, v, lat[sl], lon[sl], alt[sl], sin_min, counts)
+        offsets = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        out = np.empty((offsets[-1], _ev.N_PCOLS))
+        out_obs = np.empty(offsets[-1], dtype=np.int64)
+        _ev.fill_passes(t_s, r, v, lat[sl], lon[sl], alt[sl], sin_min, offsets, out, out_obs)
+        obs_parts.append(out_obs + c0)
+        p_parts.append(out)
+        if progress is not None:
+            progress(sl.stop)
+    obs = np.concatenate(obs_parts) if obs_parts else np.empty(0, dtype=np.int64)
+    p = np.concatenate(p_parts) if p_parts else np.empty((0, _ev.N_PCOLS))
+    vis = np.full((obs.shape[0], _ev.N_VCOLS), np.nan)
+    if sun_max_deg is not None and track.sun_itrf_hat is not None and obs.shape[0]:
+        _ev.pass_visibility(t_s, r, v, track.sun_itrf_hat, track.lit_start_s, track.lit_end_s,
+                            lat, lon, alt, obs, np.ascontiguousarray(p[:, _ev.P_START]),
+                            np.ascontiguousarray(p[:, _ev.P_END]),
+                            math.sin(math.radians(sun_max_deg)), float(std_mag), vis)
+    columns = {"rise": p[:, _ev.P_RISE], "culm": p[:, _ev.P_CULM], "set": p[:, _ev.P_SET],
+               "peak": p[:, _ev.P_PEAK_T], "appear": vis[:, _ev.V_START],
+               "disappear": vis[:, _ev.V_END], "bright": vis[:, _ev.V_BRIGHT_T]}
+    look = {name: look_angles(track, lat, lon, alt, obs, times) for name, times in columns.items()}
+    return PassTable(obs, p, vis, look)
+
+
+def look_angles(track: SampledTrack, lat_rad, lon_rad, alt_km, obs, t_s):
+    """(az_deg, el_deg, range_km) of the track at times ``t_s`` (seconds from
+    the track start; NaN -> NaN) from observers ``obs`` (indices into the
+    radian/km observer arrays)."""
+    t_s = np.ascontiguousarray(t_s, dtype=np.float64)
+    n = t_s.shape[0]
+    az, el, rng = np.empty(n), np.empty(n), np.empty(n)
+    if n:
+        _ev.look_angles(track.t_s, track.r_itrf_km, track.v_itrf_km_s, lat_rad, lon_rad, alt_km,
+                        np.ascontiguousarray(obs, dtype=np.int64), t_s, az, el, rng)
+    return az, el, rng
+
+
+def _culminations(track, lat, lon, alt, k, t0, t1, sin_min):
+    """All local maxima above the threshold in [t0, t1] for observer k (rare:
+    only when a pass has several)."""
+    # a finer scan restricted to the pass, with the threshold just below the
+    # lowest candidate: every maximum then shows up as a 'culmination'
+    sel = (track.t_s >= t0) & (track.t_s <= t1)
+    idx = np.nonzero(sel)[0]
+    if idx.size < 2:
+        return []
+    lo, hi = max(idx[0] - 1, 0), min(idx[-1] + 2, track.t_s.shape[0])
+    t_s = track.t_s[lo:hi]
+    r = track.r_itrf_km[lo:hi]
+    v = track.v_itrf_km_s[lo:hi]
+    out = []
+    # walk the derivative sign on the samples and refine each maximum
+    az, el, rng = np.empty(1), np.empty(1), np.empty(1)
+    for i in range(t_s.shape[0] - 1):
+        a, b = t_s[i], t_s[i + 1]
+        if b <= a:
+            continue
+        da = _ev._g_at(t_s, r, v, i, a, *_obs_vectors(lat[k], lon[k], alt[k]))[1]
+        db = _ev._g_at(t_s, r, v, i, b, *_obs_vectors(lat[k], lon[k], alt[k]))[1]
+        if da > 0.0 >= db:
+            tc = _ev._critical(t_s, r, v, i, a, b, *_obs_vectors(lat[k], lon[k], alt[k]))
+            if t0 <= tc <= t1:
+                g = _ev._g_at(t_s, r, v, i, tc, *_obs_vectors(lat[k], lon[k], alt[k]))[0]
+                if g >= sin_min:
+                    out.append(tc)
+    return out
+
+
+def _obs_vectors(lat_rad, lon_rad, alt_km):
+    o = np.empty(3)
+    ux, uy, uz = _ev._observer(lat_rad, lon_rad, alt_km, o)
+    return o[0], o[1], o[2], ux, uy, uz
+
+
+# ---------------------------------------------------------------------------
+# one observer
+# ---------------------------------------------------------------------------
+
+def _event(t0_unix, t_s, look, j) -> PassEvent | None:
+    if not math.isfinite(t_s):
+        return None
+    az, el, rng = look
+    return PassEvent(t0_unix + float(t_s), float(az[j]), float(el[j]), float(rng[j]))
+
+
+def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DAYS, *,
+                     store: ElementStore, min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG,
+                     sun_max_deg: float = DEFAULT_SUN_MAX_DEG, visible_only: bool = False,
+                     allow_stale: bool = False, eop=None, sun=None,
+                     track: SampledTrack | None = None) -> PassReport:
+    """Passes of the ISS over ``place`` from ``start_unix_s`` for ``days`` days.
+
+    Raises UserError subclasses for bad parameters and ``StaleElementsError``
+    when the store has no element set within 30 days of the window (unless
+    ``allow_stale``).
+    """
+    days, min_el, sun_max = validate_window(days, min_elevation_deg, sun_max_deg)
+    end_unix_s = start_unix_s + days * 86400.0
+    if track is None:
+        track = build_track(store, start_unix_s, end_unix_s, allow_stale=allow_stale,
+                            eop=eop, sun=sun)
+    table = find_passes(track, [place.lat_deg], [place.lon_deg], [place.alt_m],
+                        min_elevation_deg=min_el, sun_max_deg=sun_max)
+    lat, lon, alt = _observer_arrays([place.lat_deg], [place.lon_deg], [place.alt_m])
+    sin_min = math.sin(math.radians(min_el))
+    passes = []
+    for j in range(table.obs.shape[0]):
+        p = table.p[j]
+        culms = ()
+        if p[_ev.P_N_CULM] > 1:
+            ts = _culminations(track, lat, lon, alt, 0, p[_ev.P_START], p[_ev.P_END], sin_min)
+            look = look_angles(track, lat, lon, alt, np.zeros(len(ts), dtype=np.int64), np.array(ts))
+            culms = tuple(_event(track.t0_unix_s, t, look, q) for q, t in enumerate(ts))
+        culm = _event(track.t0_unix_s, p[_ev.P_CULM], table.look["culm"], j)
+        if culm is not None and not culms:
+            culms = (culm,)
+        peak = _event(track.t0_unix_s, p[_ev.P_PEAK_T], table.look["peak"], j)
+        vis = table.vis[j]
+        visible = bool(np.isfinite(vis[_ev.V_START]))
+        appear = _event(track.t0_unix_s, vis[_ev.V_START], table.look["appear"], j)
+        disappear = _event(track.t0_unix_s, vis[_ev.V_END], table.look["disappear"], j)
+        brightest = _event(track.t0_unix_s, vis[_ev.V_BRIGHT_T], table.look["bright"], j)
+        in_shadow_end = in_shadow_start = False
+        if visible:
+            in_shadow_end = _shadow_edge(track, vis[_ev.V_END])
+            in_shadow_start = _shadow_edge(track, vis[_ev.V_START])
+        es = track.element_set_at(peak.unix_s)
+        age_days = (peak.unix_s - es.epoch_unix_s) / 86400.0
+        passes.append(Pass(
+            rise=_event(track.t0_unix_s, p[_ev.P_RISE], table.look["rise"], j),
+            culmination=culm, set=_event(track.t0_unix_s, p[_ev.P_SET], table.look["set"], j),
+            culminations=culms, peak=peak,
+            starts_before_window=not math.isfinite(p[_ev.P_RISE]),
+            ends_after_window=not math.isfinite(p[_ev.P_SET]),
+            duration_s=float(p[_ev.P_END] - p[_ev.P_START]),
+            visible=visible, appear=appear, disappear=disappear,
+            appears_from_shadow=in_shadow_start, disappears_into_shadow=in_shadow_end,
+            brightest=brightest,
+            magnitude=float(vis[_ev.V_MAG]) if visible and math.isfinite(vis[_ev.V_MAG]) else None,
+            element_set_epoch_unix_s=es.epoch_unix_s, age_days=age_days,
+            timing_uncertainty_s=float(timing_sigma_s(age_days, es.ndot, es.mean_motion_rev_day))))
+    n_total = len(passes)
+    if visible_only:
+        passes = [q for q in passes if q.visible]
+    report = PassReport(place=place, start_unix_s=start_unix_s, end_unix_s=end_unix_s,
+                        min_elevation_deg=min_el, sun_max_deg=sun_max, visible_only=visible_only,
+                        passes=passes, warnings=list(track.warnings),
+                        element_sets=list(track.segments), n_passes_total=n_total)
+    if not passes:
+        report.reason = _no_pass_reason(track, place, min_el, sun_max, visible_only, n_total)
+    return report
+
+
+def _shadow_edge(track: SampledTrack, t_s: float) -> bool:
+    """Whether t_s is (within 1 s) a sunlit/shadow boundary of the station."""
+    edges = np.concatenate([track.lit_start_s, track.lit_end_s])
+    return bool(edges.size and np.min(np.abs(edges - t_s)) < 1.0
+                and 0.0 < t_s < track.end_s)
+
+
+def highest_elevation(track: SampledTrack, place: Place):
+    """(elevation_deg, unix_s): the highest elevation of the station in the window."""
+    table = find_passes(track, [place.lat_deg], [place.lon_deg], [place.alt_m],
+                        min_elevation_deg=-90.0, sun_max_deg=None)
+    best_el, best_t = -90.0, math.nan
+    if table.obs.shape[0]:
+        el = table.look["peak"][1]
+        j = int(np.argmax(el))
+        best_el, best_t = float(el[j]), track.t0_unix_s + float(table.p[j, _ev.P_PEAK_T])
+    return best_el, best_t
+
+
+def latitude_limit_deg(track: SampledTrack, min_elevation_deg: float) -> float:
+    """Highest |latitude| from which the station can reach ``min_elevation_deg``
+    (spherical Earth: inclination + the Earth-central angle to a point seeing
+    the station at that elevation, at the window's highest altitude)."""
+    es = track.segments[0][2]
+    r_max = float(np.nanmax(np.linalg.norm(track.r_itrf_km, axis=1)))
+    e = math.radians(min_elevation_deg)
+    lam = math.acos(_MEAN_EARTH_RADIUS_KM * math.cos(e) / r_max) - e
+    return min(90.0, es.inclination_deg + math.degrees(lam))
+
+
+def _no_pass_reason(track, place, min_el, sun_max, visible_only, n_total) -> str:
+    limit = latitude_limit_deg(track, min_el)
+    if abs(place.lat_deg) > limit:
+        return (f"the ISS never rises {min_el:g} deg above the horizon at latitude "
+                f"{place.lat_deg:.2f}: its orbit is inclined {track.segments[0][2].inclination_deg:.1f} "
+                f"deg, so passes reaching {min_el:g} deg need |latitude| <= {limit:.1f} deg")
+    if n_total and visible_only:
+        return (f"{n_total} pass(es) above {min_el:g} deg, none visible: the station was in the "
+                f"Earth's shadow, or the Sun was above {sun_max:g} deg at the observer")
+    el, t = highest_elevation(track, place)
+    when = dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") \
+        if math.isfinite(t) else "-"
+    return (f"no pass reaches {min_el:g} deg in the window; the highest elevation is "
+            f"{el:.1f} deg at {when}")
+
+
+# ---------------------------------------------------------------------------
+# JSON-ready documents (shared by the CLI and the HTTP API)
+# ---------------------------------------------------------------------------
+
+def format_local(unix_s: float, tz) -> str:
+    """ISO 8601 local time with its UTC offset, to the second: 2015-12-18T19:47:36+01:00."""
+    return dt.datetime.fromtimestamp(round(unix_s), tz).isoformat()
+
+
+def event_to_dict(e: PassEvent | None, tz) -> dict | None:
+    if e is None:
+        return None
+    from tracker.timebase import format_utc
+    return {"time_utc": format_utc(e.unix_s), "time_local": format_local(e.unix_s, tz),
+            "azimuth_deg": round(e.azimuth_deg, 2), "elevation_deg": round(e.elevation_deg, 3),
+            "compass": e.compass, "range_km": round(e.range_km, 2)}
+
+
+def pass_to_dict(p: Pass, tz) -> dict:
+    from tracker.timebase import format_utc
+    seg = None
+    if p.visible:
+        seg = {"appear": event_to_dict(p.appear, tz), "disappear": event_to_dict(p.disappear, tz),
+               "duration_s": round(p.disappear.unix_s - p.appear.unix_s, 3),
+               "appears_from_shadow": p.appears_from_shadow,
+               "disappears_into_shadow": p.disappears_into_shadow}
+    return {
+        "rise": event_to_dict(p.rise, tz),
+        "culmination": event_to_dict(p.culmination, tz),
+        "set": event_to_dict(p.set, tz),
+        "culminations": [event_to_dict(c, tz) for c in p.culminations],
+        "max_elevation_deg": round(p.max_elevation_deg, 3),
+        "range_km": round(p.peak.range_km, 2),
+        "duration_s": round(p.duration_s, 3),
+        "starts_before_window": p.starts_before_window,
+        "ends_after_window": p.ends_after_window,
+        "visible": p.visible,
+        "visible_segment": seg,
+        "brightest": event_to_dict(p.brightest, tz),
+        "magnitude": None if p.magnitude is None else round(p.magnitude, 2),
+        "element_set_epoch_utc": format_utc(p.element_set_epoch_unix_s),
+        "element_set_age_days": round(p.age_days, 3),
+        "timing_uncertainty_s": round(p.timing_uncertainty_s, 1),
+    }
+
+
+def report_to_dict(report: PassReport, tz_name: str) -> dict:
+    """The JSON document of ``iss-tracker passes --json`` and the pass API."""
+    import zoneinfo
+
+    from tracker.timebase import format_utc
+    from tracker.visibility import (ALONG_TRACK_KM_PER_DAY, DRAG_RELATIVE_ERROR,
+                                    EPOCH_ALONG_TRACK_KM)
+    tz = zoneinfo.ZoneInfo(tz_name)
+    return {
+        "place": report.place.to_dict(),
+        "timezone": tz_name,
+        "start_utc": format_utc(report.start_unix_s),
+        "end_utc": format_utc(report.end_unix_s),
+        "min_elevation_deg": report.min_elevation_deg,
+        "sun_max_deg": report.sun_max_deg,
+        "visible_only": report.visible_only,
+        "passes": [pass_to_dict(p, tz) for p in report.passes],
+        "reason": report.reason,
+        "warnings": list(report.warnings),
+        "element_sets": [{"epoch_utc": format_utc(es.epoch_unix_s), "used_from_utc": format_utc(t0),
+                          "used_to_utc": format_utc(t1), "source": es.source}
+                         for t0, t1, es in report.element_sets],
+        "model": {"elevation": "geometric (no refraction), WGS-84 observer",
+                  "visible": "station not in the Earth's umbra and Sun at or below sun_max_deg",
+                  "std_magnitude": ISS_STD_MAG,
+                  "magnitude": "std + 5 log10(range/1000 km) - 2.5 log10(sin a + (pi - a) cos a)",
+                  "timing_uncertainty": f"1 sigma: {EPOCH_ALONG_TRACK_KM:g} km + "
+                                        f"{ALONG_TRACK_KM_PER_DAY:g} km/day + {DRAG_RELATIVE_ERROR:.0%} of "
+                                        "the drag term (ndot/2 age^2), along track"},
+    }
+
+
+# ---------------------------------------------------------------------------
+# every city at once
+# ---------------------------------------------------------------------------
+
+def passes_for_cities(gazetteer, start_unix_s: float, days: float, *, store: ElementStore,
+                      min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG,
+                      sun_max_deg: float = DEFAULT_SUN_MAX_DEG, visible_only: bool = False,
+                      allow_stale: bool = False, eop=None, sun=None, progress=None):
+    """Passes of every gazetteer city in one run: the ISS is sampled once and
+    the parallel kernel scans all cities (chunked, reporting to ``progress``).
+
+    Returns ``(track, table, keep)``: the shared track, the ``PassTable``
+    (``obs`` indexes ``gazetteer.place(i)`` / ``gazetteer.lat_deg``) and a
+    boolean mask of the rows to report (all, or the visible ones).
+    """
+    days, min_el, sun_max = validate_window(days, min_elevation_deg, sun_max_deg)
+    end_unix_s = start_unix_s + days * 86400.0
+    track = build_track(store, start_unix_s, end_unix_s, allow_stale=allow_stale, eop=eop, sun=sun)
+    table = find_passes(track, gazetteer.lat_deg, gazetteer.lon_deg, np.zeros(len(gazetteer)),
+                        min_elevation_deg=min_el, sun_max_deg=sun_max, progress=progress)
+    keep = np.isfinite(table.vis[:, _ev.V_START]) if visible_only else np.ones(len(table.obs), bool)
+    return track, table, keep
