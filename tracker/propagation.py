@@ -61,9 +61,9 @@ class Elements:
 
     def __init__(self, satnum, epoch_jd, epoch_fr, elements, coeffs=None):
         self.satnum = np.ascontiguousarray(satnum, dtype=np.int64).reshape(-1)
-        self.epoch_jd = np.ascontiguousarray(epoch_jd, dtype=np.float64).reshape(-1)
-        self.epoch_fr = np.ascontiguousarray(epoch_fr, dtype=np.float64).reshape(-1)
-        elements = np.ascontiguousarray(elements, dtype=np.float64)
+        self.epoch_jd = _kernel_array(np.reshape(epoch_jd, -1))
+        self.epoch_fr = _kernel_array(np.reshape(epoch_fr, -1))
+        elements = _kernel_array(elements)
         n = self.satnum.shape[0]
         if elements.shape != (N_ELEMENT, n) or self.epoch_jd.shape != (n,) \
                 or self.epoch_fr.shape != (n,):
@@ -75,7 +75,10 @@ class Elements:
             coeffs = np.empty((N_COEFF, n))
             if n:
                 _init.sgp4_init_many(elements, coeffs)
-        self.coeffs = coeffs
+        elif np.shape(coeffs) != (N_COEFF, n):
+            raise ValueError(f"Elements: expected coeffs of shape ({N_COEFF}, {n}), "
+                             f"got {np.shape(coeffs)}")
+        self.coeffs = _kernel_array(coeffs)
 
     # ---- size and selection ----
     def __len__(self):
@@ -89,7 +92,7 @@ class Elements:
         if isinstance(index, (int, np.integer)):
             index = [index]
         return Elements(self.satnum[index], self.epoch_jd[index], self.epoch_fr[index],
-                        self.elements[:, index], np.ascontiguousarray(self.coeffs[:, index]))
+                        self.elements[:, index], self.coeffs[:, index])
 
     __getitem__ = subset
 
@@ -202,13 +205,21 @@ class Elements:
         return cls.from_sgp4_units([s.satnum for s in satrecs], *a)
 
 
+def _kernel_array(x):
+    """float64, C-contiguous and writeable: the one array type the cached
+    kernels are compiled for (a read-only or strided array would compile a
+    new specialisation, seconds of JIT)."""
+    a = np.ascontiguousarray(x, dtype=np.float64)
+    return a if a.flags.writeable else a.copy()
+
+
 def _times(jd, fr):
     jd = np.asarray(jd, dtype=np.float64)
     fr = np.asarray(fr, dtype=np.float64)
     if jd.ndim > 1 or fr.ndim > 1:
         raise ValueError(f"jd and fr must be 1-D (or scalars), got shapes {jd.shape}, {fr.shape}")
     jd, fr = np.broadcast_arrays(np.atleast_1d(jd), np.atleast_1d(fr))
-    return np.ascontiguousarray(jd), np.ascontiguousarray(fr)
+    return _kernel_array(jd), _kernel_array(fr)
 
 
 def propagate(els: Elements, jd, fr):
@@ -258,7 +269,7 @@ def propagate_tsince(els: Elements, tsince_min):
         t = np.broadcast_to(t, (len(els), t.shape[0]))
     if t.ndim != 2 or t.shape[0] != len(els):
         raise ValueError(f"tsince_min: expected (n_t,) or ({len(els)}, n_t), got {t.shape}")
-    t = np.ascontiguousarray(t)
+    t = _kernel_array(t)
     e = np.empty(t.shape, dtype=np.uint8)
     r = np.empty(t.shape + (3,))
     v = np.empty(t.shape + (3,))
