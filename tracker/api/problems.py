@@ -11,6 +11,8 @@ method) become problem documents too, so every 4xx has the same shape:
 """
 from __future__ import annotations
 
+import re
+
 from flask import Flask, current_app, json
 from werkzeug.exceptions import HTTPException
 
@@ -36,6 +38,9 @@ KINDS = {
 
 
 def problem_response(status: int, kind: str, title: str, detail: str, parameter=None, headers=None):
+    if parameter and not re.search(r"(?<![A-Za-z0-9_])" + re.escape(parameter) + r"(?![A-Za-z0-9_])",
+                                   detail):
+        detail = f"{parameter}: {detail}"          # the detail always names the parameter
     body = {"type": TYPE_PREFIX + kind, "title": title, "status": status, "detail": detail}
     if parameter:
         body["parameter"] = parameter

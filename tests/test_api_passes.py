@@ -1,0 +1,172 @@
+"""/api/v1/passes through Flask's test client.
+
+Oracle: skyfield's ``EarthSatellite.find_events`` (rise / culminate / set at
+an altitude threshold, geometric, no refraction: the same definition the
+service documents), with the shipped element set nearest the window; times
+agree within 1 s, elevations within 0.05 deg. Local times are checked with
+zoneinfo.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from importlib import resources
+
+import pytest
+from sgp4.api import Satrec
+from skyfield.api import EarthSatellite, load, wgs84
+
+from tracker.api import create_app
+
+FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
+PARIS = (48.85341, 2.3488)               # GeoNames 2988507
+TS = load.timescale(builtin=True)
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app({"CLOCK": lambda: FIXED_NOW})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def newest_satellite():
+    lines = (resources.files("tle") / "data" / "iss_recent.tle").read_text().splitlines()
+    pairs = [(l, lines[i + 1]) for i, l in enumerate(lines) if l.startswith("1 25544")]
+    l1, l2 = max(pairs, key=lambda p: Satrec.twoline2rv(*p).jdsatepoch + Satrec.twoline2rv(*p).jdsatepochF)
+    return EarthSatellite(l1, l2, ts=TS)
+
+
+def skyfield_passes(lat, lon, alt_m, start, days, min_el):
+    sat = newest_satellite()
+    where = wgs84.latlon(lat, lon, elevation_m=alt_m)
+    t, kind = sat.find_events(where, TS.from_datetime(start),
+                              TS.from_datetime(start + dt.timedelta(days=days)),
+                              altitude_degrees=min_el)
+    passes, current = [], None
+    for ti, k in zip(t, kind):
+        if k == 0:
+            current = {"rise": ti.utc_datetime()}
+        elif k == 1 and current is not None:
+            alt, _, _ = (sat - where).at(ti).altaz()
+            if "culm" not in current or alt.degrees > current["max_el"]:
+                current["culm"], current["max_el"] = ti.utc_datetime(), alt.degrees
+        elif k == 2 and current is not None:
+            current["set"] = ti.utc_datetime()
+            passes.append(current)
+            current = None
+    return passes
+
+
+def utc(text):
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def assert_problem(response, status, parameter=None, kind=None):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert {"type", "title", "status", "detail"} <= set(body)
+    if parameter:
+        assert body["parameter"] == parameter, body
+        assert parameter in body["detail"]
+    if kind:
+        assert body["type"].endswith(":" + kind), body
+    return body
+
+
+def test_passes_for_a_city_match_skyfield(client):
+    r = client.get("/api/v1/passes?city=Paris&days=2&min_elevation_deg=10")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["observer"]["geonameid"] == 2988507
+    assert body["observer"]["timezone"] == "Europe/Paris"
+    ref = skyfield_passes(*PARIS, 0.0, FIXED_NOW, 2, 10.0)
+    got = [p for p in body["passes"] if p["rise"] and p["set"]]
+    assert len(got) == len(ref) >= 4
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    for p, q in zip(got, ref):
+        assert abs((utc(p["rise"]["time"]) - q["rise"]).total_seconds()) < 1.0
+        assert abs((utc(p["set"]["time"]) - q["set"]).total_seconds()) < 1.0
+        assert abs((utc(p["culmination"]["time"]) - q["culm"]).total_seconds()) < 1.0
+        assert p["max_elevation_deg"] == pytest.approx(q["max_el"], abs=0.05)
+        assert p["rise"]["elevation_deg"] == pytest.approx(10.0, abs=0.01)
+        assert p["duration_s"] == pytest.approx((q["set"] - q["rise"]).total_seconds(), abs=2.0)
+        local = dt.datetime.fromisoformat(p["rise"]["local_time"])
+        assert local.utcoffset() == utc(p["rise"]["time"]).astimezone(paris).utcoffset()
+        assert abs((local - utc(p["rise"]["time"])).total_seconds()) < 1.0
+    assert body["elements"]["epoch"] == "2026-10-09T19:42:49.140Z"
+
+
+def test_coordinates_give_the_same_passes_as_the_city(client):
+    by_city = client.get("/api/v1/passes?city=2988507&days=1").get_json()
+    by_coords = client.get(f"/api/v1/passes?lat={PARIS[0]}&lon={PARIS[1]}&days=1").get_json()
+    assert [p["rise"] for p in by_city["passes"]] == [p["rise"] for p in by_coords["passes"]]
+    assert by_coords["observer"]["timezone"] == "Europe/Paris"     # nearest city within 300 km
+    sea = client.get("/api/v1/passes?lat=-40&lon=-130&days=1").get_json()
+    assert sea["observer"]["timezone"] == "UTC"                     # open Pacific
+
+
+def test_visible_only_is_a_subset(client):
+    everything = client.get("/api/v1/passes?city=Paris&days=10").get_json()
+    visible = client.get("/api/v1/passes?city=Paris&days=10&visible_only=true").get_json()
+    assert visible["passes_total"] == everything["count"]
+    assert 0 < visible["count"] < everything["count"]
+    rises = {p["rise"]["time"] for p in everything["passes"] if p["rise"]}
+    for p in visible["passes"]:
+        assert p["visible"] and p["magnitude"] is not None
+        assert p["rise"]["time"] in rises
+
+
+def test_time_zone_override_changes_only_local_times(client):
+    a = client.get("/api/v1/passes?city=Paris&days=1").get_json()
+    b = client.get("/api/v1/passes?city=Paris&days=1&tz=America/New_York").get_json()
+    assert b["observer"]["timezone"] == "America/New_York"
+    assert [p["rise"]["time"] for p in a["passes"]] == [p["rise"]["time"] for p in b["passes"]]
+    assert b["passes"][0]["rise"]["local_time"].endswith("-04:00")
+
+
+def test_passes_are_cached_within_a_minute(client):
+    q = "/api/v1/passes?lat=35.68&lon=139.69&days=3"
+    first = client.get(q)
+    second = client.get("/api/v1/passes?days=3&lon=139.69&lat=35.68")    # same, reordered
+    assert first.headers["X-Cache"] == "MISS" and second.headers["X-Cache"] == "HIT"
+    assert first.get_data() == second.get_data()
+    assert client.get(q, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_stale_window_is_refused_then_allowed(client):
+    q = "/api/v1/passes?city=Paris&start=2026-11-21T00:00:00Z&days=2"
+    body = assert_problem(client.get(q), 422, "allow_stale", "stale-elements")
+    assert "allow_stale=true" in body["detail"]
+    ok = client.get(q + "&allow_stale=true")
+    assert ok.status_code == 200 and ok.get_json()["warnings"]
+
+
+@pytest.mark.parametrize("query, status, parameter", [
+    ("", 400, "city"),
+    ("city=Paris&lat=48&lon=2", 400, "city"),
+    ("lat=48", 400, "lon"),
+    ("lat=91&lon=0", 400, "lat"),
+    ("lat=north&lon=0", 400, "lat"),
+    ("lat=48&lon=-180.5", 400, "lon"),
+    ("lat=48&lon=2&alt_m=20000", 400, "alt_m"),
+    ("city=Paris&days=0", 400, "days"),
+    ("city=Paris&days=31", 400, "days"),
+    ("city=Paris&days=inf", 400, "days"),
+    ("city=Paris&min_elevation_deg=90", 400, "min_elevation_deg"),
+    ("city=Paris&min_elevation_deg=-1", 400, "min_elevation_deg"),
+    ("city=Paris&sun_max_deg=-91", 400, "sun_max_deg"),
+    ("city=Paris&visible_only=maybe", 400, "visible_only"),
+    ("city=Paris&tz=Mars/Olympus_Mons", 400, "tz"),
+    ("city=Paris&start=2026-10-10T12:00:00", 400, "start"),
+    ("city=Paris&start=0001-01-01T00:00:00%2B23:59", 400, "start"),
+    ("city=Nowhereville", 404, "city"),
+    ("city=Springfield", 400, "city"),
+    ("city=Paris&color=red", 400, "color"),
+])
+def test_passes_bad_input(client, query, status, parameter):
+    assert_problem(client.get("/api/v1/passes?" + query), status, parameter)
