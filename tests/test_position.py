@@ -196,3 +196,8 @@ def test_now_report_in_miles_and_stale_warning(store, eop, sun):
     assert km["tle"]["age_days"] > 30
     with pytest.raises(UserError, match="km, mi"):
         now_report(store, jd, fr, eop=eop, sun=sun, units="furlongs")
+
+
+def test_warm_kernels_runs():
+    from tracker.position import warm_kernels
+    warm_kernels()

@@ -43,16 +43,59 @@ def _skyfield_data_dir() -> str:
     return os.path.join(list(spec.submodule_search_locations)[0], "data")
 
 
+def _fixed_decimal(field):
+    """ASCII fixed-point numbers, (n, width) array of single bytes -> float64 (n,).
+
+    Every row must have its '.' in the same column and only digits, spaces
+    and a leading '-' elsewhere; returns None otherwise (the caller then
+    parses another way). Exact: the digits form an integer that is divided
+    once by a power of ten, which rounds like ``float(text)``.
+    """
+    codes = field.view(np.uint8)
+    dots = codes == ord(".")
+    if len(codes) == 0 or not np.all(dots.sum(axis=1) == 1):
+        return None
+    dot = int(np.argmax(dots[0]))
+    if not np.all(dots[:, dot]):
+        return None
+    digits = codes.astype(np.int64) - ord("0")
+    is_digit = (digits >= 0) & (digits <= 9)
+    if not np.all(is_digit | dots | (codes == ord(" ")) | (codes == ord("-"))):
+        return None
+    keep = np.ones(codes.shape[1], dtype=bool)
+    keep[dot] = False
+    d = np.where(is_digit, digits, 0)[:, keep]
+    powers = 10 ** np.arange(d.shape[1] - 1, -1, -1, dtype=np.int64)
+    value = (d * powers).sum(axis=1) / float(10 ** (codes.shape[1] - dot - 1))
+    return np.where((codes == ord("-")).any(axis=1), -value, value)
+
+
 def _read_finals_polar_motion(path):
-    """(utc_jd, x_arcsec, y_arcsec) rows of an IERS finals2000A file with PM values."""
-    mjd, xs, ys = [], [], []
+    """(utc_jd, x_arcsec, y_arcsec) rows of an IERS finals2000A file that carry PM values.
+
+    Columns (IERS readme.finals2000A): MJD 8-15, PM flag 17 ('I' or 'P'),
+    x 19-27, y 38-46 (arcsec). Fixed-width files are sliced with numpy in
+    one go; anything irregular is read line by line.
+    """
     with open(path, "rb") as f:
-        for line in f:
-            if len(line) < 46 or line[16:17] not in (b"I", b"P"):
-                continue
-            mjd.append(float(line[7:15]))
-            xs.append(float(line[18:27]))
-            ys.append(float(line[37:46]))
+        raw = f.read()
+    width = raw.find(b"\n") + 1
+    if width > 46 and len(raw) % width == 0:
+        table = np.frombuffer(raw, dtype="S1").reshape(-1, width)
+        if np.all(table[:, -1] == b"\n"):
+            keep = (table[:, 16] == b"I") | (table[:, 16] == b"P")
+            table = table[keep]
+
+            columns = [_fixed_decimal(table[:, a:b]) for a, b in ((7, 15), (18, 27), (37, 46))]
+            if all(c is not None for c in columns):
+                return columns[0] + 2400000.5, columns[1], columns[2]
+    mjd, xs, ys = [], [], []
+    for line in raw.splitlines():
+        if len(line) < 46 or line[16:17] not in (b"I", b"P"):
+            continue
+        mjd.append(float(line[7:15]))
+        xs.append(float(line[18:27]))
+        ys.append(float(line[37:46]))
     return np.array(mjd) + 2400000.5, np.array(xs), np.array(ys)
 
 

@@ -152,14 +152,16 @@ def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
     set_index = select_sets(store, unix_s)
     age_days, warnings = _staleness(store, set_index, jd, fr, allow_stale)
 
-    r = np.empty((n, 3))
-    v = np.empty((n, 3))
-    error = np.zeros(n, dtype=np.uint8)
     used = _used(set_index, len(store.sets))
     if len(used) == 1:
         e1, r1, v1 = propagate(Elements.from_element_sets([store.sets[used[0]]]), jd, fr)
-        r[:], v[:], error[:] = r1[0], v1[0], e1[0]
+        r = np.ascontiguousarray(r1[0])
+        v = np.ascontiguousarray(v1[0])
+        error = np.ascontiguousarray(e1[0], dtype=np.uint8)
     else:
+        r = np.empty((n, 3))
+        v = np.empty((n, 3))
+        error = np.zeros(n, dtype=np.uint8)
         for k in used:
             rows = np.nonzero(set_index == k)[0]
             e1, r1, v1 = propagate(Elements.from_element_sets([store.sets[k]]), jd[rows], fr[rows])
@@ -286,3 +288,25 @@ def position_rows(table: PositionTable) -> list[dict]:
             "tle_age_days": float(age[i]),
         })
     return rows
+
+
+def warm_kernels() -> None:
+    """Call every frames/shadow kernel once on tiny inputs (fills numba's cache).
+
+    For ``tracker/warm.py``; uses the same wrappers and argument types as the
+    services, so the cached signatures are the ones they need.
+    """
+    from tracker.frames import geodetic_to_itrf, itrf_to_geodetic, teme_to_itrf, topocentric
+
+    jd, fr, zero = np.array([2457083.5]), np.array([0.25]), np.zeros(1)
+    r = np.array([[6778.0, 100.0, 50.0]])
+    v = np.array([[0.0, 7.6, 1.0]])
+    eop = EarthOrientation.zero()
+    teme_to_itrf(jd, fr, r, v, eop=eop)
+    teme_to_itrf(jd, fr, r, eop=eop)
+    itrf_to_geodetic(r)
+    topocentric(r, 10.0, 20.0, 0.0)
+    geodetic_to_itrf(10.0, 20.0, 0.0)
+    outs = [np.empty((1, 3)), np.empty((1, 3))] + [np.empty(1) for _ in range(6)]
+    _kframes.track_fill(jd, fr, zero, zero, zero, r, v, *outs)
+    illumination(r, r * 1.0e5)
