@@ -1,0 +1,218 @@
+"""``iss-tracker stats`` and ``batch-stats``: parsing and formatting only.
+
+The numbers come from ``tracker.stats.orbit_stats`` (one satellite, element
+sets stitched over the interval), ``tracker.missions`` (presets such as the
+Year in Space, with the published figures) and ``tracker.batch.batch_stats``
+(every object of an element file). A progress bar is drawn on stderr when
+stderr is a terminal. Heavy modules are imported inside the functions.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+from tracker.errors import UserError
+
+
+def _seconds(option):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a number of seconds, got {text!r}")
+        return value
+    return parse
+
+
+def register(subparsers) -> None:
+    from tracker.missions import MISSIONS
+
+    p = subparsers.add_parser(
+        "stats", help="how far the ISS went: orbits, distance, altitude, sunrises over an interval",
+        description="Orbit statistics over an interval, stitching the element sets (nearest "
+                    "epoch, switching at midpoints): orbits from ascending-node crossings and "
+                    "from the sets' revolution numbers, inertial and ground-track distance, "
+                    "altitude range, re-boosts, sunrises and sunlight, data quality. "
+                    "--mission year-in-space compares with NASA's published figures.")
+    p.add_argument("--start", metavar="T", help="first time (ISO 8601 with Z/offset, Unix s, now)")
+    p.add_argument("--end", metavar="T", help="last time")
+    p.add_argument("--mission", choices=sorted(MISSIONS),
+                   help="a preset interval and its element sets, compared with published figures")
+    p.add_argument("--step-s", type=_seconds("--step-s"), default=1.0, metavar="S",
+                   help="seconds between samples (default 1)")
+    p.add_argument("--tle", metavar="FILE",
+                   help="use only the element sets in FILE (TLE/3LE or OMM JSON/CSV)")
+    p.add_argument("--allow-stale", action="store_true",
+                   help="use element sets more than 30 days from some moment of the interval")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the altitude, re-boosts and epochs")
+    p.set_defaults(func=run_stats)
+
+    p = subparsers.add_parser(
+        "batch-stats", help="orbit statistics for every object of an element file",
+        description="Per object of FILE: orbits (node crossings), perigee/apogee (mean "
+                    "elements), sampled altitude range, and the decay time when SGP4 reports "
+                    "error 6. Each object uses its own element set.")
+    p.add_argument("file", metavar="FILE", help="TLE/3LE or OMM JSON/CSV file")
+    p.add_argument("--start", metavar="T", required=True, help="first time")
+    p.add_argument("--end", metavar="T", required=True, help="last time")
+    p.add_argument("--step-s", type=_seconds("--step-s"), default=60.0, metavar="S",
+                   help="seconds between samples (default 60)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output (default csv)")
+    p.set_defaults(func=run_batch)
+
+
+# --- stats ----------------------------------------------------------------------
+
+def run_stats(args) -> int:
+    from tle.store import default_data_dir, load_store
+    from tracker.missions import compare, get_mission, mission_store
+    from tracker.plot import check_plot_path
+    from tracker.progress import ProgressBar
+    from tracker.stats import count_samples, orbit_stats
+    from tracker.timebase import parse_time
+
+    if args.plot:
+        check_plot_path(args.plot)
+    mission = None
+    if args.mission:
+        if args.start or args.end or args.tle:
+            raise UserError("--mission sets the interval and the element sets; do not combine "
+                            "it with --start, --end or --tle", parameter="mission")
+        mission = get_mission(args.mission)
+        start, end = mission.start, mission.end
+        total = count_samples(start, end, args.step_s)
+        store = mission_store(mission)
+    else:
+        if not args.start or not args.end:
+            raise UserError("stats: give --start and --end (or --mission year-in-space)",
+                            parameter="start")
+        start = parse_time(args.start, parameter="--start")
+        end = parse_time(args.end, parameter="--end")
+        total = count_samples(start, end, args.step_s)      # validates before loading anything
+        store = load_store(default_data_dir(os.environ), args.tle)
+    with ProgressBar(total, label="stats") as bar:
+        result = orbit_stats(store, start, end, step_s=args.step_s,
+                             allow_stale=args.allow_stale, progress=bar)
+    doc = result.to_dict()
+    if mission is not None:
+        doc["mission"] = compare(mission, result)
+    if args.plot:
+        from tracker.plot import plot_altitude
+        plot_altitude(result, args.plot, title=mission.title if mission else None)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        print(format_stats_text(doc))
+        if args.plot:
+            print(f"plot written to {args.plot}")
+    return 0
+
+
+def _n(x, spec=",.0f"):
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
+
+
+def format_stats_text(doc: dict) -> str:
+    """The readable form of a stats document (``OrbitStats.to_dict`` [+ mission])."""
+    o, d, a, s, q = (doc["orbits"], doc["distance"], doc["altitude"], doc["sunlight"],
+                     doc["data_quality"])
+    rev = o["from_revnum"]
+    lines = [
+        f"ISS from {doc['start']} to {doc['end']} ({doc['duration_days']:.2f} days, "
+        f"{doc['samples']:,} samples every {doc['step_s']:g} s)",
+        f"  orbits          {o['node_crossings']:,} ascending-node crossings, "
+        f"{o['fractional']:,.3f} fractional",
+        f"  revolution nos. {rev['orbits_completed']:,} completed, {rev['orbits_fractional']:,.3f} "
+        f"fractional from the element sets (difference {rev['difference_fractional']:+.3f})",
+        f"  inertial path   {_n(d['inertial_distance_km'])} km = {_n(d['inertial_distance_mi'])} mi",
+        f"  ground track    {_n(d['ground_track_distance_km'])} km = "
+        f"{_n(d['ground_track_distance_mi'])} mi (sub-satellite points, WGS-84)",
+        f"  altitude        min {_n(a['min_alt_km'], '.1f')} km, mean {_n(a['mean_alt_km'], '.1f')} km, "
+        f"max {_n(a['max_alt_km'], '.1f')} km (geodetic, WGS-84)",
+        f"  sunlight        {s['sunrises']:,} sunrises; daylight {100 * s['daylight_fraction']:.2f}%, "
+        f"penumbra {100 * s['penumbra_fraction']:.2f}%, shadow {100 * s['eclipsed_fraction']:.2f}%",
+        f"  re-boosts       {len(doc['reboosts'])} (mean altitude up > 0.25 km between consecutive sets)",
+    ]
+    for b in doc["reboosts"]:
+        lines.append(f"                  {b['after_epoch'][:16]} .. {b['before_epoch'][:16]}  "
+                     f"{b['step_km']:+.2f} km (decay-corrected {b['decay_corrected_step_km']:+.2f})")
+    lines.append(
+        f"  element sets    {q['element_sets_used']} used (epochs {q['first_epoch'][:10]} .. "
+        f"{q['last_epoch'][:10]}), largest gap {q['largest_epoch_gap_days']:.1f} days, "
+        f"max age {q['max_age_days']:.1f} days, largest jump at a switch "
+        f"{q['largest_switch_jump_km']:,.1f} km")
+    if doc.get("failed_samples"):
+        lines.append(f"  failed samples  {doc['failed_samples']:,} (SGP4 error codes)")
+    if "mission" in doc:
+        lines.extend(_mission_lines(doc["mission"]))
+    return "\n".join(lines)
+
+
+def _mission_lines(m: dict) -> list:
+    nasa, ours, nom, diff = m["nasa"], m["ours"], m["nominal"], m["differences"]
+    return [
+        "",
+        f"{m['title']}: NASA vs ours",
+        f"  {'':18}{'NASA':>16}{'ours':>16}{'nominal model':>16}",
+        f"  {'orbits':18}{nasa['orbits']:>16,}{ours['orbits']:>16,}{nom['orbits']:>16,}",
+        f"  {'distance (mi)':18}{nasa['distance_mi']:>16,}{ours['inertial_distance_mi']:>16,.0f}"
+        f"{nom['distance_mi']:>16,.0f}",
+        f"  {'days':18}{nasa['days']:>16,}{ours['days']:>16.2f}{nom['days']:>16,}",
+        f"  ours vs NASA: orbits {diff['ours_vs_nasa_orbits']:+,} "
+        f"({100 * diff['ours_vs_nasa_orbits_relative']:+.2f}%), distance "
+        f"{100 * diff['ours_vs_nasa_distance_relative']:+.2f}%",
+        f"  nominal model: {nom['days']} days x {nom['orbits_per_day']} orbits/day = "
+        f"{nom['orbits']:,} orbits, each a circle of 2 pi ({nom['earth_radius_km']:.1f} + "
+        f"{nom['mean_alt_km']:.1f}) km = {nom['circumference_km']:,.1f} km; vs NASA: orbits "
+        f"{100 * diff['nominal_vs_nasa_orbits_relative']:+.3f}%, distance "
+        f"{100 * diff['nominal_vs_nasa_distance_relative']:+.3f}%",
+        f"  true mean motion {ours['mean_motion_rev_day']:.3f} rev/day, not 16: that is why the "
+        f"count is {ours['orbits']:,}",
+        f"  source: {nasa['citation']}",
+    ]
+
+
+# --- batch-stats ----------------------------------------------------------------------
+
+def run_batch(args) -> int:
+    from tle.store import read_element_file
+    from tracker.batch import COLUMNS, batch_stats, check_batch_inputs
+    from tracker.progress import ProgressBar
+    from tracker.timebase import parse_time
+
+    start = parse_time(args.start, parameter="--start")
+    end = parse_time(args.end, parameter="--end")
+    sets = read_element_file(args.file)
+    if not sets:
+        raise UserError(f"{args.file}: the file holds no element sets; give a TLE/3LE or OMM "
+                        f"file with at least one object", parameter="file")
+    step_s, _span, samples = check_batch_inputs(len(sets), start, end, args.step_s)
+    with ProgressBar(len(sets) * samples, label="batch-stats") as bar:
+        result = batch_stats(sets, start, end, step_s=step_s, progress=bar)
+    out = sys.stdout
+    if args.format == "json":
+        doc = result.header()
+        doc["rows"] = [_json_row(r) for r in result.rows]
+        json.dump(doc, out, indent=1)
+        out.write("\n")
+        return 0
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in result.rows:
+        writer.writerow(["" if row[c] is None else _csv_value(row[c]) for c in COLUMNS])
+    return 0
+
+
+def _json_row(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+
+
+def _csv_value(v):
+    if isinstance(v, float):
+        return "" if not math.isfinite(v) else f"{v:.6g}" if abs(v) >= 1e5 else f"{v:.4f}"
+    return v

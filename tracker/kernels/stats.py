@@ -1,0 +1,424 @@
+"""Numba kernels: orbit statistics accumulated over a chunk of propagated states.
+
+Pure functions on floats and arrays (no I/O, no datetime, no globals other
+than constants); the caller allocates every output. All kernels run as
+plain Python under NUMBA_DISABLE_JIT=1.
+
+Positions ``r`` (km) and velocities ``v`` (km/s) are SGP4's, in TEME; times
+``t_s`` are seconds from an origin chosen by the caller, increasing.
+The kernels call the shared ones: ``sgp4.sgp4_sample`` (propagation, fused
+so that no chunk of positions is ever stored), ``shadow.illumination_one``
+(conical Earth shadow) and the WGS-84 constants of ``frames``; the geodetic
+conversion is ``frames.geodetic_one``'s iteration written without
+trigonometric calls (``geodetic_sin_cos_alt``, ~5x faster).
+
+Why TEME is enough here
+-----------------------
+* Geodetic latitude and altitude do not change under a rotation about the
+  z axis, so ``geodetic_one`` applied to TEME gives the same values as
+  applied to the pseudo-Earth-fixed frame (TEME rotated by GMST). Polar
+  motion (< 0.6 arcsec, < 20 m) is neglected for the altitude.
+* Ground track: the sub-satellite point ``s`` (the foot of the ellipsoid
+  normal through the satellite) is computed in TEME orientation. Between
+  two samples ``a, b`` the Earth turns by ``dtheta = omega_earth * dt``; the
+  Earth-fixed distance is ``|s_b - Rz(dtheta) s_a|`` (no GMST per point).
+  Each step's chord is lengthened to the circular arc through both points
+  with radius = their mean geocentric distance (the chord alone would be
+  short by c^3 / 24 R^2: 4e-7 km for a 1-s step of 7 km, 0.07 km for 60 s).
+* Ascending node: TEME z goes from < 0 to >= 0 with vz > 0 (the NORAD
+  revolution convention); the time is the root of the cubic Hermite
+  interpolant of (z, vz) over the step.
+
+State of one sample (``STATE_LEN`` floats, see the ``S_*`` indices): valid
+(1.0 or 0.0), t_s, z_km, vz_km_s, speed_km_s, surface point x/y/z (km,
+TEME orientation), illumination code, geodetic altitude km.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from tracker.kernels.frames import WGS84_A_KM, WGS84_E2
+from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
+from tracker.kernels.sgp4 import sgp4_sample
+from tracker.kernels.shadow import DAYLIGHT, ECLIPSED, PENUMBRA, illumination_one
+
+# frames.geodetic_one iterates 5 times; from its geocentric start the error
+# after 3 iterations is < 5e-11 rad (0.3 mm on the ground) for 6,500-45,000 km.
+GEODETIC_ITERATIONS = 3
+
+# ---- one sample's state ----
+S_VALID, S_T, S_Z, S_VZ, S_SPEED, S_SX, S_SY, S_SZ, S_ILLUM, S_ALT = range(10)
+STATE_LEN = 10
+
+# ---- per-block accumulators (rows of ``acc``) ----
+A_INERTIAL_KM = 0      # integral of |v| dt over valid steps (trapezoid)
+A_GROUND_KM = 1        # sum of ground-track steps
+A_ALT_MIN_KM = 2
+A_ALT_MAX_KM = 3
+A_ALT_INT_KM_S = 4     # integral of altitude dt (trapezoid)
+A_STEP_S = 5           # total duration of valid steps
+A_DAYLIGHT_S = 6       # time in daylight (trapezoid of the indicator)
+A_PENUMBRA_S = 7
+A_ECLIPSED_S = 8
+A_N_VALID = 9          # samples with a valid state
+A_N_FAILED = 10        # samples whose propagation failed (error code != 0)
+N_ACC = 11
+
+EVENT_NODE = 1         # bit in ``events``: ascending node in (t[i-1], t[i]]
+EVENT_SUNRISE = 2      # bit: t[i] is the first daylight sample after shadow
+
+
+@njit(cache=True, error_model="numpy")
+def geodetic_sin_cos_alt(p_km, z_km):
+    """(sin lat, cos lat, N km, alt_km) on WGS-84 for a point at distance
+    ``p_km`` > 0 from the polar axis and ``z_km`` above the equator plane;
+    N is the prime-vertical radius of curvature at the latitude.
+
+    The same fixed-point iteration as ``frames.geodetic_one`` (start at
+    atan2(z, p (1 - e^2)), then lat <- atan2(z + e^2 N(lat) sin(lat), p)),
+    carried on t = tan(lat), where it reads
+    t <- (z + e^2 a t / sqrt(1 + (1 - e^2) t^2)) / p: one square root per
+    step and no trigonometric call; GEODETIC_ITERATIONS (3) steps instead of
+    5 (the tests compare with ``geodetic_one``: < 1e-10 rad, < 1e-9 km).
+    """
+    inv_p = 1.0 / p_km
+    one_minus_e2 = 1.0 - WGS84_E2
+    e2a = WGS84_E2 * WGS84_A_KM
+    t = z_km * inv_p / one_minus_e2
+    for _ in range(GEODETIC_ITERATIONS):
+        t = (z_km + e2a * t / math.sqrt(1.0 + one_minus_e2 * t * t)) * inv_p
+    q = math.sqrt(1.0 + t * t)
+    cl = 1.0 / q
+    sl = t * cl
+    w = math.sqrt(1.0 + one_minus_e2 * t * t)      # = q sqrt(1 - e^2 sin^2 lat)
+    n_km = WGS84_A_KM * q / w
+    alt = p_km * cl + z_km * sl - WGS84_A_KM * w / q
+    return sl, cl, n_km, alt
+
+
+@njit(cache=True, error_model="numpy")
+def illumination(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
+    """``shadow.illumination_one`` with a shortcut for the sunward half-space.
+
+    If r . s >= 0 and 1.001 R_e <= |r| <= 0.01 |s|, the angle between the
+    Earth's centre and the Sun seen from r is at least
+    90 deg - asin(|r| / |s - r|) > 89.4 deg, while the discs' radii sum to
+    at most asin(1 / 1.001) + asin(R_sun / |s - r|) < 87.8 deg, so
+    ``illumination_one`` would answer DAYLIGHT; we answer it without the
+    trigonometry. Otherwise we call it.
+    """
+    rr = rx * rx + ry * ry + rz * rz
+    ss = sx * sx + sy * sy + sz * sz
+    lo = 1.001 * earth_radius_km
+    if (rx * sx + ry * sy + rz * sz >= 0.0 and rr >= lo * lo and rr <= 1e-4 * ss):
+        return DAYLIGHT
+    return illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km)
+
+
+@njit(cache=True, error_model="numpy")
+def sample_state(t_s, rx, ry, rz, vx, vy, vz, sx, sy, sz, earth_radius_km, sun_radius_km):
+    """State tuple (see module docstring) of one sample; ``s*`` is the Sun (TEME, km)."""
+    p = math.sqrt(rx * rx + ry * ry)
+    if not (p > 0.0 and math.isfinite(p) and math.isfinite(rz) and math.isfinite(vx)
+            and math.isfinite(vy) and math.isfinite(vz)):
+        return (0.0, t_s, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan,
+                math.nan, math.nan)
+    sl, cl, n_km, alt = geodetic_sin_cos_alt(p, rz)
+    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+    illum = illumination(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km)
+    k = n_km * cl / p
+    return (1.0, t_s, rz, vz, speed, k * rx, k * ry, n_km * (1.0 - WGS84_E2) * sl,
+            float(illum), alt)
+
+
+@njit(cache=True, error_model="numpy")
+def hermite_root_s(h_s, z0, z1, vz0, vz1):
+    """Root in [0, h_s] of the cubic Hermite interpolant through (0, z0, vz0), (h_s, z1, vz1).
+
+    Assumes z0 < 0 <= z1. Starts from the linear root, then Newton steps,
+    kept inside the interval. Returns seconds after the first sample.
+    """
+    tau = h_s * (-z0) / (z1 - z0)
+    for _ in range(4):
+        x = tau / h_s
+        h00 = (1.0 + 2.0 * x) * (1.0 - x) * (1.0 - x)
+        h10 = x * (1.0 - x) * (1.0 - x)
+        h01 = x * x * (3.0 - 2.0 * x)
+        h11 = x * x * (x - 1.0)
+        f = h00 * z0 + h10 * h_s * vz0 + h01 * z1 + h11 * h_s * vz1
+        d00 = 6.0 * x * x - 6.0 * x
+        d10 = 3.0 * x * x - 4.0 * x + 1.0
+        d01 = -d00
+        d11 = 3.0 * x * x - 2.0 * x
+        df = (d00 * z0 + d01 * z1) / h_s + d10 * vz0 + d11 * vz1
+        if not (df > 0.0):
+            break
+        tau_new = tau - f / df
+        if tau_new < 0.0:
+            tau_new = 0.0
+        elif tau_new > h_s:
+            tau_new = h_s
+        tau = tau_new
+    return tau
+
+
+@njit(cache=True, error_model="numpy")
+def _sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
+    """Linear interpolation in a Sun table sampled at sun_t0_s + k * sun_step_s."""
+    m = sun_r.shape[0]
+    x = (t_s - sun_t0_s) / sun_step_s
+    k = int(math.floor(x))
+    if k < 0:
+        k = 0
+    elif k > m - 2:
+        k = m - 2
+    w = x - k
+    return (sun_r[k, 0] * (1.0 - w) + sun_r[k + 1, 0] * w,
+            sun_r[k, 1] * (1.0 - w) + sun_r[k + 1, 1] * w,
+            sun_r[k, 2] * (1.0 - w) + sun_r[k + 1, 2] * w)
+
+
+@njit(cache=True, error_model="numpy")
+def _state_at(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
+              sun_radius_km, scratch):
+    """SGP4 (satellite 0 of ``coeffs``) at ``t_s`` and its state tuple; also the error code."""
+    err, rx, ry, rz, vx, vy, vz = sgp4_sample(coeffs, 0, tsince0_min + t_s / 60.0, scratch)
+    if err != 0:
+        return err, (0.0, t_s, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan,
+                     math.nan, math.nan)
+    sx, sy, sz = _sun_at(t_s, sun_t0_s, sun_step_s, sun_r)
+    return err, sample_state(t_s, rx, ry, rz, vx, vy, vz, sx, sy, sz, earth_radius_km,
+                             sun_radius_km)
+
+
+@njit(cache=True, error_model="numpy")
+def ground_step_km(ax, ay, az, bx, by, bz, cos_dtheta, sin_dtheta):
+    """Ground distance (km) between surface points a then b (TEME orientation)
+    when the Earth turns by dtheta between them (given as its cosine and
+    sine): the chord of ``b - Rz(dtheta) a`` lengthened to the arc of their
+    mean geocentric radius."""
+    dx = bx - (cos_dtheta * ax - sin_dtheta * ay)
+    dy = by - (sin_dtheta * ax + cos_dtheta * ay)
+    dz = bz - az
+    chord = math.sqrt(dx * dx + dy * dy + dz * dz)
+    radius = 0.5 * (math.sqrt(ax * ax + ay * ay + az * az) + math.sqrt(bx * bx + by * by + bz * bz))
+    x = chord / (2.0 * radius)
+    if x < 0.02:   # asin series; next term 5 x^7 / 112 < 6e-14 relative
+        x2 = x * x
+        return 2.0 * radius * x * (1.0 + x2 * (1.0 / 6.0 + x2 * (3.0 / 40.0)))
+    if x >= 1.0:
+        return math.pi * radius
+    return 2.0 * radius * math.asin(x)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def orbit_stats_chunk(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
+                      sun_radius_km, earth_rate_rad_s, prev, n_blocks,
+                      alt_km, events, node_t_s, acc, last):
+    """Propagate one satellite over a chunk of times and accumulate its statistics.
+
+    Inputs: ``coeffs`` (N_COEFF, 1) SGP4 coefficient table
+    (``Elements.coeffs``); the sample times are ``tsince0_min + t_s / 60``
+    minutes after the element set's epoch, ``t_s`` (n,) seconds, increasing;
+    the Sun table ``sun_r`` (m >= 2, 3) TEME km at ``sun_t0_s + k *
+    sun_step_s``; radii for the shadow model; ``earth_rate_rad_s`` (GMST
+    rate); ``prev`` (STATE_LEN,) the state of the sample just before this
+    chunk (``prev[S_VALID] == 0`` if none).
+
+    Outputs (filled): ``alt_km`` (n,) geodetic altitude (NaN if invalid);
+    ``events`` (n,) uint8 bit flags EVENT_NODE / EVENT_SUNRISE for the step
+    ending at sample i; ``node_t_s`` (n,) the node time where EVENT_NODE is
+    set (NaN elsewhere); ``acc`` (n_blocks, N_ACC) per-block sums (rows
+    A_*); ``last`` (STATE_LEN,) the state of sample n-1 for the next chunk.
+    Samples with an SGP4 error code other than 0 are invalid and skipped.
+    The chunk is split into ``n_blocks`` blocks run in parallel; a block
+    recomputes the sample before it, so results do not depend on ``n_blocks``.
+    """
+    n = t_s.shape[0]
+    for b in prange(n_blocks):
+        lo = (n * b) // n_blocks
+        hi = (n * (b + 1)) // n_blocks
+        scratch = np.zeros(RESONANCE_STATE_SIZE)
+        a_inertial = 0.0
+        a_ground = 0.0
+        a_alt_min = math.inf
+        a_alt_max = -math.inf
+        a_alt_int = 0.0
+        a_step = 0.0
+        a_day = 0.0
+        a_pen = 0.0
+        a_ecl = 0.0
+        a_valid = 0.0
+        a_failed = 0.0
+        last_dt = math.nan
+        cos_dth = 1.0
+        sin_dth = 0.0
+        if lo > 0:
+            _e, p = _state_at(coeffs, tsince0_min, t_s[lo - 1], sun_t0_s, sun_step_s, sun_r,
+                              earth_radius_km, sun_radius_km, scratch)
+        else:
+            p = (prev[0], prev[1], prev[2], prev[3], prev[4], prev[5], prev[6], prev[7],
+                 prev[8], prev[9])
+        for i in range(lo, hi):
+            err, q = _state_at(coeffs, tsince0_min, t_s[i], sun_t0_s, sun_step_s, sun_r,
+                               earth_radius_km, sun_radius_km, scratch)
+            alt_km[i] = q[S_ALT]
+            events[i] = 0
+            node_t_s[i] = math.nan
+            if err != 0:
+                a_failed += 1.0
+            if q[S_VALID] == 0.0:
+                p = q
+                continue
+            a_valid += 1.0
+            alt = q[S_ALT]
+            if alt < a_alt_min:
+                a_alt_min = alt
+            if alt > a_alt_max:
+                a_alt_max = alt
+            if p[S_VALID] != 0.0:
+                dt = q[S_T] - p[S_T]
+                if dt != last_dt:
+                    cos_dth = math.cos(earth_rate_rad_s * dt)
+                    sin_dth = math.sin(earth_rate_rad_s * dt)
+                    last_dt = dt
+                a_step += dt
+                a_inertial += 0.5 * dt * (p[S_SPEED] + q[S_SPEED])
+                a_alt_int += 0.5 * dt * (p[S_ALT] + alt)
+                a_ground += ground_step_km(p[S_SX], p[S_SY], p[S_SZ], q[S_SX], q[S_SY], q[S_SZ],
+                                           cos_dth, sin_dth)
+                ip = p[S_ILLUM]
+                iq = q[S_ILLUM]
+                a_day += 0.5 * dt * ((ip == DAYLIGHT) + (iq == DAYLIGHT))
+                a_pen += 0.5 * dt * ((ip == PENUMBRA) + (iq == PENUMBRA))
+                a_ecl += 0.5 * dt * ((ip == ECLIPSED) + (iq == ECLIPSED))
+                flags = 0
+                if p[S_Z] < 0.0 and q[S_Z] >= 0.0 and q[S_VZ] > 0.0:
+                    flags |= EVENT_NODE
+                    node_t_s[i] = p[S_T] + hermite_root_s(dt, p[S_Z], q[S_Z], p[S_VZ], q[S_VZ])
+                if (ip == ECLIPSED or ip == PENUMBRA) and iq == DAYLIGHT:
+                    flags |= EVENT_SUNRISE
+                events[i] = flags
+            p = q
+        acc[b, A_INERTIAL_KM] = a_inertial
+        acc[b, A_GROUND_KM] = a_ground
+        acc[b, A_ALT_MIN_KM] = a_alt_min
+        acc[b, A_ALT_MAX_KM] = a_alt_max
+        acc[b, A_ALT_INT_KM_S] = a_alt_int
+        acc[b, A_STEP_S] = a_step
+        acc[b, A_DAYLIGHT_S] = a_day
+        acc[b, A_PENUMBRA_S] = a_pen
+        acc[b, A_ECLIPSED_S] = a_ecl
+        acc[b, A_N_VALID] = a_valid
+        acc[b, A_N_FAILED] = a_failed
+        if hi == n and hi > lo:
+            for k in range(STATE_LEN):
+                last[k] = p[k]
+
+
+def new_state() -> np.ndarray:
+    """A ``prev`` state meaning 'no sample before'."""
+    state = np.full(STATE_LEN, np.nan)
+    state[S_VALID] = 0.0
+    return state
+
+
+@njit(cache=True, error_model="numpy")
+def arg_latitude_rad(rx, ry, rz, vx, vy, vz):
+    """Osculating argument of latitude (rad, [0, 2 pi)): the angle from the
+    ascending node to the position, in the direction of motion.
+
+    With h = r x v and the node vector n = z x h = (-h_y, h_x, 0):
+    u = atan2(r_z |h|, r . n). Zero for an equatorial orbit (no node).
+    """
+    hx = ry * vz - rz * vy
+    hy = rz * vx - rx * vz
+    hz = rx * vy - ry * vx
+    h = math.sqrt(hx * hx + hy * hy + hz * hz)
+    u = math.atan2(rz * h, -rx * hy + ry * hx)
+    if u < 0.0:
+        u += 2.0 * math.pi
+    return u
+
+
+# ---- per-satellite batch columns (``out`` of batch_stats_chunk) ----
+B_NODES = 0            # ascending-node crossings counted so far
+B_ALT_MIN_KM = 1
+B_ALT_MAX_KM = 2
+B_FIRST_ERROR_T_S = 3  # time of the first failed sample (NaN if none)
+B_FIRST_ERROR = 4      # its SGP4 error code (0 if none)
+B_N_VALID = 5
+B_U_FIRST_RAD = 6      # argument of latitude at the first valid sample
+B_U_LAST_RAD = 7       # ... at the last valid sample
+B_PREV_Z_KM = 8        # carried between chunks: z of the last sample (NaN if invalid)
+N_BATCH = 9
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def batch_stats_chunk(coeffs, tsince0_min, t_s, scratch, out):
+    """Propagate many satellites over one time chunk, accumulating per satellite.
+
+    ``coeffs`` (N_COEFF, n_sat) SGP4 coefficient table; satellite j is
+    evaluated at ``tsince0_min[j] + t_s / 60`` minutes after its epoch, for
+    the (n_t,) times ``t_s`` (seconds, increasing). ``scratch`` (n_sat,
+    RESONANCE_STATE_SIZE) is each satellite's SGP4 scratch, zeroed before the
+    first chunk and kept between chunks. ``out`` (n_sat, N_BATCH) is updated
+    in place (rows B_*; initialise with ``new_batch_state``).
+    Node crossings as in ``orbit_stats_chunk`` (TEME z from < 0 to >= 0 with
+    vz > 0), also across chunks. At the first sample with an SGP4 error code
+    (6: decayed) its time and code are recorded and the satellite's later
+    samples are skipped.
+    """
+    n_sat = coeffs.shape[1]
+    n_t = t_s.shape[0]
+    for j in prange(n_sat):
+        if out[j, B_FIRST_ERROR] != 0.0:
+            continue
+        z0 = out[j, B_PREV_Z_KM]
+        nodes = out[j, B_NODES]
+        alt_min = out[j, B_ALT_MIN_KM]
+        alt_max = out[j, B_ALT_MAX_KM]
+        n_valid = out[j, B_N_VALID]
+        state = scratch[j]
+        for i in range(n_t):
+            e, rx, ry, rz, vx, vy, vz = sgp4_sample(coeffs, j, tsince0_min[j] + t_s[i] / 60.0,
+                                                    state)
+            p = math.sqrt(rx * rx + ry * ry)
+            if e != 0 or not (p > 0.0 and math.isfinite(p) and math.isfinite(rz)):
+                out[j, B_FIRST_ERROR_T_S] = t_s[i]
+                out[j, B_FIRST_ERROR] = e if e != 0 else 255
+                z0 = math.nan
+                break
+            _sl, _cl, _n, alt = geodetic_sin_cos_alt(p, rz)
+            if alt < alt_min:
+                alt_min = alt
+            if alt > alt_max:
+                alt_max = alt
+            if z0 < 0.0 and rz >= 0.0 and vz > 0.0:
+                nodes += 1.0
+            u = arg_latitude_rad(rx, ry, rz, vx, vy, vz)
+            if n_valid == 0.0:
+                out[j, B_U_FIRST_RAD] = u
+            out[j, B_U_LAST_RAD] = u
+            n_valid += 1.0
+            z0 = rz
+        out[j, B_PREV_Z_KM] = z0
+        out[j, B_NODES] = nodes
+        out[j, B_ALT_MIN_KM] = alt_min
+        out[j, B_ALT_MAX_KM] = alt_max
+        out[j, B_N_VALID] = n_valid
+
+
+def new_batch_state(n_sat: int) -> np.ndarray:
+    """An ``out`` array for ``batch_stats_chunk`` before the first chunk."""
+    out = np.zeros((n_sat, N_BATCH))
+    out[:, B_ALT_MIN_KM] = np.inf
+    out[:, B_ALT_MAX_KM] = -np.inf
+    out[:, B_FIRST_ERROR_T_S] = np.nan
+    out[:, B_U_FIRST_RAD] = np.nan
+    out[:, B_U_LAST_RAD] = np.nan
+    out[:, B_PREV_Z_KM] = np.nan
+    return out

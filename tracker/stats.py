@@ -1,0 +1,349 @@
+"""How far did it go: orbit statistics of one satellite over an interval.
+
+``orbit_stats(store, start, end, step_s=1.0)`` propagates the satellite at
+every ``step_s`` seconds from ``start`` to ``end`` (plus ``end`` itself),
+using for each moment the store's element set with the nearest epoch
+(switching at the midpoints between epochs, ``ElementStore.segments``).
+It streams: per element-set segment, chunks of ``chunk_s`` seconds are
+propagated and reduced by the fused kernel ``kernels.stats.orbit_stats_chunk``,
+so memory stays at a few chunk-sized arrays whatever the interval.
+
+What is measured (units and frames in the names; see ``OrbitStats.to_dict``)
+---------------------------------------------------------------------------
+* orbits: ascending-node crossings (TEME z from - to + with vz > 0, the
+  NORAD revolution convention); the fractional total adds the osculating
+  argument of latitude at the ends: ``crossings + (u_end - u_start) / 2 pi``.
+  Cross-check against the revolution numbers printed in the element sets
+  (``tracker.element_history.revnum_orbits``).
+* inertial distance: the integral of |v_TEME| dt (trapezoid), i.e. the path
+  length in the (quasi-)inertial TEME frame.
+* ground-track distance: the path of the sub-satellite point (foot of the
+  WGS-84 ellipsoid normal) over the rotating Earth, summed step by step as
+  arcs (``kernels.stats.ground_step_km``).
+* geodetic altitude (WGS-84) minimum, time-weighted mean and maximum.
+* sunrises (shadow or penumbra -> daylight) and the fractions of time in
+  daylight / penumbra / umbra (``tracker.sun`` shadow model).
+
+Element-set switches: at each switch the two sets disagree by a few km;
+node crossings and sunrises closer together than half an orbital period
+are merged, so a switch can neither add nor drop a revolution. The largest
+disagreement is reported (``largest_switch_jump_km``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tle.store import check_staleness, Selection
+from tracker import element_history as history
+from tracker.errors import TimeRangeError, UserError
+from tracker.kernels import stats as _k
+from tracker.kernels.frames import gmst82_rad
+from tracker.propagation import Elements, propagate
+from tracker.timebase import DAY_S, datetime_to_jdfr, datetime_to_unix, format_utc, unix_to_jdfr
+
+KM_PER_MILE = 1.609344            # international mile
+MIN_STEP_S = 0.01
+MAX_STEP_S = 600.0
+MAX_SAMPLES = 200_000_000         # ~6.3 years at 1-s steps
+DEFAULT_CHUNK_S = 86400.0
+SERIES_BINS = 2000                # altitude series for plots: about this many bins
+
+
+@dataclass
+class OrbitStats:
+    """Result of ``orbit_stats``. Times are aware UTC datetimes; see ``to_dict``."""
+
+    start: dt.datetime
+    end: dt.datetime
+    step_s: float
+    samples: int
+    failed_samples: int
+    node_crossings: int
+    orbits_fractional: float
+    node_times_s: np.ndarray            # seconds after start
+    revnum: dict
+    inertial_distance_km: float
+    ground_track_distance_km: float
+    min_alt_km: float
+    mean_alt_km: float
+    max_alt_km: float
+    sunrises: int
+    daylight_fraction: float
+    penumbra_fraction: float
+    eclipsed_fraction: float
+    mean_motion_rev_day: float          # element sets' Kozai mean motion, time-weighted
+    reboosts: list
+    data_quality: dict
+    series: dict = field(repr=False)    # altitude bins: t_s, min/mean/max km
+    epochs: list = field(repr=False)    # epochs (datetimes) of the element sets used
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end - self.start) / dt.timedelta(seconds=1)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary; every number's unit is in its name."""
+        return {
+            "start": format_utc(self.start),
+            "end": format_utc(self.end),
+            "duration_s": self.duration_s,
+            "duration_days": self.duration_s / DAY_S,
+            "step_s": self.step_s,
+            "samples": self.samples,
+            "failed_samples": self.failed_samples,
+            "orbits": {
+                "node_crossings": self.node_crossings,
+                "fractional": self.orbits_fractional,
+                "from_revnum": self.revnum,
+                "method": "ascending-node crossings of TEME z (NORAD convention); "
+                          "fractional adds the argument of latitude at both ends",
+            },
+            "distance": {
+                "inertial_distance_km": self.inertial_distance_km,
+                "inertial_distance_mi": self.inertial_distance_km / KM_PER_MILE,
+                "ground_track_distance_km": self.ground_track_distance_km,
+                "ground_track_distance_mi": self.ground_track_distance_km / KM_PER_MILE,
+                "inertial_method": "integral of |v| in TEME (trapezoid)",
+                "ground_track_method": "sub-satellite points on the WGS-84 ellipsoid, "
+                                       "summed as arcs between consecutive samples",
+            },
+            "altitude": {
+                "min_alt_km": self.min_alt_km,
+                "mean_alt_km": self.mean_alt_km,
+                "max_alt_km": self.max_alt_km,
+                "model": "geodetic, WGS-84; mean weighted by time",
+            },
+            "reboosts": self.reboosts,
+            "sunlight": {
+                "sunrises": self.sunrises,
+                "daylight_fraction": self.daylight_fraction,
+                "penumbra_fraction": self.penumbra_fraction,
+                "eclipsed_fraction": self.eclipsed_fraction,
+            },
+            "mean_motion_rev_day": self.mean_motion_rev_day,
+            "data_quality": self.data_quality,
+        }
+
+
+def _check_inputs(start, end, step_s):
+    try:
+        step_s = float(step_s)
+    except (TypeError, ValueError):
+        raise UserError(f"step_s: expected a number of seconds, got {step_s!r}",
+                        parameter="step_s") from None
+    if not (MIN_STEP_S <= step_s <= MAX_STEP_S):
+        raise UserError(f"step_s: must be between {MIN_STEP_S:g} and {MAX_STEP_S:g} seconds, "
+                        f"got {step_s:g}", parameter="step_s")
+    if end <= start:
+        raise TimeRangeError(f"end ({format_utc(end)}) must be after start ({format_utc(start)})",
+                             parameter="end")
+    span_s = (end - start) / dt.timedelta(seconds=1)
+    n_grid = int(math.floor(span_s / step_s * (1.0 + 1e-12))) + 1
+    extra = span_s - (n_grid - 1) * step_s > 1e-6
+    samples = n_grid + int(extra)
+    if samples > MAX_SAMPLES:
+        raise TimeRangeError(f"{samples:,} samples from {format_utc(start)} to {format_utc(end)} "
+                             f"every {step_s:g} s is more than the limit of {MAX_SAMPLES:,}; "
+                             f"use a shorter interval or a larger step", parameter="step_s")
+    return step_s, span_s, samples
+
+
+def _segment_ranges(segments, unix0, step_s, samples):
+    """[(i_lo, i_hi, element_set)] sample index ranges (i_hi exclusive) per segment,
+    dropping segments that own no sample."""
+    bounds = [0]
+    for t0, _t1, _es in segments[1:]:
+        bounds.append(min(samples, int(math.ceil((t0 - unix0) / step_s - 1e-9))))
+    bounds.append(samples)
+    return [(bounds[k], bounds[k + 1], es) for k, (_a, _b, es) in enumerate(segments)
+            if bounds[k + 1] > bounds[k]]
+
+
+def _check_ages(segments, allow_stale):
+    """Raise (via the store's policy) if some moment is too far from its set's epoch.
+
+    Returns the largest age in days and when it occurs (Unix seconds)."""
+    worst = (0.0, segments[0][0], segments[0][2])
+    for t0, t1, es in segments:
+        for t in (t0, t1):
+            age = (t - es.epoch_unix_s) / DAY_S
+            if abs(age) > abs(worst[0]):
+                worst = (age, t, es)
+    age, t, es = worst
+    check_staleness(Selection(es, age, t), allow_stale=allow_stale)
+    return abs(age), t
+
+
+class _Bins:
+    """Altitude min/mean/max in fixed time bins (for plots).
+
+    Over long intervals (>= 100 orbits) a bin is a whole number of orbital
+    periods, so that its mean is an orbit average (no aliasing); otherwise
+    the interval is cut into ``n_bins`` bins to show the orbit's shape."""
+
+    def __init__(self, span_s, step_s, n_bins, period_s):
+        width_s = span_s / n_bins
+        if span_s >= 100.0 * period_s:
+            width_s = period_s * max(1, round(width_s / period_s))
+        self.width_s = max(step_s, width_s)
+        n = int(math.floor(span_s / self.width_s)) + 1
+        self.lo = np.full(n, np.inf)
+        self.hi = np.full(n, -np.inf)
+        self.total = np.zeros(n)
+        self.count = np.zeros(n)
+
+    def add(self, t_s, alt_km):
+        idx = np.minimum((t_s / self.width_s).astype(np.int64), len(self.lo) - 1)
+        ok = np.isfinite(alt_km)
+        idx, alt = idx[ok], alt_km[ok]
+        if idx.size == 0:
+            return
+        starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+        where = idx[starts]
+        self.lo[where] = np.minimum(self.lo[where], np.minimum.reduceat(alt, starts))
+        self.hi[where] = np.maximum(self.hi[where], np.maximum.reduceat(alt, starts))
+        self.total[where] += np.add.reduceat(alt, starts)
+        self.count[where] += np.diff(np.r_[starts, idx.size])
+
+    def as_dict(self):
+        used = self.count > 0
+        t = (np.arange(len(self.lo)) + 0.5) * self.width_s
+        return {"t_s": t[used], "min_alt_km": self.lo[used],
+                "mean_alt_km": self.total[used] / self.count[used], "max_alt_km": self.hi[used]}
+
+
+def merge_close(times_s, min_separation_s) -> np.ndarray:
+    """Sorted event times with any event closer than ``min_separation_s`` to
+    the last kept one dropped (spurious repeats at element-set switches)."""
+    times_s = np.sort(np.asarray(times_s, dtype=np.float64))
+    kept = []
+    for t in times_s:
+        if not kept or t - kept[-1] >= min_separation_s:
+            kept.append(t)
+    return np.array(kept)
+
+
+def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 1.0,
+                allow_stale: bool = False, sun=None, progress=None,
+                chunk_s: float = DEFAULT_CHUNK_S, n_blocks: int | None = None) -> OrbitStats:
+    """Statistics of the store's satellite from ``start`` to ``end`` (aware datetimes).
+
+    ``sun``: a ``tracker.sun.SunEphemeris`` (default: the shared built-in one).
+    ``progress``: an object with ``update(n)`` (e.g. ``tracker.progress.ProgressBar``
+    with ``total`` = the number of samples, see ``count_samples``), or None.
+    Raises ``TimeRangeError``/``UserError`` for bad input and
+    ``tle.store.StaleElementsError`` when some moment is more than the
+    store's ``MAX_AGE_DAYS`` from the epoch of its set (unless ``allow_stale``).
+    """
+    from tracker.sun import SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, default_sun
+
+    step_s, span_s, samples = _check_inputs(start, end, step_s)
+    sun = sun or default_sun()
+    unix0 = datetime_to_unix(start)
+    segments = store.segments(unix0, unix0 + span_s)
+    max_age_days, max_age_unix = _check_ages(segments, allow_stale)
+    ranges = _segment_ranges(segments, unix0, step_s, samples)
+    jd0, fr0 = datetime_to_jdfr(start)
+
+    # Sun table on the ephemeris' own grid (Unix-aligned), relative to start.
+    grid = sun.grid_step_s
+    k0 = math.floor(unix0 / grid)
+    k1 = math.ceil((unix0 + span_s) / grid) + 1
+    nodes_unix = np.arange(k0, k1 + 1) * grid
+    sun_r = np.ascontiguousarray(sun.sun_teme_km(*unix_to_jdfr(nodes_unix)))
+    sun_t0_s = k0 * grid - unix0
+    earth_rate = gmst82_rad(jd0, fr0 + 0.5 * span_s / DAY_S)[1]
+
+    if n_blocks is None:
+        import numba
+        n_blocks = max(1, 4 * numba.get_num_threads())
+    chunk_n = max(1, int(chunk_s / step_s))
+    prev = _k.new_state()
+    acc_rows = []
+    nodes, sunrises = [], []
+    bins = _Bins(span_s, step_s, SERIES_BINS, DAY_S / ranges[0][2].mean_motion_rev_day)
+    for i_lo, i_hi, es in ranges:
+        els = Elements.from_element_sets([es])
+        tsince0_min = ((jd0 - es.epoch_jd) + (fr0 - es.epoch_fr)) * 1440.0
+        for a in range(i_lo, i_hi, chunk_n):
+            b = min(a + chunk_n, i_hi)
+            t_s = np.arange(a, b, dtype=np.float64) * step_s
+            if b == samples:
+                t_s[-1] = span_s
+            n = b - a
+            blocks = max(1, min(n_blocks, n // 256))
+            alt = np.empty(n)
+            events = np.empty(n, dtype=np.uint8)
+            node_t = np.empty(n)
+            acc = np.empty((blocks, _k.N_ACC))
+            last = np.empty(_k.STATE_LEN)
+            _k.orbit_stats_chunk(els.coeffs, tsince0_min, t_s, sun_t0_s, grid, sun_r,
+                                 SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, earth_rate, prev, blocks,
+                                 alt, events, node_t, acc, last)
+            prev = last
+            acc_rows.append(acc)
+            flagged = np.flatnonzero(events)
+            if flagged.size:
+                ev = events[flagged]
+                nodes.append(node_t[flagged[(ev & _k.EVENT_NODE) != 0]])
+                sunrises.append(t_s[flagged[(ev & _k.EVENT_SUNRISE) != 0]])
+            bins.add(t_s, alt)
+            if progress is not None:
+                progress.update(n)
+    acc = np.concatenate(acc_rows)
+    used = [es for _lo, _hi, es in ranges]
+    periods_s = [DAY_S / es.mean_motion_rev_day for es in used]
+    min_sep_s = 0.5 * min(periods_s)
+    node_times = merge_close(np.concatenate(nodes) if nodes else [], min_sep_s)
+    sunrise_times = merge_close(np.concatenate(sunrises) if sunrises else [], min_sep_s)
+
+    u0 = _arg_latitude_at(ranges[0][2], unix0)
+    u1 = _arg_latitude_at(ranges[-1][2], unix0 + span_s)
+    fractional = len(node_times) + (u1 - u0) / (2.0 * math.pi)
+    step_total = acc[:, _k.A_STEP_S].sum()
+    weights = np.array([hi - lo for lo, hi, _es in ranges], dtype=np.float64)
+    mean_motion = float(np.average([es.mean_motion_rev_day for es in used], weights=weights))
+
+    quality = history.data_quality(store, used, ranges_unix=[
+        (unix0 + lo * step_s, unix0 + min((hi - 1) * step_s, span_s)) for lo, hi, _es in ranges])
+    quality["max_age_days"] = max_age_days
+    quality["max_age_at"] = format_utc(max_age_unix)
+    revnum = history.revnum_orbits(store, unix0, unix0 + span_s, len(node_times), fractional)
+    return OrbitStats(
+        start=start, end=end, step_s=step_s, samples=samples,
+        failed_samples=int(acc[:, _k.A_N_FAILED].sum()),
+        node_crossings=len(node_times), orbits_fractional=fractional,
+        node_times_s=node_times, revnum=revnum,
+        inertial_distance_km=float(acc[:, _k.A_INERTIAL_KM].sum()),
+        ground_track_distance_km=float(acc[:, _k.A_GROUND_KM].sum()),
+        min_alt_km=float(acc[:, _k.A_ALT_MIN_KM].min()),
+        mean_alt_km=float(acc[:, _k.A_ALT_INT_KM_S].sum() / step_total) if step_total > 0 else math.nan,
+        max_alt_km=float(acc[:, _k.A_ALT_MAX_KM].max()),
+        sunrises=len(sunrise_times),
+        daylight_fraction=float(acc[:, _k.A_DAYLIGHT_S].sum() / step_total) if step_total > 0 else math.nan,
+        penumbra_fraction=float(acc[:, _k.A_PENUMBRA_S].sum() / step_total) if step_total > 0 else math.nan,
+        eclipsed_fraction=float(acc[:, _k.A_ECLIPSED_S].sum() / step_total) if step_total > 0 else math.nan,
+        mean_motion_rev_day=mean_motion,
+        reboosts=history.reboosts(store, unix0, unix0 + span_s),
+        data_quality=quality,
+        series=bins.as_dict(),
+        epochs=[es.epoch for es in used],
+    )
+
+
+def count_samples(start: dt.datetime, end: dt.datetime, step_s: float) -> int:
+    """Number of samples ``orbit_stats`` will propagate (for a progress bar's total)."""
+    return _check_inputs(start, end, step_s)[2]
+
+
+def _arg_latitude_at(es, unix_s) -> float:
+    """Osculating argument of latitude (rad) of set ``es`` at ``unix_s`` (NaN if it fails)."""
+    jd, fr = unix_to_jdfr(np.array([unix_s]))
+    e, r, v = propagate(Elements.from_element_sets([es]), jd, fr)
+    if e[0, 0] != 0:
+        return math.nan
+    return _k.arg_latitude_rad(*r[0, 0], *v[0, 0])
