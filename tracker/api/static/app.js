@@ -20,8 +20,8 @@
   const y = (lat) => 90 - lat;
   const fmt = (v, digits) => Number(v).toFixed(digits);
 
-  async function getJSON(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
+  async function getJSON(url, cache) {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, cache: cache || "default" });
     const body = await response.json();
     if (!response.ok) {
       const error = new Error(body.detail || body.title || ("HTTP " + response.status));
@@ -78,9 +78,33 @@
     return rings;
   }
 
+  // Rings that cross the antimeridian (Chukotka, Fiji) are made continuous in
+  // longitude and drawn twice, shifted by 360 degrees; the SVG clips what falls
+  // outside the map. A ring that winds around a pole (Antarctica) is left as is.
+  function antimeridianSafe(rings) {
+    const out = [];
+    for (const ring of rings) {
+      let offset = 0;
+      let crosses = false;
+      const unwrapped = ring.map((p, i) => {
+        if (i > 0) {
+          const step = p[0] - ring[i - 1][0];
+          if (step > 180) { offset -= 360; crosses = true; }
+          else if (step < -180) { offset += 360; crosses = true; }
+        }
+        return [p[0] + offset, p[1]];
+      });
+      if (!crosses || offset !== 0) { out.push(ring); continue; }
+      const mean = unwrapped.reduce((sum, p) => sum + p[0], 0) / unwrapped.length;
+      const shift = mean > 0 ? -360 : 360;
+      out.push(unwrapped, unwrapped.map((p) => [p[0] + shift, p[1]]));
+    }
+    return out;
+  }
+
   async function drawLand() {
     const topology = await getJSON("/static/land-110m.json");
-    $("land").setAttribute("d", pathFromRings(topologyRings(topology, "land")));
+    $("land").setAttribute("d", pathFromRings(antimeridianSafe(topologyRings(topology, "land"))));
   }
 
   function drawGraticule() {
@@ -94,33 +118,15 @@
   }
 
   // ------------------------------------------------------ Sun, terminator
-  // Low-precision solar position (Astronomical Almanac, about 0.01 degree
-  // 1950-2050): good enough to draw day and night on a world map.
-  function subsolarPoint(date) {
-    const rad = Math.PI / 180;
-    const n = date.getTime() / 86400000 + 2440587.5 - 2451545.0;
-    const L = 280.460 + 0.9856474 * n;
-    const g = (357.528 + 0.9856003 * n) * rad;
-    const lambda = (L + 1.915 * Math.sin(g) + 0.020 * Math.sin(2 * g)) * rad;
-    const eps = (23.439 - 0.0000004 * n) * rad;
-    const ra = Math.atan2(Math.cos(eps) * Math.sin(lambda), Math.cos(lambda)) / rad;
-    const dec = Math.asin(Math.sin(eps) * Math.sin(lambda)) / rad;
-    const gmst = 280.46061837 + 360.98564736629 * n;
-    let lon = (ra - gmst) % 360;
-    if (lon < -180) lon += 360;
-    if (lon >= 180) lon -= 360;
-    return { latitude_deg: dec, longitude_deg: lon };
-  }
-
-  function nightPath(date) {
-    const sun = subsolarPoint(date);
+  // The night side, from the subsolar point the server reports (DE421 Sun).
+  function nightPath(sunLat, sunLon) {
     const rad = Math.PI / 180;
     // Latitude of the terminator at each longitude: tan(lat) = -cos(lon - lon_sun) / tan(dec).
-    let dec = sun.latitude_deg;
+    let dec = sunLat;
     if (Math.abs(dec) < 0.01) dec = dec < 0 ? -0.01 : 0.01;
     const points = [];
     for (let lon = -180; lon <= 180; lon += 2) {
-      const lat = Math.atan(-Math.cos((lon - sun.longitude_deg) * rad) / Math.tan(dec * rad)) / rad;
+      const lat = Math.atan(-Math.cos((lon - sunLon) * rad) / Math.tan(dec * rad)) / rad;
       points.push([lon, lat]);
     }
     // The night side holds the pole the Sun does not shine on.
@@ -148,7 +154,7 @@
   async function updatePosition() {
     let now;
     try {
-      now = await getJSON("/api/v1/iss/now");
+      now = await getJSON("/api/v1/iss/now", "no-store");
     } catch (error) {
       $("status").textContent = "Position unavailable: " + error.message;
       return;
@@ -163,10 +169,11 @@
     $("status").textContent = now.time.slice(0, 19).replace("T", " ") + " UTC \u2014 latitude " +
       fmt(now.latitude_deg, 2) + "\u00b0, longitude " + fmt(now.longitude_deg, 2) + "\u00b0, altitude " +
       fmt(now.altitude_km, 0) + " km, " + fmt(now.speed_km_s, 2) + " km/s" +
-      (now.sunlit === undefined ? "" : (now.sunlit ? ", in sunlight" : ", in Earth's shadow")) +
+      ({ daylight: ", in sunlight", penumbra: ", entering or leaving Earth's shadow",
+         eclipsed: ", in Earth's shadow" }[now.visibility] || "") +
       "; " + describeElements(now.elements);
     showWarnings(now.warnings);
-    $("night").setAttribute("d", nightPath(when));
+    $("night").setAttribute("d", nightPath(now.solar_latitude_deg, now.solar_longitude_deg));
     const minute = Math.floor(when.getTime() / 60000);
     if (state.trackMinute === null || minute - state.trackMinute >= 1) {
       state.trackMinute = minute;
@@ -180,8 +187,8 @@
     const past = new Date(start.getTime() - periodMs);
     const next = new Date(start.getTime() + periodMs);
     const [before, after] = await Promise.all([
-      getJSON("/api/v1/iss/groundtrack?start=" + iso(past) + "&end=" + iso(start) + "&step_s=30"),
-      getJSON("/api/v1/iss/groundtrack?start=" + iso(start) + "&end=" + iso(next) + "&step_s=30"),
+      getJSON("/api/v1/iss/groundtrack?start=" + iso(past) + "&end=" + iso(start) + "&step_s=30&allow_stale=true"),
+      getJSON("/api/v1/iss/groundtrack?start=" + iso(start) + "&end=" + iso(next) + "&step_s=30&allow_stale=true"),
     ]);
     drawGeoJSONLines($("track-past"), before);
     drawGeoJSONLines($("track-next"), after);
@@ -212,10 +219,6 @@
   let searchTimer = null;
   let searchSeq = 0;
 
-  function cityLabel(c) {
-    return c.name + (c.admin1 ? ", " + c.admin1 : "") + (c.country ? ", " + c.country : "");
-  }
-
   async function suggest(text) {
     const list = $("suggestions");
     const seq = ++searchSeq;
@@ -233,7 +236,7 @@
       li.textContent = c.name + " ";
       const where = document.createElement("span");
       where.className = "where";
-      where.textContent = (c.admin1 ? c.admin1 + ", " : "") + (c.country || "") + " (" + c.timezone + ")";
+      where.textContent = c.label.slice(c.name.length).replace(/^, /, "") + " (" + c.timezone + ")";
       li.appendChild(where);
       li.addEventListener("mousedown", (event) => { event.preventDefault(); chooseCity(c); });
       list.appendChild(li);
@@ -250,10 +253,10 @@
 
   async function chooseCity(c) {
     state.city = c;
-    $("city").value = cityLabel(c);
+    $("city").value = c.label;
     $("suggestions").hidden = true;
     $("city").setAttribute("aria-expanded", "false");
-    $("pass-status").textContent = "Computing passes for " + cityLabel(c) + "\u2026";
+    $("pass-status").textContent = "Computing passes for " + c.label + "\u2026";
     const url = "/api/v1/passes?city=" + encodeURIComponent(c.id) + "&days=10&visible_only=true&allow_stale=true";
     let answer;
     try {
@@ -273,12 +276,12 @@
     for (const p of answer.passes) {
       const tr = document.createElement("tr");
       const cells = [
-        localTime(p.rise.time, tz, true),
-        localTime(p.rise.time, tz, false),
-        localTime(p.culmination.time, tz, false),
-        localTime(p.set.time, tz, false),
+        localTime((p.rise || p.peak).time, tz, true),
+        p.rise ? localTime(p.rise.time, tz, false) : "(already up)",
+        localTime((p.culmination || p.peak).time, tz, false),
+        p.set ? localTime(p.set.time, tz, false) : "(still up)",
         fmt(p.max_elevation_deg, 0) + "\u00b0",
-        compass(p.rise.azimuth_deg) + " \u2192 " + compass(p.set.azimuth_deg),
+        (p.rise ? p.rise.compass : "") + " \u2192 " + (p.set ? p.set.compass : ""),
         p.magnitude === null || p.magnitude === undefined ? "" : "mag " + fmt(p.magnitude, 1),
       ];
       for (const text of cells) {
@@ -294,11 +297,6 @@
       ? answer.passes.length + " visible passes in the next 10 days."
       : "No visible pass in the next 10 days.") + tzNote +
       (answer.warnings && answer.warnings.length ? " " + answer.warnings.join(" ") : "");
-  }
-
-  function compass(az) {
-    const names = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"];
-    return names[Math.round(((az % 360) + 360) % 360 / 22.5) % 16];
   }
 
   function wireSearch() {
@@ -329,7 +327,7 @@
   }
 
   // ------------------------------------------------------------------ start
-  window.issMap = { state, subsolarPoint, topologyRings };
+  window.issMap = { state, topologyRings };
   drawGraticule();
   wireSearch();
   drawLand().catch((error) => { $("status").textContent = "Map unavailable: " + error.message; });
