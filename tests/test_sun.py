@@ -19,7 +19,7 @@ from tracker.propagation import Elements, propagate
 from tracker.sun import (DAYLIGHT, ECLIPSED, ILLUMINATION_NAMES, PENUMBRA, UNKNOWN, SunEphemeris,
                          illumination, illumination_name, subsolar_point, sun_altitude_deg,
                          sun_itrf_km, sun_teme_km)
-from tracker.timebase import jdfr_to_unix, unix_to_jdfr
+from tracker.timebase import unix_to_jdfr
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "tle", "data", "iss_2015_2016.tle")
 pytestmark = pytest.mark.nojit
@@ -122,4 +122,3 @@ def test_illumination_agrees_with_skyfield_is_sunlit(sun, iss_sets):
     # 6 h is ~4 orbits: an entry and an exit each.
     assert n_transitions >= 3 * 6
     assert n_penumbra > 0
-    assert jdfr_to_unix(*unix_to_jdfr(np.array([0.0]))) == 0.0

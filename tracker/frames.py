@@ -47,27 +47,32 @@ def _fixed_decimal(field):
     """ASCII fixed-point numbers, (n, width) array of single bytes -> float64 (n,).
 
     Every row must have its '.' in the same column and only digits, spaces
-    and a leading '-' elsewhere; returns None otherwise (the caller then
-    parses another way). Exact: the digits form an integer that is divided
-    once by a power of ten, which rounds like ``float(text)``.
+    and '-' elsewhere; returns None otherwise (the caller then parses
+    another way). Exact: the digits form an integer (< 2**53, so exact in
+    float64) that is divided once by a power of ten, which rounds like
+    ``float(text)``.
     """
     codes = field.view(np.uint8)
-    dots = codes == ord(".")
-    if len(codes) == 0 or not np.all(dots.sum(axis=1) == 1):
+    n, width = codes.shape
+    if n == 0:
         return None
-    dot = int(np.argmax(dots[0]))
-    if not np.all(dots[:, dot]):
+    dot = int(np.argmax(codes[0] == ord(".")))
+    if codes[0, dot] != ord(".") or not np.all(codes[:, dot] == ord(".")):
         return None
-    digits = codes.astype(np.int64) - ord("0")
-    is_digit = (digits >= 0) & (digits <= 9)
-    if not np.all(is_digit | dots | (codes == ord(" ")) | (codes == ord("-"))):
+    values = codes.astype(np.float64) - ord("0")
+    is_digit = (values >= 0.0) & (values <= 9.0)
+    minus = codes == ord("-")
+    if not np.all(is_digit | minus | (codes == ord(" ")) | (codes == ord("."))):
         return None
-    keep = np.ones(codes.shape[1], dtype=bool)
-    keep[dot] = False
-    d = np.where(is_digit, digits, 0)[:, keep]
-    powers = 10 ** np.arange(d.shape[1] - 1, -1, -1, dtype=np.int64)
-    value = (d * powers).sum(axis=1) / float(10 ** (codes.shape[1] - dot - 1))
-    return np.where((codes == ord("-")).any(axis=1), -value, value)
+    if np.count_nonzero(codes == ord(".")) != n:
+        return None
+    values[~is_digit] = 0.0
+    exponents = np.arange(width - 1, -1, -1, dtype=np.float64)
+    exponents[:dot] -= 1.0                  # the dot column itself takes no power
+    weights = 10.0 ** exponents
+    weights[dot] = 0.0
+    value = (values @ weights) / 10.0 ** (width - dot - 1)
+    return np.where(minus.any(axis=1), -value, value)
 
 
 def _read_finals_polar_motion(path):

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from tle.elements import ElementSet
-from tle.store import Selection, check_staleness, staleness_warning
+from tle.store import Selection, check_staleness
 from tracker.errors import TimeRangeError, UserError
-from tracker.frames import EarthOrientation, footprint_km
+from tracker.frames import EarthOrientation, footprint_km, teme_to_itrf
 from tracker.kernels import frames as _kframes
 from tracker.propagation import Elements, propagate
 from tracker.sun import (ILLUMINATION_NAMES, SunEphemeris, illumination, illumination_name,
-                         subsolar_point)
+                         subsolar_from_itrf)
 from tracker.timebase import DAY_S, format_utc, jdfr_to_unix
 
 KM_PER_MI = 1.609344
@@ -241,7 +241,8 @@ def now_report(store, jd: float, fr: float, *, eop: EarthOrientation, sun: SunEp
             f"{SGP4_ERROR_TEXT.get(code, 'unknown')}); choose a time nearer the epoch",
             parameter="time")
     scale = 1.0 if units == "km" else 1.0 / KM_PER_MI
-    sun_lat, sun_lon = subsolar_point(table.jd, table.fr, eop=eop, sun=sun)
+    sun_itrf, _ = teme_to_itrf(table.jd, table.fr, table.sun_teme_km, eop=eop)
+    sun_lat, sun_lon = subsolar_from_itrf(sun_itrf)
     alt = float(table.alt_km[0])
     return {
         "time": format_utc(table.unix_s[0]),

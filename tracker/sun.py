@@ -162,7 +162,12 @@ def subsolar_point(jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None = 
     Geodetic latitude (the ellipsoid normal points at the Sun), longitude in
     (-180, 180]. Geometric Sun direction.
     """
-    s = sun_itrf_km(jd, fr, eop=eop, sun=sun)
+    return subsolar_from_itrf(sun_itrf_km(jd, fr, eop=eop, sun=sun))
+
+
+def subsolar_from_itrf(sun_itrf_km_) -> tuple[np.ndarray, np.ndarray]:
+    """Subsolar ``(lat_deg, lon_deg)`` from Earth-fixed Sun vectors (n, 3) km."""
+    s = np.asarray(sun_itrf_km_, dtype=np.float64)
     lat = np.degrees(np.arctan2(s[:, 2], np.hypot(s[:, 0], s[:, 1])))
     lon = np.degrees(np.arctan2(s[:, 1], s[:, 0]))
     lon = np.where(lon == -180.0, 180.0, lon)
