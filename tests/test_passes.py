@@ -211,6 +211,22 @@ def test_magnitude_against_independent_geometry(i, ts, shipped, eph):
     assert checked or not any(q.visible for q in c.report.passes)
 
 
+@pytest.mark.nojit
+def test_half_day_matches_skyfield_small(ts, shipped):
+    """Small enough for NUMBA_DISABLE_JIT=1: the whole pipeline in plain Python."""
+    es = shipped.sets[40]
+    place = resolve("Paris")
+    rep = P.passes_for_place(place, es.epoch_unix_s, 0.5, store=ElementStore([es]))
+    sat = EarthSatellite(es.line1, es.line2, ts=ts)
+    t_sky, kinds = sat.find_events(wgs84.latlon(place.lat_deg, place.lon_deg),
+                                   sky_time(ts, es.epoch_unix_s)[0],
+                                   sky_time(ts, es.epoch_unix_s + 0.5 * DAY_S)[0], altitude_degrees=10.0)
+    ours = our_events(rep)
+    assert [k for k, _ in ours] == list(kinds) and len(ours) >= 6
+    assert np.max(np.abs(np.array([e.unix_s for _, e in ours]) - to_unix(t_sky))) < 1.0
+
+
+@pytest.mark.nojit
 def test_compass():
     assert [P.compass_16(a) for a in (0, 11.2, 11.3, 90, 180, 202.5, 348.7, 348.8, 359.9)] == \
         ["N", "N", "NNE", "E", "S", "SSW", "NNW", "N", "N"]
@@ -328,6 +344,7 @@ def _fine_maxima(t0=0.0, t1=600.0, dt_s=0.01):
     return fine[k], e[k]
 
 
+@pytest.mark.nojit
 def test_kernel_two_culminations_in_one_pass():
     t, r, v = _synthetic_track(_two_humps, step=10.0)
     lat, lon, alt = np.zeros(1), np.zeros(1), np.zeros(1)
@@ -349,6 +366,7 @@ def test_kernel_two_culminations_in_one_pass():
     assert out[0, K.P_SET] == pytest.approx(above[-1], abs=0.05)
 
 
+@pytest.mark.nojit
 def test_service_lists_both_culminations():
     t, r, v = _synthetic_track(_two_humps, step=10.0, lat_deg=20.0)
     place = Place.from_coordinates(20.0, 0.0)
@@ -370,6 +388,7 @@ class _FakeSet:
     inclination_deg = 51.6
 
 
+@pytest.mark.nojit
 def test_kernel_rise_at_element_set_switch():
     """A jump across the threshold at a zero-length interval is a rise at that time."""
     t = np.array([0.0, 30.0, 60.0, 60.0, 90.0, 120.0])

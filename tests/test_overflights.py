@@ -1,0 +1,152 @@
+"""Overflights against skyfield 1.55.
+
+Oracle: ``wgs84.subpoint_of(EarthSatellite(...).at(t))`` for the geodetic
+sub-satellite point (with the element set the store picks at t), the
+great-circle distance written out here (spherical law of cosines on the
+6371.0088 km mean sphere, a different formula from the haversine used in
+the code), skyfield's geometric Sun altitude at the sub-satellite point and
+``is_sunlit`` with the DE421 ephemeris from skyfield-data.
+"""
+import datetime as dt
+import importlib.util
+import math
+import os
+
+import numpy as np
+import pytest
+from skyfield.api import EarthSatellite, load, load_file, wgs84
+
+from tle.store import ElementStore
+from tracker import overflights as O
+from tracker.errors import TimeRangeError, UserError
+from tracker.places import Place, resolve
+
+DAY_S = 86400.0
+R_KM = 6371.0088
+
+
+@pytest.fixture(scope="module")
+def ts():
+    return load.timescale(builtin=True)
+
+
+@pytest.fixture(scope="module")
+def eph():
+    spec = importlib.util.find_spec("skyfield_data")
+    kernel = load_file(os.path.join(list(spec.submodule_search_locations)[0], "data", "de421.bsp"))
+    yield kernel
+    kernel.close()
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return ElementStore.shipped()
+
+
+def sky_time(ts, unix_s):
+    unix_s = np.atleast_1d(np.asarray(unix_s, dtype=float))
+    days = np.floor(unix_s / DAY_S)
+    return ts.utc(1970, 1, 1 + days, 0, 0, unix_s - days * DAY_S)
+
+
+def gc_km(lat1, lon1, lat2, lon2):
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    c = np.sin(p1) * np.sin(p2) + np.cos(p1) * np.cos(p2) * np.cos(np.radians(np.asarray(lon2) - lon1))
+    return R_KM * np.arccos(np.clip(c, -1.0, 1.0))
+
+
+def sky_distance(sat, ts, place, unix_s):
+    sp = wgs84.geographic_position_of(sat.at(sky_time(ts, unix_s)))
+    return gc_km(place.lat_deg, place.lon_deg, sp.latitude.degrees, sp.longitude.degrees), sp
+
+
+@pytest.mark.parametrize("city, set_index, radius", [("Paris", 40, 500.0), ("Ho Chi Minh City", 10, 300.0),
+                                                     ("Punta Arenas", -4, 800.0), ("Cairo", 60, 150.0)])
+def test_overflights_match_skyfield(city, set_index, radius, ts, eph, shipped):
+    es = shipped.sets[set_index]
+    store = ElementStore([es])
+    place = resolve(city)
+    start = es.epoch_unix_s - 1.5 * DAY_S
+    end = start + 3 * DAY_S
+    rep = O.find_overflights(place, start, end, store=store, radius_km=radius)
+    sat = EarthSatellite(es.line1, es.line2, ts=ts)
+    # skyfield, sampled every 8 s over the window: every dip below the radius
+    u = np.arange(start, end, 8.0)
+    d, _ = sky_distance(sat, ts, place, u)
+    k = np.nonzero((d[1:-1] <= d[:-2]) & (d[1:-1] < d[2:]) & (d[1:-1] < radius - 5.0))[0] + 1
+    ours = np.array([o.unix_s for o in rep.overflights])
+    assert len(ours) >= len(k) and len(ours) > 0
+    for t in u[k]:
+        assert np.min(np.abs(ours - t)) < 8.0
+    for o in rep.overflights:
+        assert start <= o.unix_s < end and o.ground_distance_km <= radius
+        dd, sp = sky_distance(sat, ts, place, [o.unix_s - 0.5, o.unix_s, o.unix_s + 0.5])
+        assert dd[1] <= dd[0] + 1e-3 and dd[1] <= dd[2] + 1e-3      # a minimum to +-0.5 s
+        assert o.ground_distance_km == pytest.approx(dd[1], abs=0.05)
+        # 3e-4 deg (33 m): we apply polar motion, skyfield's built-in timescale does not
+        assert o.lat_deg == pytest.approx(sp.latitude.degrees[1], abs=3e-4)
+        assert o.altitude_km == pytest.approx(sp.elevation.km[1], abs=0.01)
+        for edge in (o.enter_unix_s, o.exit_unix_s):
+            if edge is not None:
+                assert sky_distance(sat, ts, place, [edge])[0][0] == pytest.approx(radius, abs=0.05)
+        t = sky_time(ts, o.unix_s)
+        sun_alt = (eph["sun"] - (eph["earth"] + wgs84.latlon(o.lat_deg, o.lon_deg))).at(t).altaz()[0].degrees
+        assert o.sun_altitude_deg == pytest.approx(sun_alt[0], abs=0.02)
+        assert o.dark == (o.sun_altitude_deg < -6.0)
+        lit = sat.at(sky_time(ts, [o.unix_s - 10, o.unix_s, o.unix_s + 10])).is_sunlit(eph)
+        if lit.all() or not lit.any():                      # not within 10 s of a shadow edge
+            assert o.station_sunlit == bool(lit[1])
+        assert o.timing_uncertainty_s > 0 and o.element_set_epoch_unix_s == es.epoch_unix_s
+
+
+def test_multi_set_window_uses_the_store_choice(ts, shipped):
+    place = resolve("Madrid")
+    start = shipped.sets[30].epoch_unix_s
+    rep = O.find_overflights(place, start, start + 8 * DAY_S, store=shipped, radius_km=400)
+    assert len(rep.element_sets) > 2 and rep.overflights
+    for o in rep.overflights:
+        es = shipped.nearest(o.unix_s).element_set
+        assert o.element_set_epoch_unix_s == es.epoch_unix_s
+        sat = EarthSatellite(es.line1, es.line2, ts=ts)
+        d, _ = sky_distance(sat, ts, place, [o.unix_s])
+        assert o.ground_distance_km == pytest.approx(d[0], abs=0.05)
+
+
+def test_chunk_boundaries_lose_nothing(shipped):
+    """Chunked (5-day) and a window starting elsewhere give the same overflights."""
+    place = resolve("Quito")
+    start = shipped.sets[50].epoch_unix_s
+    a = O.find_overflights(place, start, start + 12 * DAY_S, store=shipped, radius_km=600)
+    b = O.find_overflights(place, start - 3.3 * DAY_S, start + 15 * DAY_S, store=shipped, radius_km=600)
+    ta = [o.unix_s for o in a.overflights]
+    tb = [o.unix_s for o in b.overflights if start <= o.unix_s < start + 12 * DAY_S]
+    assert len(ta) > 10 and ta == pytest.approx(tb, abs=1e-3)
+
+
+def test_night_only(shipped):
+    place = resolve("Ho Chi Minh City")
+    start = shipped.sets[20].epoch_unix_s
+    every = O.find_overflights(place, start, start + 10 * DAY_S, store=shipped, radius_km=500)
+    night = O.find_overflights(place, start, start + 10 * DAY_S, store=shipped, radius_km=500,
+                               night_only=True)
+    assert night.n_total == len(every.overflights)
+    assert [o.unix_s for o in night.overflights] == [o.unix_s for o in every.overflights if o.dark]
+    assert 0 < len(night.overflights) < len(every.overflights)
+
+
+def test_far_from_the_orbit_has_none(shipped):
+    start = shipped.sets[20].epoch_unix_s
+    rep = O.find_overflights(Place.from_coordinates(75.0, 0.0), start, start + 3 * DAY_S,
+                             store=shipped, radius_km=100)
+    assert rep.overflights == [] and rep.n_total == 0
+
+
+@pytest.mark.parametrize("start, end, radius, exc, what", [
+    (0.0, 86400.0, 0.0, UserError, "radius 0"),
+    (0.0, 86400.0, 3000.0, UserError, "at most 2500"),
+    (86400.0, 0.0, 100.0, TimeRangeError, "end must be after start"),
+    (0.0, 800 * 86400.0, 100.0, TimeRangeError, "at most 731"),
+])
+def test_validation(start, end, radius, exc, what):
+    with pytest.raises(exc, match=what):
+        O.validate(start, end, radius)
