@@ -138,6 +138,7 @@ def compare(mission: Mission, stats) -> dict:
             "inertial_distance_km": stats.inertial_distance_km,
             "ground_track_distance_mi": stats.ground_track_distance_km / KM_PER_MILE,
             "sunrises_and_sunsets": 2 * stats.sunrises,
+            "orbits_per_day": stats.orbits_fractional * 86400.0 / stats.duration_s,
             "mean_motion_rev_day": stats.mean_motion_rev_day,
             "mean_alt_km": stats.mean_alt_km,
         },

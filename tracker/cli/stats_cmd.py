@@ -171,8 +171,8 @@ def _mission_lines(m: dict) -> list:
         f"{nom['mean_alt_km']:.1f}) km = {nom['circumference_km']:,.1f} km; vs NASA: orbits "
         f"{100 * diff['nominal_vs_nasa_orbits_relative']:+.3f}%, distance "
         f"{100 * diff['nominal_vs_nasa_distance_relative']:+.3f}%",
-        f"  true mean motion {ours['mean_motion_rev_day']:.3f} rev/day, not 16: that is why the "
-        f"count is {ours['orbits']:,}",
+        f"  the ISS went round {ours['orbits_per_day']:.3f} times a day (mean motion in the "
+        f"element sets {ours['mean_motion_rev_day']:.3f} rev/day), not 16: hence {ours['orbits']:,}",
         f"  source: {nasa['citation']}",
     ]
 

@@ -214,6 +214,96 @@ def ground_step_km(ax, ay, az, bx, by, bz, cos_dtheta, sin_dtheta):
     return 2.0 * radius * math.asin(x)
 
 
+@njit(cache=True, error_model="numpy")
+def orbit_stats_block(coeffs, tsince0_min, t_s, lo, hi, sun_t0_s, sun_step_s, sun_r,
+                      earth_radius_km, sun_radius_km, earth_rate_rad_s, prev,
+                      alt_km, events, node_t_s, acc, b, last):
+    """Samples ``lo <= i < hi`` of a chunk, sums into row ``b`` of ``acc``.
+
+    See ``orbit_stats_chunk`` for the arguments; ``prev`` is used only when
+    ``lo == 0`` (otherwise sample lo - 1 is recomputed), ``last`` is written
+    only when ``hi`` is the end of the chunk. Call it directly for a
+    chunk in one block (no parallel launch).
+    """
+    n = t_s.shape[0]
+    scratch = np.zeros(RESONANCE_STATE_SIZE)
+    a_inertial = 0.0
+    a_ground = 0.0
+    a_alt_min = math.inf
+    a_alt_max = -math.inf
+    a_alt_int = 0.0
+    a_step = 0.0
+    a_day = 0.0
+    a_pen = 0.0
+    a_ecl = 0.0
+    a_valid = 0.0
+    a_failed = 0.0
+    last_dt = math.nan
+    cos_dth = 1.0
+    sin_dth = 0.0
+    if lo > 0:
+        _e, p = _state_at(coeffs, tsince0_min, t_s[lo - 1], sun_t0_s, sun_step_s, sun_r,
+                          earth_radius_km, sun_radius_km, scratch)
+    else:
+        p = (prev[0], prev[1], prev[2], prev[3], prev[4], prev[5], prev[6], prev[7],
+             prev[8], prev[9])
+    for i in range(lo, hi):
+        err, q = _state_at(coeffs, tsince0_min, t_s[i], sun_t0_s, sun_step_s, sun_r,
+                           earth_radius_km, sun_radius_km, scratch)
+        alt_km[i] = q[S_ALT]
+        events[i] = 0
+        node_t_s[i] = math.nan
+        if err != 0:
+            a_failed += 1.0
+        if q[S_VALID] == 0.0:
+            p = q
+            continue
+        a_valid += 1.0
+        alt = q[S_ALT]
+        if alt < a_alt_min:
+            a_alt_min = alt
+        if alt > a_alt_max:
+            a_alt_max = alt
+        if p[S_VALID] != 0.0:
+            dt = q[S_T] - p[S_T]
+            if dt != last_dt:
+                cos_dth = math.cos(earth_rate_rad_s * dt)
+                sin_dth = math.sin(earth_rate_rad_s * dt)
+                last_dt = dt
+            a_step += dt
+            a_inertial += 0.5 * dt * (p[S_SPEED] + q[S_SPEED])
+            a_alt_int += 0.5 * dt * (p[S_ALT] + alt)
+            a_ground += ground_step_km(p[S_SX], p[S_SY], p[S_SZ], q[S_SX], q[S_SY], q[S_SZ],
+                                       cos_dth, sin_dth)
+            ip = p[S_ILLUM]
+            iq = q[S_ILLUM]
+            a_day += 0.5 * dt * ((ip == DAYLIGHT) + (iq == DAYLIGHT))
+            a_pen += 0.5 * dt * ((ip == PENUMBRA) + (iq == PENUMBRA))
+            a_ecl += 0.5 * dt * ((ip == ECLIPSED) + (iq == ECLIPSED))
+            flags = 0
+            if p[S_Z] < 0.0 and q[S_Z] >= 0.0 and q[S_VZ] > 0.0:
+                flags |= EVENT_NODE
+                node_t_s[i] = p[S_T] + hermite_root_s(dt, p[S_Z], q[S_Z], p[S_VZ], q[S_VZ])
+            if (ip == ECLIPSED or ip == PENUMBRA) and iq == DAYLIGHT:
+                flags |= EVENT_SUNRISE
+            events[i] = flags
+        p = q
+    acc[b, A_INERTIAL_KM] = a_inertial
+    acc[b, A_GROUND_KM] = a_ground
+    acc[b, A_ALT_MIN_KM] = a_alt_min
+    acc[b, A_ALT_MAX_KM] = a_alt_max
+    acc[b, A_ALT_INT_KM_S] = a_alt_int
+    acc[b, A_STEP_S] = a_step
+    acc[b, A_DAYLIGHT_S] = a_day
+    acc[b, A_PENUMBRA_S] = a_pen
+    acc[b, A_ECLIPSED_S] = a_ecl
+    acc[b, A_N_VALID] = a_valid
+    acc[b, A_N_FAILED] = a_failed
+    if hi == n and hi > lo:
+        for k in range(STATE_LEN):
+            last[k] = p[k]
+
+
 @njit(cache=True, error_model="numpy", parallel=True)
 def orbit_stats_chunk(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
                       sun_radius_km, earth_rate_rad_s, prev, n_blocks,
@@ -239,84 +329,9 @@ def orbit_stats_chunk(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, ear
     """
     n = t_s.shape[0]
     for b in prange(n_blocks):
-        lo = (n * b) // n_blocks
-        hi = (n * (b + 1)) // n_blocks
-        scratch = np.zeros(RESONANCE_STATE_SIZE)
-        a_inertial = 0.0
-        a_ground = 0.0
-        a_alt_min = math.inf
-        a_alt_max = -math.inf
-        a_alt_int = 0.0
-        a_step = 0.0
-        a_day = 0.0
-        a_pen = 0.0
-        a_ecl = 0.0
-        a_valid = 0.0
-        a_failed = 0.0
-        last_dt = math.nan
-        cos_dth = 1.0
-        sin_dth = 0.0
-        if lo > 0:
-            _e, p = _state_at(coeffs, tsince0_min, t_s[lo - 1], sun_t0_s, sun_step_s, sun_r,
-                              earth_radius_km, sun_radius_km, scratch)
-        else:
-            p = (prev[0], prev[1], prev[2], prev[3], prev[4], prev[5], prev[6], prev[7],
-                 prev[8], prev[9])
-        for i in range(lo, hi):
-            err, q = _state_at(coeffs, tsince0_min, t_s[i], sun_t0_s, sun_step_s, sun_r,
-                               earth_radius_km, sun_radius_km, scratch)
-            alt_km[i] = q[S_ALT]
-            events[i] = 0
-            node_t_s[i] = math.nan
-            if err != 0:
-                a_failed += 1.0
-            if q[S_VALID] == 0.0:
-                p = q
-                continue
-            a_valid += 1.0
-            alt = q[S_ALT]
-            if alt < a_alt_min:
-                a_alt_min = alt
-            if alt > a_alt_max:
-                a_alt_max = alt
-            if p[S_VALID] != 0.0:
-                dt = q[S_T] - p[S_T]
-                if dt != last_dt:
-                    cos_dth = math.cos(earth_rate_rad_s * dt)
-                    sin_dth = math.sin(earth_rate_rad_s * dt)
-                    last_dt = dt
-                a_step += dt
-                a_inertial += 0.5 * dt * (p[S_SPEED] + q[S_SPEED])
-                a_alt_int += 0.5 * dt * (p[S_ALT] + alt)
-                a_ground += ground_step_km(p[S_SX], p[S_SY], p[S_SZ], q[S_SX], q[S_SY], q[S_SZ],
-                                           cos_dth, sin_dth)
-                ip = p[S_ILLUM]
-                iq = q[S_ILLUM]
-                a_day += 0.5 * dt * ((ip == DAYLIGHT) + (iq == DAYLIGHT))
-                a_pen += 0.5 * dt * ((ip == PENUMBRA) + (iq == PENUMBRA))
-                a_ecl += 0.5 * dt * ((ip == ECLIPSED) + (iq == ECLIPSED))
-                flags = 0
-                if p[S_Z] < 0.0 and q[S_Z] >= 0.0 and q[S_VZ] > 0.0:
-                    flags |= EVENT_NODE
-                    node_t_s[i] = p[S_T] + hermite_root_s(dt, p[S_Z], q[S_Z], p[S_VZ], q[S_VZ])
-                if (ip == ECLIPSED or ip == PENUMBRA) and iq == DAYLIGHT:
-                    flags |= EVENT_SUNRISE
-                events[i] = flags
-            p = q
-        acc[b, A_INERTIAL_KM] = a_inertial
-        acc[b, A_GROUND_KM] = a_ground
-        acc[b, A_ALT_MIN_KM] = a_alt_min
-        acc[b, A_ALT_MAX_KM] = a_alt_max
-        acc[b, A_ALT_INT_KM_S] = a_alt_int
-        acc[b, A_STEP_S] = a_step
-        acc[b, A_DAYLIGHT_S] = a_day
-        acc[b, A_PENUMBRA_S] = a_pen
-        acc[b, A_ECLIPSED_S] = a_ecl
-        acc[b, A_N_VALID] = a_valid
-        acc[b, A_N_FAILED] = a_failed
-        if hi == n and hi > lo:
-            for k in range(STATE_LEN):
-                last[k] = p[k]
+        orbit_stats_block(coeffs, tsince0_min, t_s, (n * b) // n_blocks, (n * (b + 1)) // n_blocks,
+                          sun_t0_s, sun_step_s, sun_r, earth_radius_km, sun_radius_km,
+                          earth_rate_rad_s, prev, alt_km, events, node_t_s, acc, b, last)
 
 
 def new_state() -> np.ndarray:
