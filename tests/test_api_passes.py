@@ -170,3 +170,67 @@ def test_stale_window_is_refused_then_allowed(client):
 ])
 def test_passes_bad_input(client, query, status, parameter):
     assert_problem(client.get("/api/v1/passes?" + query), status, parameter)
+
+
+# ---------------------------------------------------------------- calendar
+
+def _unfold(text):
+    return text.replace("\r\n ", "")
+
+
+def test_calendar_has_one_event_per_visible_pass(client):
+    r = client.get("/api/v1/passes.ics?city=Paris&days=10")
+    assert r.status_code == 200
+    assert r.mimetype == "text/calendar"
+    assert float(r.headers["X-Elements-Age-Days"]) == pytest.approx(0.6786, abs=1e-3)
+    text = r.get_data(as_text=True)
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    lines = _unfold(text).split("\r\n")
+    starts = [l.split(":", 1)[1] for l in lines if l.startswith("DTSTART")]
+    visible = client.get("/api/v1/passes?city=Paris&days=10&visible_only=true").get_json()
+    assert len(starts) == visible["count"] == lines.count("BEGIN:VEVENT") > 0
+    for start, p in zip(starts, visible["passes"]):
+        appear = utc(p["visible_from"]["time"])
+        event = dt.datetime.strptime(start, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+        assert abs((event - appear).total_seconds()) <= 1.0
+
+
+def test_calendar_bad_input_is_a_problem(client):
+    assert_problem(client.get("/api/v1/passes.ics?lat=100&lon=0"), 400, "lat")
+
+
+# ------------------------------------------------------------- overflights
+
+def test_overflights_are_closest_approaches_within_the_radius(client):
+    import math
+    r = client.get("/api/v1/overflights?city=Paris&days=2&radius_km=400")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["count"] == len(body["overflights"]) > 0
+    assert body["elements"]["epoch"] == "2026-10-09T19:42:49.140Z"
+    sat = newest_satellite()
+
+    def ground_km(t):
+        sub = wgs84.subpoint_of(sat.at(TS.from_datetime(t)))
+        p1, p2 = math.radians(PARIS[0]), sub.latitude.radians
+        dl = sub.longitude.radians - math.radians(PARIS[1])
+        h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+    for o in body["overflights"]:
+        t = utc(o["closest_approach"]["time_utc"])
+        d = ground_km(t)
+        assert o["ground_distance_km"] == pytest.approx(d, abs=0.5)
+        assert d <= 400.0
+        assert ground_km(t - dt.timedelta(seconds=20)) > d < ground_km(t + dt.timedelta(seconds=20))
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("city=Paris&radius_km=0", "radius_km"),
+    ("city=Paris&radius_km=2501", "radius_km"),
+    ("city=Paris&night_only=sometimes", "night_only"),
+    ("city=Paris&days=45", "days"),
+    ("lat=1", "lon"),
+])
+def test_overflights_bad_input(client, query, parameter):
+    assert_problem(client.get("/api/v1/overflights?" + query), 400, parameter)

@@ -52,7 +52,7 @@ def create_app(config=None) -> Flask:
     problems.init_app(app)
     cache.init_app(app)
 
-    from tracker.api import cities, iss, meta, opennotify, passes, tle
-    for module in (meta, iss, passes, tle, cities, opennotify):
+    from tracker.api import cities, iss, meta, opennotify, passes, stats, tle
+    for module in (meta, iss, passes, stats, tle, cities, opennotify):
         app.register_blueprint(module.bp)
     return app

@@ -394,6 +394,58 @@ OBSERVER = obj({
 
 
 def _passes_paths():
+    return {**_passes_json_path(), **_passes_ics_path(), **_overflights_path()}
+
+
+def _passes_ics_path():
+    return {"/api/v1/passes.ics": {"get": {
+        "operationId": "passesCalendar", "tags": ["passes"],
+        "summary": "Visible passes as an iCalendar file (one event per visible pass).",
+        "description": "Same parameters as /api/v1/passes; only passes the observer can see "
+                       "become events, whatever `visible_only` says.",
+        "parameters": OBSERVER_PARAMS + WINDOW_PARAMS,
+        "responses": {"200": {"description": "iCalendar (RFC 5545)", "headers": ELEMENT_HEADERS,
+                              "content": {"text/calendar": {"schema": STR}}},
+                      **problem_responses(400, 404, 422)}}}}
+
+
+def _overflights_path():
+    event = {"oneOf": [{"type": "null"}, obj({"time_utc": TIME, "time_local": STR})]}
+    return {"/api/v1/overflights": {"get": {
+        "operationId": "overflights", "tags": ["passes"],
+        "summary": "When the sub-satellite point passes within a radius of a place.",
+        "description": "Closest approaches of the ground track (great circle on the mean-radius "
+                       "sphere) within `radius_km`; `dark`: Sun below -6 deg at the point below "
+                       "the station.",
+        "parameters": OBSERVER_PARAMS + [
+            time_param("start", "Start of the window (default: now)."),
+            {**number_param("days", 0, 30, "days", "Length of the window; more than 0",
+                            default=10),
+             "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 30, "default": 10}},
+            {**number_param("radius_km", 0, 2500, "km", "Ground distance; more than 0",
+                            default=100),
+             "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 2500,
+                        "default": 100}},
+            bool_param("night_only", False, "Only overflights with the ground below in "
+                                            "darkness."),
+            ALLOW_STALE,
+        ],
+        "responses": {"200": json_ok(obj({
+            "place": {"type": "object"}, "timezone": STR, "start_utc": TIME, "end_utc": TIME,
+            "radius_km": NUM, "night_only": BOOL, "count": INT, "count_before_night_filter": INT,
+            "overflights": {"type": "array", "items": obj({
+                "closest_approach": event, "ground_distance_km": NUM,
+                "subpoint_lat_deg": NUM, "subpoint_lon_deg": NUM, "altitude_km": NUM,
+                "enter": event, "exit": event, "sun_altitude_deg": NUM, "dark": BOOL,
+                "station_sunlit": BOOL, "element_set_epoch_utc": TIME,
+                "element_set_age_days": NUM, "timing_uncertainty_s": NUM})},
+            "elements": ref("Elements"), "warnings": ref("Warnings"),
+        }, required=["place", "timezone", "start_utc", "end_utc", "radius_km", "count",
+                     "overflights", "elements", "warnings"]), "Overflights"),
+            **problem_responses(400, 404, 422)}}}}
+
+
+def _passes_json_path():
     return {"/api/v1/passes": {"get": {
         "operationId": "passes", "tags": ["passes"],
         "summary": "Passes of the station over an observer.",
@@ -478,8 +530,75 @@ def _opennotify_paths():
     }
 
 
-PATH_BUILDERS = [_meta_paths, _iss_paths, _passes_paths, _cities_paths, _tle_paths,
-                 _opennotify_paths]
+STATS_BODY = {
+    "type": "object",
+    "required": ["start", "end", "duration_s", "step_s", "samples", "orbits", "distance",
+                 "altitude", "sunlight", "elements", "warnings"],
+    "properties": {
+        "start": TIME, "end": TIME, "duration_s": NUM, "duration_days": NUM, "step_s": NUM,
+        "samples": INT, "failed_samples": INT,
+        "orbits": {"type": "object", "required": ["node_crossings", "fractional"],
+                   "properties": {"node_crossings": INT, "fractional": NUM}},
+        "distance": {"type": "object",
+                     "required": ["inertial_distance_km", "inertial_distance_mi",
+                                  "ground_track_distance_km", "ground_track_distance_mi"],
+                     "properties": {k: NUM for k in (
+                         "inertial_distance_km", "inertial_distance_mi",
+                         "ground_track_distance_km", "ground_track_distance_mi")}},
+        "altitude": {"type": "object", "required": ["min_alt_km", "mean_alt_km", "max_alt_km"],
+                     "properties": {k: NUM for k in ("min_alt_km", "mean_alt_km", "max_alt_km")}},
+        "reboosts": {"type": "array"},
+        "sunlight": {"type": "object", "required": ["sunrises", "daylight_fraction"],
+                     "properties": {"sunrises": INT, "daylight_fraction": NUM,
+                                    "penumbra_fraction": NUM, "eclipsed_fraction": NUM}},
+        "mean_motion_rev_day": NUM,
+        "data_quality": {"type": "object"},
+        "element_set_epochs": {"type": "array", "items": TIME},
+        "elements": ref("Elements"),
+        "warnings": ref("Warnings"),
+    },
+    "description": "Orbits are ascending-node crossings (NORAD convention); inertial distance "
+                   "integrates |v| in TEME; ground-track distance sums the sub-satellite path "
+                   "on the WGS-84 ellipsoid; altitudes are geodetic.",
+}
+
+
+def _stats_paths():
+    mission = dict(STATS_BODY)
+    mission["properties"] = {**STATS_BODY["properties"], "mission": {
+        "type": "object", "required": ["mission", "nasa", "ours", "differences"],
+        "properties": {"mission": STR, "title": STR, "nasa": {"type": "object"},
+                       "ours": {"type": "object"}, "nominal": {"type": "object"},
+                       "differences": {"type": "object"}}}}
+    mission["required"] = STATS_BODY["required"] + ["mission"]
+    return {
+        "/api/v1/stats": {"get": {
+            "operationId": "orbitStats", "tags": ["stats"],
+            "summary": "How far it went: orbits, distance, altitude and sunlight over an interval.",
+            "description": "At most 1,000,000 samples per request (e.g. 11.5 days at 1 s, 115 "
+                           "days at 10 s). Cached like passes.",
+            "parameters": [
+                time_param("start", "Start of the interval.", required=True,
+                           example="2026-10-01T00:00:00Z"),
+                time_param("end", "End of the interval (after start).", required=True,
+                           example="2026-10-02T00:00:00Z"),
+                number_param("step_s", 1, 600, "s", "Sampling step", default=10),
+                ALLOW_STALE,
+            ],
+            "responses": {"200": json_ok(STATS_BODY, "Statistics"),
+                          **problem_responses(400, 422)}}},
+        "/api/v1/missions/year-in-space": {"get": {
+            "operationId": "yearInSpace", "tags": ["stats"],
+            "summary": "Scott Kelly's Year in Space (2015-03-27 to 2016-03-02) against NASA's "
+                       "published 5,440 orbits and 143,846,525 miles.",
+            "description": "Computed from the shipped 2015-2016 element sets every 60 s, once "
+                           "per server process.",
+            "responses": {"200": json_ok(mission, "Mission statistics and comparison")}}},
+    }
+
+
+PATH_BUILDERS = [_meta_paths, _iss_paths, _passes_paths, _stats_paths, _cities_paths,
+                 _tle_paths, _opennotify_paths]
 
 
 def build_spec(config=None) -> dict:

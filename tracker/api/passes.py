@@ -1,7 +1,8 @@
-"""Passes over an observer: /api/v1/passes (JSON) and /api/v1/passes.ics.
+"""Passes over an observer: /api/v1/passes (JSON), /api/v1/passes.ics
+(iCalendar) and /api/v1/overflights (sub-satellite point within a radius).
 
-Thin handlers over ``tracker.passes.passes_for_place`` (the service the CLI
-calls). The observer is ``city=`` (name, "Name, Country[, Region]" or a
+Thin handlers over ``tracker.passes.passes_for_place``, ``tracker.ics`` and
+``tracker.overflights.find_overflights`` (the services the CLI calls). The observer is ``city=`` (name, "Name, Country[, Region]" or a
 GeoNames id) or ``lat=&lon=[&alt_m=]``. Identical requests within
 ``CACHE_TTL_S`` are answered from the in-app cache.
 """
@@ -16,6 +17,9 @@ from tracker.api import cache, params, resources
 from tracker.api.common import (API_V1_COMMON, clean_warnings, elements_info,
                                 json_response)
 from tracker.errors import UserError
+from tracker.ics import passes_to_ics
+from tracker.overflights import (DEFAULT_RADIUS_KM, MAX_RADIUS_KM, find_overflights,
+                                 report_to_dict)
 from tracker.passes import (DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG,
                             DEFAULT_SUN_MAX_DEG, MAX_DAYS, passes_for_place)
 from tracker.places import MAX_ALT_M, MIN_ALT_M, Place, validate_timezone
@@ -171,4 +175,63 @@ def _passes():
     place = parse_observer()
     window = parse_window(clock)
     body, selection = report_json(compute_report(place, *window))
+    return json_response(body, selection=selection, max_age=60)
+
+
+@bp.get("/passes.ics")
+def passes_ics():
+    params.reject_unknown({*OBSERVER_PARAMS, *WINDOW_PARAMS, *API_V1_COMMON})
+    return cache.cached(_passes_ics)
+
+
+def _passes_ics():
+    """Visible passes as an iCalendar file (one VEVENT per visible pass)."""
+    from flask import current_app
+    res = resources.current()
+    clock = res.now()
+    place = parse_observer()
+    window = parse_window(clock)
+    report = compute_report(place, *window)
+    text = passes_to_ics(report, now_unix_s=datetime_to_unix(clock))
+    selection = res.store.nearest(report.start_unix_s)
+    response = current_app.response_class(text, mimetype="text/calendar")
+    response.headers.update(_element_headers(selection))
+    response.headers["Content-Disposition"] = 'inline; filename="iss-passes.ics"'
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _element_headers(selection):
+    from tracker.api.common import element_headers
+    return element_headers(selection)
+
+
+OVERFLIGHT_PARAMS = ("start", "days", "radius_km", "night_only", "allow_stale")
+
+
+@bp.get("/overflights")
+def overflights():
+    params.reject_unknown({*OBSERVER_PARAMS, *OVERFLIGHT_PARAMS, *API_V1_COMMON})
+    return cache.cached(_overflights)
+
+
+def _overflights():
+    res = resources.current()
+    clock = res.now()
+    place = parse_observer()
+    start = params.get_time("start", now=clock, default=clock)
+    days = params.get_float("days", lo=0.0, hi=MAX_DAYS, lo_open=True, default=DEFAULT_DAYS,
+                            unit="days")
+    radius_km = params.get_float("radius_km", lo=0.0, hi=MAX_RADIUS_KM, lo_open=True,
+                                 default=DEFAULT_RADIUS_KM, unit="km")
+    night_only = params.get_bool("night_only", default=False)
+    allow_stale = params.get_bool("allow_stale", default=False)
+    start_unix_s = datetime_to_unix(start)
+    report = find_overflights(place, start_unix_s, start_unix_s + days * 86400.0,
+                              store=res.store, radius_km=radius_km, night_only=night_only,
+                              allow_stale=allow_stale, eop=res.earth, sun=res.sun)
+    body = report_to_dict(report, place.timezone)
+    selection = res.store.nearest(start_unix_s)
+    body["elements"] = elements_info(selection)
+    body["warnings"] = clean_warnings(body["warnings"])
     return json_response(body, selection=selection, max_age=60)

@@ -1,0 +1,89 @@
+"""Orbit statistics: /api/v1/stats and /api/v1/missions/year-in-space.
+
+Thin handlers over ``tracker.stats.orbit_stats`` and ``tracker.missions``
+(the services behind ``iss-tracker stats``). /stats answers are cached like
+passes; the mission preset is deterministic and computed once per app.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from flask import Blueprint, current_app
+
+from tracker.api import cache, params, resources
+from tracker.api.common import API_V1_COMMON, clean_warnings, elements_info, json_response
+from tracker.errors import TimeRangeError
+from tracker.missions import compare, get_mission, mission_store
+from tracker.stats import count_samples, orbit_stats
+from tracker.timebase import datetime_to_unix, format_utc
+
+bp = Blueprint("stats", __name__, url_prefix="/api/v1")
+
+MIN_STEP_S = 1.0
+MAX_STEP_S = 600.0
+DEFAULT_STEP_S = 10.0
+MAX_SAMPLES = 1_000_000          # per request: about a second of computation
+MISSION_STEP_S = 60.0            # orbits and distance agree to the mile with 1-s steps
+MISSION_EXTENSION = "iss_tracker_missions"
+
+
+@bp.get("/stats")
+def stats():
+    params.reject_unknown({"start", "end", "step_s", "allow_stale", *API_V1_COMMON})
+    return cache.cached(_stats)
+
+
+def _stats():
+    res = resources.current()
+    clock = res.now()
+    start = params.get_time("start", now=clock, required=True)
+    end = params.get_time("end", now=clock, required=True)
+    step_s = params.get_float("step_s", lo=MIN_STEP_S, hi=MAX_STEP_S, default=DEFAULT_STEP_S,
+                              unit="s")
+    allow_stale = params.get_bool("allow_stale", default=False)
+    if end <= start:
+        raise TimeRangeError(f"end ({format_utc(end)}) must be after start ({format_utc(start)})",
+                             parameter="end")
+    samples = count_samples(start, end, step_s)
+    if samples > MAX_SAMPLES:
+        raise TimeRangeError(
+            f"{samples:,} samples from {format_utc(start)} to {format_utc(end)} every {step_s:g} s "
+            f"is more than this API's limit of {MAX_SAMPLES:,} per request; use a larger step_s "
+            f"(up to {MAX_STEP_S:g} s) or a shorter interval", parameter="step_s")
+    result = orbit_stats(res.store, start, end, step_s=step_s, allow_stale=allow_stale,
+                         sun=res.sun)
+    body = result.to_dict()
+    selection = res.store.nearest(datetime_to_unix(start))
+    body["element_set_epochs"] = [format_utc(e) for e in result.epochs]
+    body["elements"] = elements_info(selection)
+    body["warnings"] = clean_warnings(getattr(result, "warnings", []) or
+                                      ([selection.warning] if selection.warning else []))
+    return json_response(body, selection=selection, max_age=3600)
+
+
+@bp.get("/missions/year-in-space")
+def year_in_space():
+    params.reject_unknown(set(API_V1_COMMON))
+    body, selection = _mission_document("year-in-space")
+    return json_response(body, selection=selection, max_age=86400)
+
+
+def _mission_document(key: str):
+    """The mission's statistics and comparison, computed once per app (deterministic)."""
+    memo = current_app.extensions.setdefault(MISSION_EXTENSION, {"lock": threading.Lock()})
+    with memo["lock"]:
+        if key not in memo:
+            res = resources.current()
+            mission = get_mission(key)
+            store = mission_store(mission)
+            result = orbit_stats(store, mission.start, mission.end, step_s=MISSION_STEP_S,
+                                 allow_stale=False, sun=res.sun)
+            body = result.to_dict()
+            body["mission"] = compare(mission, result)
+            selection = store.nearest(datetime_to_unix(mission.start))
+            body["element_set_epochs"] = [format_utc(e) for e in result.epochs]
+            body["elements"] = elements_info(selection)
+            body["warnings"] = []
+            memo[key] = (body, selection)
+    return memo[key]
