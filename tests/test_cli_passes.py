@@ -180,6 +180,13 @@ def test_ics_file(capsys, tmp_path):
         t = dt.datetime.fromisoformat(p["visible_segment"]["appear"]["time_utc"].replace("Z", "+00:00"))
         assert s == dt.datetime.fromtimestamp(round(t.timestamp()), dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         assert e > s
+    summaries = [x for x in lines if x.startswith("SUMMARY:")]
+    for p, summary in zip(visible, summaries):
+        # "up to N°": the highest point of the visible segment
+        top = float(summary.split("up to ")[1].split("°")[0])
+        seg = p["visible_segment"]
+        assert max(seg["appear"]["elevation_deg"], seg["disappear"]["elevation_deg"]) - 0.5 <= top
+        assert top <= p["max_elevation_deg"] + 0.5
     for i in events:
         block = lines[i:lines.index("END:VEVENT", i)]
         names = {x.split(":", 1)[0].split(";")[0] for x in block}

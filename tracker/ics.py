@@ -54,6 +54,15 @@ def _hms(unix_s: float) -> str:
     return dt.datetime.fromtimestamp(round(unix_s), dt.timezone.utc).strftime("%H:%M:%SZ")
 
 
+def visible_peak(p):
+    """The highest point of the visible segment: the culmination if it is
+    visible, else the higher end of the segment."""
+    for c in sorted(p.culminations, key=lambda e: -e.elevation_deg):
+        if p.appear.unix_s <= c.unix_s <= p.disappear.unix_s:
+            return c
+    return max(p.appear, p.disappear, key=lambda e: e.elevation_deg)
+
+
 def passes_to_ics(report: PassReport, *, now_unix_s: float) -> str:
     """The visible passes of ``report`` as an iCalendar document (str with CRLF)."""
     place = report.place
@@ -62,15 +71,17 @@ def passes_to_ics(report: PassReport, *, now_unix_s: float) -> str:
     for p in report.passes:
         if not p.visible:
             continue
-        a, d, top = p.appear, p.disappear, p.peak
+        a, d, top = p.appear, p.disappear, visible_peak(p)
         mag = "" if p.magnitude is None else f", magnitude {p.magnitude:.1f}"
         summary = f"ISS visible: up to {top.elevation_deg:.0f}° {top.compass}{mag}"
         end_note = " (enters the Earth's shadow)" if p.disappears_into_shadow else ""
+        sigma = p.timing_uncertainty_s
+        sigma_text = f"{sigma:.1f}" if sigma < 10 else f"{sigma:.0f}"
         desc = (f"Appears {_hms(a.unix_s)} in the {a.compass} at {a.elevation_deg:.0f}°; "
-                f"highest {_hms(top.unix_s)} at {top.elevation_deg:.0f}° {top.compass}; "
+                f"highest while visible {_hms(top.unix_s)} at {top.elevation_deg:.0f}° {top.compass}; "
                 f"disappears {_hms(d.unix_s)} in the {d.compass} at {d.elevation_deg:.0f}°{end_note}.\n"
-                f"Timing uncertainty about ±{p.timing_uncertainty_s:.0f} s (element set "
-                f"{p.age_days:+.1f} days from its epoch). Times are UTC.")
+                f"Timing uncertainty about ±{sigma_text} s (element set {p.age_days:+.1f} days "
+                f"from its epoch). Times are UTC.")
         uid = f"iss-{round(a.unix_s)}-{place.lat_deg:.4f}-{place.lon_deg:.4f}@iss-tracker"
         lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{ics_time(now_unix_s)}",
                   f"DTSTART:{ics_time(a.unix_s)}", f"DTEND:{ics_time(max(d.unix_s, a.unix_s + 1))}",

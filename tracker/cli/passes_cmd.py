@@ -250,11 +250,11 @@ def format_passes_table(report, tz_name: str) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     ages = [abs(p.age_days) for p in report.passes]
-    foot = [f"Element sets: epoch {_utc(t0es.epoch_unix_s)} ({t0es.source})"
-            for _, _, t0es in report.element_sets[:3]]
-    if len(report.element_sets) > 3:
-        foot.append(f"... and {len(report.element_sets) - 3} more")
-    foot.append(f"Element-set age at the passes: {min(ages):.1f} to {max(ages):.1f} days.")
+    epochs = [_utc(es.epoch_unix_s) for _, _, es in report.element_sets]
+    shown = ", ".join(epochs[:3]) + (f" and {len(epochs) - 3} more" if len(epochs) > 3 else "")
+    sources = sorted({es.source for _, _, es in report.element_sets})
+    foot = [f"Element sets (epochs {shown}; from {', '.join(sources)}): "
+            f"{min(ages):.1f} to {max(ages):.1f} days from their epochs at these passes."]
     unique_notes = list(dict.fromkeys(notes))
     return "\n".join(head + [""] + lines + [""] + unique_notes + foot)
 
