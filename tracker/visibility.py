@@ -35,9 +35,10 @@ early or late. Three independent terms, added in quadrature (1 sigma):
   along-track error is ``0.3 * |ndot/2| * age^2`` revolutions -- quadratic in
   age and dominant after about a week.
 
-Converted to time with the orbital period (``P = 1 / n``). For the ISS
-(ndot/2 ~ 1.5e-4 rev/day^2) this gives ~0.3 s at 1 day, ~25 s at 10 days,
-~2 min at 20 days and ~8 min at 43 days. Re-boost and debris-avoidance
+Converted to time with the orbital speed. For the ISS with ndot/2 ~ 1.5e-4
+rev/day^2 this gives ~0.3 s at 1 day, ~25 s at 10 days, ~2 min at 20 days
+and ~8 min at 43 days (the shipped sets have ndot/2 from ~6e-5 to ~2e-4, so
+from about half to about 1.3 times these). Re-boost and debris-avoidance
 manoeuvres are not in any element set and can shift passes by minutes
 without warning: fresh elements are the only cure.
 """
