@@ -11,6 +11,7 @@ is charged for the queueing too (no coordinated omission).
     python scripts/load_test.py                    # 60 s at 200 requests/s
     python scripts/load_test.py --duration 5       # smoke check
     python scripts/load_test.py --url http://127.0.0.1:8000   # an already running server
+    python scripts/load_test.py --distinct         # no two pass/track requests alike
 
 Prints p50/p99/max latency per kind and overall, the achieved throughput and
 the error count; exits 1 on any error (non-200 answer, exception, or a
@@ -48,8 +49,12 @@ def percentile(sorted_values, q):
     return sorted_values[k]
 
 
-def build_requests(n, seed, now_unix_s):
-    """The request mix: 70 % now, 15 % passes, 15 % ground track (one orbit)."""
+def build_requests(n, seed, now_unix_s, distinct=False):
+    """The request mix: 70 % now, 15 % passes, 15 % ground track (one orbit).
+
+    ``distinct``: every pass and ground-track request differs (random observer,
+    random start), so none is answered from the server's cache.
+    """
     rng = random.Random(seed)
     minute = int(now_unix_s // 60) * 60
     out = []
@@ -58,12 +63,18 @@ def build_requests(n, seed, now_unix_s):
         if r < 0.70:
             out.append(("now", "/api/v1/iss/now"))
         elif r < 0.85:
-            q = rng.choice(PASS_QUERIES)
+            if distinct:
+                q = f"lat={rng.uniform(-60, 60):.5f}&lon={rng.uniform(-180, 180):.5f}"
+            else:
+                q = rng.choice(PASS_QUERIES)
             out.append(("passes", f"/api/v1/passes?{q}&days=3&allow_stale=true"))
         else:
             start = minute - 60 * rng.randrange(0, 5)
+            if distinct:
+                start = minute - rng.randrange(0, 86400)
             out.append(("groundtrack",
-                        f"/api/v1/iss/groundtrack?start={start}&end={start + 5580}&step_s=30"))
+                        f"/api/v1/iss/groundtrack?start={start}&end={start + 5580}&step_s=30"
+                        "&allow_stale=true"))
     return out
 
 
@@ -86,11 +97,11 @@ def start_server(workers):
     raise SystemExit("server did not start:\n" + "".join(lines))
 
 
-def run(url, rate, duration_s, threads, seed):
+def run(url, rate, duration_s, threads, seed, distinct=False):
     parsed = urllib.parse.urlsplit(url)
     host, port = parsed.hostname, parsed.port or 80
     n = int(rate * duration_s)
-    plan = build_requests(n, seed, time.time())
+    plan = build_requests(n, seed, time.time(), distinct)
     work = queue.Queue()
     results = []          # (kind, latency_s, service_s, ok, detail)
     lock = threading.Lock()
@@ -163,6 +174,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=16, help="client threads (default 16)")
     ap.add_argument("--server-workers", type=int, default=8, help="waitress threads (default 8)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--distinct", action="store_true",
+                    help="make every pass and ground-track request different (no cache hits)")
     args = ap.parse_args(argv)
     if args.rate <= 0 or args.duration <= 0:
         ap.error("--rate and --duration must be positive")
@@ -173,7 +186,8 @@ def main(argv=None):
     try:
         print(f"target {url}: {args.rate:g} requests/s for {args.duration:g} s, "
               f"{args.threads} client threads (pid {os.getpid()})", flush=True)
-        n, results, elapsed = run(url, args.rate, args.duration, args.threads, args.seed)
+        n, results, elapsed = run(url, args.rate, args.duration, args.threads, args.seed,
+                                  args.distinct)
         failures = report(n, results, elapsed)
     finally:
         if proc is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 WARM_PATHS = (
     "/api/v1/iss/now",
-    "/api/v1/iss/groundtrack?start=now&end=now&step_s=60",
+    "/api/v1/iss/groundtrack?step_s=60&allow_stale=true",
     "/api/v1/passes?lat=48.85&lon=2.35&days=1&allow_stale=true",
     "/api/v1/cities?q=par",
     "/iss-now.json",
