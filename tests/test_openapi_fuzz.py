@@ -35,17 +35,28 @@ from tracker.api.openapi import build_spec
 MIN_REQUESTS = 1000
 FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
 
+def problem_names_its_parameter(ctx, response, case):
+    """House rule: a 4xx is a problem document whose detail names the parameter at fault."""
+    if 400 <= response.status_code < 500:
+        assert response.headers.get("content-type", [""])[0].startswith("application/problem+json")
+        body = response.json()
+        if body.get("parameter"):
+            assert body["parameter"] in body["detail"], body
+    return None
+
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, response_headers_conformance]
+          response_schema_conformance, response_headers_conformance,
+          problem_names_its_parameter]
 
 # (positive, negative) examples per operation; the default for unlisted ones.
 EXAMPLES = {
-    "/api/v1/passes": (40, 30),
-    "/api/v1/passes.ics": (20, 20),
-    "/api/v1/overflights": (15, 20),
-    "/api/v1/stats": (15, 20),
+    "/api/v1/passes": (30, 25),
+    "/api/v1/passes.ics": (15, 15),
+    "/api/v1/overflights": (10, 15),
+    "/api/v1/stats": (12, 15),
     "/api/v1/missions/year-in-space": (3, 0),
-    "/iss-pass.json": (15, 30),
+    "/iss-pass.json": (12, 25),
     "/iss-now.json": (30, 20),
 }
 DEFAULT_EXAMPLES = (120, 50)
