@@ -27,8 +27,11 @@ chromium:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The main job: the API and the live map page on 127.0.0.1 with the shipped data.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: install
-	$(VENV)/bin/iss-tracker now --time 2015-03-27T19:42:57Z
+	$(VENV)/bin/iss-tracker serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(PY) -m pytest
