@@ -166,6 +166,23 @@ def test_merge_close_keeps_the_first_of_close_events():
     assert list(got) == [10.0, 2000.0, 5000.0]
 
 
+def test_sun_table_interpolation_error():
+    from tracker.stats import SUN_TABLE_STEP_S, sun_table
+    from tracker.sun import default_sun
+
+    sun = default_sun()
+    unix0 = dt.datetime(2015, 6, 1, 3, 17, tzinfo=UTC).timestamp()
+    t0_s, table = sun_table(sun, unix0, 10 * 86400.0)
+    t = np.random.default_rng(5).uniform(0.0, 10 * 86400.0, 200)
+    days = np.floor((unix0 + t) / 86400.0)
+    exact = sun.exact_sun_teme_km(2440587.5 + days, (unix0 + t - days * 86400.0) / 86400.0)
+    for k in range(t.size):
+        got = np.array(K.sun_at(t[k], t0_s, SUN_TABLE_STEP_S, table))
+        cos = got @ exact[k] / (np.linalg.norm(got) * np.linalg.norm(exact[k]))
+        assert math.acos(min(cos, 1.0)) < 3e-6                 # rad (0.6 arcsec)
+        assert abs(np.linalg.norm(got) / np.linalg.norm(exact[k]) - 1) < 3e-6
+
+
 # ---- closed forms -----------------------------------------------------------------
 
 @pytest.mark.nojit

@@ -15,7 +15,7 @@
   radius), and ``decay_time`` is then set. Samples after it are ignored.
 
 Memory is bounded by the number of objects, not the interval: the fused
-kernel ``kernels.stats.batch_stats_chunk`` propagates and reduces each time
+kernel ``kernels.batch_stats.batch_stats_chunk`` propagates and reduces each time
 chunk without storing positions (per object: the coefficient column, a
 3-float SGP4 scratch and 9 accumulators).
 """
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracker.errors import TimeRangeError, UserError
-from tracker.kernels import stats as _k
+from tracker.kernels import batch_stats as _k
 from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
 from tracker.kernels.sgp4_layout import RADIUS_EARTH_KM as WGS72_RADIUS_KM
 from tracker.propagation import Elements
@@ -37,7 +37,7 @@ from tracker.timebase import datetime_to_jdfr, format_utc
 MIN_STEP_S = 1.0
 MAX_STEP_S = 3600.0
 MAX_PROPAGATIONS = 2_000_000_000     # objects x samples
-DEFAULT_CHUNK_SAMPLES = 30           # time samples per kernel call (progress granularity)
+DEFAULT_CHUNK_SAMPLES = 128          # time samples per kernel call (2 SGP4 blocks; progress granularity)
 ERROR_DECAYED = 6
 
 COLUMNS = ("satnum", "name", "epoch", "orbits", "orbits_fractional", "period_min",

@@ -38,7 +38,9 @@ import math
 import numpy as np
 
 from tracker.kernels.sgp4_layout import RADIUS_EARTH_KM as WGS72_RADIUS_KM
-from tracker.propagation import Elements, propagate
+from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
+from tracker.kernels.sgp4 import sgp4_one
+from tracker.propagation import Elements
 from tracker.timebase import DAY_S, format_utc, unix_to_jdfr
 
 REBOOST_THRESHOLD_KM = 0.25
@@ -120,24 +122,33 @@ def reboosts(store, start_unix_s: float, end_unix_s: float) -> list:
     return out
 
 
-def switch_jumps_km(segment_sets, switch_unix_s) -> np.ndarray:
-    """|r_A - r_B| (km) at each switch between consecutive sets."""
-    jumps = []
-    for (a, b), t in zip(zip(segment_sets, segment_sets[1:]), switch_unix_s):
-        jd, fr = unix_to_jdfr(np.array([t]))
-        _, ra, _ = propagate(Elements.from_element_sets([a]), jd, fr)
-        _, rb, _ = propagate(Elements.from_element_sets([b]), jd, fr)
-        jumps.append(float(np.linalg.norm(ra[0, 0] - rb[0, 0])))
-    return np.array(jumps)
+def state_at(els: Elements, k: int, unix_s: float):
+    """SGP4 state of satellite ``k`` of ``els`` at ``unix_s``: (error code, r km, v km/s),
+    TEME (the core's one-time kernel: no parallel launch for a single sample)."""
+    jd, fr = unix_to_jdfr(np.array([unix_s]))
+    tsince_min = ((jd[0] - els.epoch_jd[k]) + (fr[0] - els.epoch_fr[k])) * 1440.0
+    r = np.empty(3)
+    v = np.empty(3)
+    err = sgp4_one(els.coeffs, k, tsince_min, np.zeros(RESONANCE_STATE_SIZE), r, v)
+    return int(err), r, v
 
 
-def data_quality(store, used_sets, ranges_unix) -> dict:
+def switch_jumps_km(els: Elements, switch_unix_s) -> np.ndarray:
+    """|r_A - r_B| (km) at each switch between consecutive satellites of ``els``
+    (the element sets in the order used; switch k is between k and k + 1)."""
+    return np.array([float(np.linalg.norm(state_at(els, k, t)[1] - state_at(els, k + 1, t)[1]))
+                     for k, t in enumerate(switch_unix_s)])
+
+
+def data_quality(store, used_sets, ranges_unix, els: Elements | None = None) -> dict:
     """Element sets used, largest epoch gap among them, largest disagreement
-    at a switch. ``ranges_unix``: (first, last) sample time of each set."""
+    at a switch. ``ranges_unix``: (first, last) sample time of each set;
+    ``els``: ``Elements`` of ``used_sets`` if already built."""
     epochs = np.array([es.epoch_unix_s for es in used_sets])
     gaps = np.diff(epochs) / DAY_S
     switches = [lo for lo, _hi in ranges_unix[1:]]
-    jumps = switch_jumps_km(list(used_sets), switches)
+    els = Elements.from_element_sets(used_sets) if els is None else els
+    jumps = switch_jumps_km(els, switches)
     out = {
         "element_sets_used": len(used_sets),
         "first_epoch": format_utc(epochs[0]),

@@ -6,11 +6,14 @@ plain Python under NUMBA_DISABLE_JIT=1.
 
 Positions ``r`` (km) and velocities ``v`` (km/s) are SGP4's, in TEME; times
 ``t_s`` are seconds from an origin chosen by the caller, increasing.
-The kernels call the shared ones: ``sgp4.sgp4_sample`` (propagation, fused
-so that no chunk of positions is ever stored), ``shadow.illumination_one``
-(conical Earth shadow) and the WGS-84 constants of ``frames``; the geodetic
-conversion is ``frames.geodetic_one``'s iteration written without
-trigonometric calls (``geodetic_sin_cos_alt``, ~5x faster).
+The kernels call the shared ones: the core's SGP4 (``sgp4_block.near_earth_block``,
+its vectorised near-Earth path, 64 times at once; ``sgp4.sgp4_sample``
+otherwise), ``shadow.illumination_one`` (conical Earth shadow) and the WGS-84
+constants of ``frames``; the geodetic conversion solves
+``frames.geodetic_one``'s latitude equation by Newton's method without
+trigonometric calls (``geodetic_sin_cos_alt``), in a loop LLVM vectorises.
+Propagation is fused: a block of 64 samples is propagated into small arrays
+and reduced at once, so nothing chunk-sized is stored but the outputs.
 
 Why TEME is enough here
 -----------------------
@@ -43,11 +46,12 @@ from numba import njit, prange
 from tracker.kernels.frames import WGS84_A_KM, WGS84_E2
 from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
 from tracker.kernels.sgp4 import sgp4_sample
+from tracker.kernels.sgp4_block import BLOCK, WORK_SIZE, block_eligible, near_earth_block
 from tracker.kernels.shadow import DAYLIGHT, ECLIPSED, PENUMBRA, illumination_one
 
-# frames.geodetic_one iterates 5 times; from its geocentric start the error
-# after 3 iterations is < 5e-11 rad (0.3 mm on the ground) for 6,500-45,000 km.
-GEODETIC_ITERATIONS = 3
+# Newton steps on frames.geodetic_one's latitude equation; from its geocentric
+# start two give the same latitude to 1e-15 rad for 6,500-45,000 km.
+GEODETIC_NEWTON_STEPS = 2
 
 # ---- one sample's state ----
 S_VALID, S_T, S_Z, S_VZ, S_SPEED, S_SX, S_SY, S_SZ, S_ILLUM, S_ALT = range(10)
@@ -77,19 +81,19 @@ def geodetic_sin_cos_alt(p_km, z_km):
     ``p_km`` > 0 from the polar axis and ``z_km`` above the equator plane;
     N is the prime-vertical radius of curvature at the latitude.
 
-    The same fixed-point iteration as ``frames.geodetic_one`` (start at
-    atan2(z, p (1 - e^2)), then lat <- atan2(z + e^2 N(lat) sin(lat), p)),
-    carried on t = tan(lat), where it reads
-    t <- (z + e^2 a t / sqrt(1 + (1 - e^2) t^2)) / p: one square root per
-    step and no trigonometric call; GEODETIC_ITERATIONS (3) steps instead of
-    5 (the tests compare with ``geodetic_one``: < 1e-10 rad, < 1e-9 km).
+    Solves the equation that ``frames.geodetic_one`` iterates on,
+    tan(lat) = (z + e^2 N(lat) sin(lat)) / p, written for t = tan(lat):
+    g(t) = t p - z - e^2 a t / w = 0 with w = sqrt(1 + (1 - e^2) t^2),
+    g'(t) = p - e^2 a / w^3, by GEODETIC_NEWTON_STEPS Newton steps from the
+    same geocentric start t = z / (p (1 - e^2)). No trigonometric call; the
+    tests compare with ``geodetic_one`` (< 1e-10 rad, < 1e-9 km).
     """
-    inv_p = 1.0 / p_km
     one_minus_e2 = 1.0 - WGS84_E2
     e2a = WGS84_E2 * WGS84_A_KM
-    t = z_km * inv_p / one_minus_e2
-    for _ in range(GEODETIC_ITERATIONS):
-        t = (z_km + e2a * t / math.sqrt(1.0 + one_minus_e2 * t * t)) * inv_p
+    t = z_km / (p_km * one_minus_e2)
+    for _ in range(GEODETIC_NEWTON_STEPS):
+        w = math.sqrt(1.0 + one_minus_e2 * t * t)
+        t -= (t * p_km - z_km - e2a * t / w) / (p_km - e2a / (w * w * w))
     q = math.sqrt(1.0 + t * t)
     cl = 1.0 / q
     sl = t * cl
@@ -116,22 +120,6 @@ def illumination(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
     if (rx * sx + ry * sy + rz * sz >= 0.0 and rr >= lo * lo and rr <= 1e-4 * ss):
         return DAYLIGHT
     return illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km)
-
-
-@njit(cache=True, error_model="numpy")
-def sample_state(t_s, rx, ry, rz, vx, vy, vz, sx, sy, sz, earth_radius_km, sun_radius_km):
-    """State tuple (see module docstring) of one sample; ``s*`` is the Sun (TEME, km)."""
-    p = math.sqrt(rx * rx + ry * ry)
-    if not (p > 0.0 and math.isfinite(p) and math.isfinite(rz) and math.isfinite(vx)
-            and math.isfinite(vy) and math.isfinite(vz)):
-        return (0.0, t_s, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan,
-                math.nan, math.nan)
-    sl, cl, n_km, alt = geodetic_sin_cos_alt(p, rz)
-    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
-    illum = illumination(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km)
-    k = n_km * cl / p
-    return (1.0, t_s, rz, vz, speed, k * rx, k * ry, n_km * (1.0 - WGS84_E2) * sl,
-            float(illum), alt)
 
 
 @njit(cache=True, error_model="numpy")
@@ -166,7 +154,7 @@ def hermite_root_s(h_s, z0, z1, vz0, vz1):
 
 
 @njit(cache=True, error_model="numpy")
-def _sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
+def sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
     """Linear interpolation in a Sun table sampled at sun_t0_s + k * sun_step_s."""
     m = sun_r.shape[0]
     x = (t_s - sun_t0_s) / sun_step_s
@@ -182,16 +170,43 @@ def _sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
 
 
 @njit(cache=True, error_model="numpy")
-def _state_at(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
-              sun_radius_km, scratch):
-    """SGP4 (satellite 0 of ``coeffs``) at ``t_s`` and its state tuple; also the error code."""
-    err, rx, ry, rz, vx, vy, vz = sgp4_sample(coeffs, 0, tsince0_min + t_s / 60.0, scratch)
-    if err != 0:
-        return err, (0.0, t_s, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan,
-                     math.nan, math.nan)
-    sx, sy, sz = _sun_at(t_s, sun_t0_s, sun_step_s, sun_r)
-    return err, sample_state(t_s, rx, ry, rz, vx, vy, vz, sx, sy, sz, earth_radius_km,
-                             sun_radius_km)
+def propagate_block(coeffs, i, ts, n, vector, work, scratch, e_b, r_b, v_b):
+    """SGP4 for satellite ``i`` at ``ts[:n]`` minutes since epoch (n <= BLOCK)
+    into ``e_b``, ``r_b``, ``v_b``, as the core's ``propagate_into`` does:
+    its vectorised near-Earth block when ``vector`` (``block_eligible``) and
+    the block accepts the times, else ``sgp4_sample`` one time at a time
+    (``scratch``: the satellite's RESONANCE_STATE_SIZE scratch; ``work``:
+    WORK_SIZE floats)."""
+    if vector and near_earth_block(coeffs, i, ts, n, work, e_b, r_b, v_b):
+        return
+    for j in range(n):
+        err, x, y, z, vx, vy, vz = sgp4_sample(coeffs, i, ts[j], scratch)
+        e_b[j] = err
+        r_b[j, 0] = x
+        r_b[j, 1] = y
+        r_b[j, 2] = z
+        v_b[j, 0] = vx
+        v_b[j, 1] = vy
+        v_b[j, 2] = vz
+
+
+@njit(cache=True, error_model="numpy")
+def derive_block(n, r_b, v_b, alt_b, surf_b, speed_b):
+    """Per sample of a block: geodetic altitude, sub-satellite point (TEME
+    orientation, km) and speed; a loop without branches that LLVM vectorises.
+    Positions on the polar axis or not finite give NaN."""
+    for j in range(n):
+        x = r_b[j, 0]
+        y = r_b[j, 1]
+        z = r_b[j, 2]
+        p = math.sqrt(x * x + y * y)
+        sl, cl, n_km, alt = geodetic_sin_cos_alt(p, z)
+        k = n_km * cl / p
+        alt_b[j] = alt
+        surf_b[j, 0] = k * x
+        surf_b[j, 1] = k * y
+        surf_b[j, 2] = n_km * (1.0 - WGS84_E2) * sl
+        speed_b[j] = math.sqrt(v_b[j, 0] * v_b[j, 0] + v_b[j, 1] * v_b[j, 1] + v_b[j, 2] * v_b[j, 2])
 
 
 @njit(cache=True, error_model="numpy")
@@ -223,10 +238,20 @@ def orbit_stats_block(coeffs, tsince0_min, t_s, lo, hi, sun_t0_s, sun_step_s, su
     See ``orbit_stats_chunk`` for the arguments; ``prev`` is used only when
     ``lo == 0`` (otherwise sample lo - 1 is recomputed), ``last`` is written
     only when ``hi`` is the end of the chunk. Call it directly for a
-    chunk in one block (no parallel launch).
+    chunk in one block (no parallel launch). Works through the samples
+    BLOCK at a time: propagate, derive (vectorised), then accumulate.
     """
-    n = t_s.shape[0]
+    n_all = t_s.shape[0]
     scratch = np.zeros(RESONANCE_STATE_SIZE)
+    work = np.empty(WORK_SIZE)
+    ts = np.empty(BLOCK)
+    e_b = np.empty(BLOCK, dtype=np.uint8)
+    r_b = np.empty((BLOCK, 3))
+    v_b = np.empty((BLOCK, 3))
+    alt_b = np.empty(BLOCK)
+    surf_b = np.empty((BLOCK, 3))
+    speed_b = np.empty(BLOCK)
+    vector = block_eligible(coeffs, 0)
     a_inertial = 0.0
     a_ground = 0.0
     a_alt_min = math.inf
@@ -241,53 +266,82 @@ def orbit_stats_block(coeffs, tsince0_min, t_s, lo, hi, sun_t0_s, sun_step_s, su
     last_dt = math.nan
     cos_dth = 1.0
     sin_dth = 0.0
-    if lo > 0:
-        _e, p = _state_at(coeffs, tsince0_min, t_s[lo - 1], sun_t0_s, sun_step_s, sun_r,
-                          earth_radius_km, sun_radius_km, scratch)
-    else:
-        p = (prev[0], prev[1], prev[2], prev[3], prev[4], prev[5], prev[6], prev[7],
-             prev[8], prev[9])
-    for i in range(lo, hi):
-        err, q = _state_at(coeffs, tsince0_min, t_s[i], sun_t0_s, sun_step_s, sun_r,
-                           earth_radius_km, sun_radius_km, scratch)
-        alt_km[i] = q[S_ALT]
-        events[i] = 0
-        node_t_s[i] = math.nan
-        if err != 0:
-            a_failed += 1.0
-        if q[S_VALID] == 0.0:
-            p = q
-            continue
-        a_valid += 1.0
-        alt = q[S_ALT]
-        if alt < a_alt_min:
-            a_alt_min = alt
-        if alt > a_alt_max:
-            a_alt_max = alt
-        if p[S_VALID] != 0.0:
-            dt = q[S_T] - p[S_T]
-            if dt != last_dt:
-                cos_dth = math.cos(earth_rate_rad_s * dt)
-                sin_dth = math.sin(earth_rate_rad_s * dt)
-                last_dt = dt
-            a_step += dt
-            a_inertial += 0.5 * dt * (p[S_SPEED] + q[S_SPEED])
-            a_alt_int += 0.5 * dt * (p[S_ALT] + alt)
-            a_ground += ground_step_km(p[S_SX], p[S_SY], p[S_SZ], q[S_SX], q[S_SY], q[S_SZ],
-                                       cos_dth, sin_dth)
-            ip = p[S_ILLUM]
-            iq = q[S_ILLUM]
-            a_day += 0.5 * dt * ((ip == DAYLIGHT) + (iq == DAYLIGHT))
-            a_pen += 0.5 * dt * ((ip == PENUMBRA) + (iq == PENUMBRA))
-            a_ecl += 0.5 * dt * ((ip == ECLIPSED) + (iq == ECLIPSED))
-            flags = 0
-            if p[S_Z] < 0.0 and q[S_Z] >= 0.0 and q[S_VZ] > 0.0:
-                flags |= EVENT_NODE
-                node_t_s[i] = p[S_T] + hermite_root_s(dt, p[S_Z], q[S_Z], p[S_VZ], q[S_VZ])
-            if (ip == ECLIPSED or ip == PENUMBRA) and iq == DAYLIGHT:
-                flags |= EVENT_SUNRISE
-            events[i] = flags
-        p = q
+    # state of the previous sample
+    p_valid = prev[S_VALID] != 0.0
+    p_t = prev[S_T]
+    p_z = prev[S_Z]
+    p_vz = prev[S_VZ]
+    p_speed = prev[S_SPEED]
+    p_sx = prev[S_SX]
+    p_sy = prev[S_SY]
+    p_sz = prev[S_SZ]
+    p_illum = prev[S_ILLUM]
+    p_alt = prev[S_ALT]
+    first = lo - 1 if lo > 0 else lo          # recompute the sample before the block
+    for b0 in range(first, hi, BLOCK):
+        n = min(BLOCK, hi - b0)
+        for j in range(n):
+            ts[j] = tsince0_min + t_s[b0 + j] / 60.0
+        propagate_block(coeffs, 0, ts, n, vector, work, scratch, e_b, r_b, v_b)
+        derive_block(n, r_b, v_b, alt_b, surf_b, speed_b)
+        for j in range(n):
+            i = b0 + j
+            t = t_s[i]
+            rx = r_b[j, 0]
+            ry = r_b[j, 1]
+            rz = r_b[j, 2]
+            alt = alt_b[j]
+            valid = (e_b[j] == 0 and math.isfinite(alt) and math.isfinite(speed_b[j])
+                     and math.isfinite(surf_b[j, 0]))
+            illum = math.nan
+            if valid:
+                sx, sy, sz = sun_at(t, sun_t0_s, sun_step_s, sun_r)
+                illum = float(illumination(rx, ry, rz, sx, sy, sz, earth_radius_km,
+                                           sun_radius_km))
+            if i >= lo:
+                alt_km[i] = alt if valid else math.nan
+                events[i] = 0
+                node_t_s[i] = math.nan
+                if e_b[j] != 0:
+                    a_failed += 1.0
+                if valid:
+                    a_valid += 1.0
+                    if alt < a_alt_min:
+                        a_alt_min = alt
+                    if alt > a_alt_max:
+                        a_alt_max = alt
+                    if p_valid:
+                        dt = t - p_t
+                        if dt != last_dt:
+                            cos_dth = math.cos(earth_rate_rad_s * dt)
+                            sin_dth = math.sin(earth_rate_rad_s * dt)
+                            last_dt = dt
+                        a_step += dt
+                        a_inertial += 0.5 * dt * (p_speed + speed_b[j])
+                        a_alt_int += 0.5 * dt * (p_alt + alt)
+                        a_ground += ground_step_km(p_sx, p_sy, p_sz, surf_b[j, 0], surf_b[j, 1],
+                                                   surf_b[j, 2], cos_dth, sin_dth)
+                        a_day += 0.5 * dt * ((p_illum == DAYLIGHT) + (illum == DAYLIGHT))
+                        a_pen += 0.5 * dt * ((p_illum == PENUMBRA) + (illum == PENUMBRA))
+                        a_ecl += 0.5 * dt * ((p_illum == ECLIPSED) + (illum == ECLIPSED))
+                        flags = 0
+                        if p_z < 0.0 and rz >= 0.0 and v_b[j, 2] > 0.0:
+                            flags |= EVENT_NODE
+                            node_t_s[i] = p_t + hermite_root_s(dt, p_z, rz, p_vz, v_b[j, 2])
+                        if (p_illum == ECLIPSED or p_illum == PENUMBRA) and illum == DAYLIGHT:
+                            flags |= EVENT_SUNRISE
+                        events[i] = flags
+            p_valid = valid
+            p_t = t
+            if valid:
+                p_z = rz
+                p_vz = v_b[j, 2]
+                p_speed = speed_b[j]
+                p_sx = surf_b[j, 0]
+                p_sy = surf_b[j, 1]
+                p_sz = surf_b[j, 2]
+                p_illum = illum
+                p_alt = alt
     acc[b, A_INERTIAL_KM] = a_inertial
     acc[b, A_GROUND_KM] = a_ground
     acc[b, A_ALT_MIN_KM] = a_alt_min
@@ -299,9 +353,17 @@ def orbit_stats_block(coeffs, tsince0_min, t_s, lo, hi, sun_t0_s, sun_step_s, su
     acc[b, A_ECLIPSED_S] = a_ecl
     acc[b, A_N_VALID] = a_valid
     acc[b, A_N_FAILED] = a_failed
-    if hi == n and hi > lo:
-        for k in range(STATE_LEN):
-            last[k] = p[k]
+    if hi == n_all and hi > lo:
+        last[S_VALID] = 1.0 if p_valid else 0.0
+        last[S_T] = p_t
+        last[S_Z] = p_z
+        last[S_VZ] = p_vz
+        last[S_SPEED] = p_speed
+        last[S_SX] = p_sx
+        last[S_SY] = p_sy
+        last[S_SZ] = p_sz
+        last[S_ILLUM] = p_illum
+        last[S_ALT] = p_alt
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
@@ -357,83 +419,3 @@ def arg_latitude_rad(rx, ry, rz, vx, vy, vz):
     if u < 0.0:
         u += 2.0 * math.pi
     return u
-
-
-# ---- per-satellite batch columns (``out`` of batch_stats_chunk) ----
-B_NODES = 0            # ascending-node crossings counted so far
-B_ALT_MIN_KM = 1
-B_ALT_MAX_KM = 2
-B_FIRST_ERROR_T_S = 3  # time of the first failed sample (NaN if none)
-B_FIRST_ERROR = 4      # its SGP4 error code (0 if none)
-B_N_VALID = 5
-B_U_FIRST_RAD = 6      # argument of latitude at the first valid sample
-B_U_LAST_RAD = 7       # ... at the last valid sample
-B_PREV_Z_KM = 8        # carried between chunks: z of the last sample (NaN if invalid)
-N_BATCH = 9
-
-
-@njit(cache=True, error_model="numpy", parallel=True)
-def batch_stats_chunk(coeffs, tsince0_min, t_s, scratch, out):
-    """Propagate many satellites over one time chunk, accumulating per satellite.
-
-    ``coeffs`` (N_COEFF, n_sat) SGP4 coefficient table; satellite j is
-    evaluated at ``tsince0_min[j] + t_s / 60`` minutes after its epoch, for
-    the (n_t,) times ``t_s`` (seconds, increasing). ``scratch`` (n_sat,
-    RESONANCE_STATE_SIZE) is each satellite's SGP4 scratch, zeroed before the
-    first chunk and kept between chunks. ``out`` (n_sat, N_BATCH) is updated
-    in place (rows B_*; initialise with ``new_batch_state``).
-    Node crossings as in ``orbit_stats_chunk`` (TEME z from < 0 to >= 0 with
-    vz > 0), also across chunks. At the first sample with an SGP4 error code
-    (6: decayed) its time and code are recorded and the satellite's later
-    samples are skipped.
-    """
-    n_sat = coeffs.shape[1]
-    n_t = t_s.shape[0]
-    for j in prange(n_sat):
-        if out[j, B_FIRST_ERROR] != 0.0:
-            continue
-        z0 = out[j, B_PREV_Z_KM]
-        nodes = out[j, B_NODES]
-        alt_min = out[j, B_ALT_MIN_KM]
-        alt_max = out[j, B_ALT_MAX_KM]
-        n_valid = out[j, B_N_VALID]
-        state = scratch[j]
-        for i in range(n_t):
-            e, rx, ry, rz, vx, vy, vz = sgp4_sample(coeffs, j, tsince0_min[j] + t_s[i] / 60.0,
-                                                    state)
-            p = math.sqrt(rx * rx + ry * ry)
-            if e != 0 or not (p > 0.0 and math.isfinite(p) and math.isfinite(rz)):
-                out[j, B_FIRST_ERROR_T_S] = t_s[i]
-                out[j, B_FIRST_ERROR] = e if e != 0 else 255
-                z0 = math.nan
-                break
-            _sl, _cl, _n, alt = geodetic_sin_cos_alt(p, rz)
-            if alt < alt_min:
-                alt_min = alt
-            if alt > alt_max:
-                alt_max = alt
-            if z0 < 0.0 and rz >= 0.0 and vz > 0.0:
-                nodes += 1.0
-            u = arg_latitude_rad(rx, ry, rz, vx, vy, vz)
-            if n_valid == 0.0:
-                out[j, B_U_FIRST_RAD] = u
-            out[j, B_U_LAST_RAD] = u
-            n_valid += 1.0
-            z0 = rz
-        out[j, B_PREV_Z_KM] = z0
-        out[j, B_NODES] = nodes
-        out[j, B_ALT_MIN_KM] = alt_min
-        out[j, B_ALT_MAX_KM] = alt_max
-        out[j, B_N_VALID] = n_valid
-
-
-def new_batch_state(n_sat: int) -> np.ndarray:
-    """An ``out`` array for ``batch_stats_chunk`` before the first chunk."""
-    out = np.zeros((n_sat, N_BATCH))
-    out[:, B_ALT_MIN_KM] = np.inf
-    out[:, B_ALT_MAX_KM] = -np.inf
-    out[:, B_FIRST_ERROR_T_S] = np.nan
-    out[:, B_U_FIRST_RAD] = np.nan
-    out[:, B_U_LAST_RAD] = np.nan
-    out[:, B_PREV_Z_KM] = np.nan
-    return out
