@@ -130,3 +130,15 @@ def new_batch_state(n_sat: int) -> np.ndarray:
     out[:, B_U_LAST_RAD] = np.nan
     out[:, B_PREV_Z_KM] = np.nan
     return out
+
+
+def warm_kernels() -> None:
+    """Compile (or load from numba's cache) ``batch_stats_chunk`` with the
+    argument types ``tracker.batch`` passes; run by ``tracker.warm``."""
+    from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
+    from tracker.kernels.stats import warm_test_coeffs
+
+    coeffs = warm_test_coeffs(2)
+    out = new_batch_state(2)
+    batch_stats_chunk(coeffs, np.array([10.0, 20.0]), np.arange(100, dtype=np.float64) * 60.0,
+                      np.zeros((2, RESONANCE_STATE_SIZE)), out)

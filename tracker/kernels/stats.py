@@ -419,3 +419,45 @@ def arg_latitude_rad(rx, ry, rz, vx, vy, vz):
     if u < 0.0:
         u += 2.0 * math.pi
     return u
+
+
+def warm_test_coeffs(n_sat: int = 1) -> np.ndarray:
+    """An SGP4 coefficient table (N_COEFF, n_sat) of an ISS-like near-Earth
+    orbit, initialised by the core's kernel (for warm-up calls)."""
+    from tracker.kernels.sgp4_init import sgp4_init_many
+    from tracker.kernels.sgp4_layout import (EL_ARGP, EL_BSTAR, EL_ECC, EL_EPOCH_DAYS,
+                                             EL_INCL, EL_M, EL_NO_KOZAI, EL_NODE, N_COEFF,
+                                             N_ELEMENT)
+
+    el = np.zeros((N_ELEMENT, n_sat))
+    el[EL_EPOCH_DAYS] = 26130.5                 # days since 1949-12-31
+    el[EL_NO_KOZAI] = 15.5 * 2.0 * math.pi / 1440.0
+    el[EL_ECC] = 0.0005
+    el[EL_INCL] = math.radians(51.6)
+    el[EL_NODE] = 1.0
+    el[EL_ARGP] = 2.0
+    el[EL_M] = 3.0
+    el[EL_BSTAR] = 1e-4
+    coeffs = np.empty((N_COEFF, n_sat))
+    sgp4_init_many(el, coeffs)
+    return coeffs
+
+
+def warm_kernels() -> None:
+    """Compile (or load from numba's cache) this module's kernels with the
+    argument types ``tracker.stats`` passes; run by ``tracker.warm``."""
+    coeffs = warm_test_coeffs()
+    n = 300
+    t_s = np.arange(n, dtype=np.float64)
+    sun_r = np.ascontiguousarray(np.tile(np.array([1.3e8, -6.0e7, -2.6e7]), (3, 1)))
+    prev = new_state()
+    alt = np.empty(n)
+    events = np.empty(n, dtype=np.uint8)
+    node_t = np.empty(n)
+    acc = np.empty((2, N_ACC))
+    last = np.empty(STATE_LEN)
+    orbit_stats_block(coeffs, np.float64(10.0), t_s, 0, n, -100.0, 21600.0, sun_r, 6378.137,
+                      695700.0, 7.29e-5, prev, alt, events, node_t, acc, 0, last)
+    orbit_stats_chunk(coeffs, np.float64(10.0), t_s, -100.0, 21600.0, sun_r, 6378.137,
+                      695700.0, 7.29e-5, prev, 2, alt, events, node_t, acc, last)
+    arg_latitude_rad(7000.0, 1.0, 2.0, 0.1, 7.5, 0.2)
