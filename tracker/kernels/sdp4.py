@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
 from tracker.kernels.deep_init import RPTIM, ZEL, ZES, ZNL, ZNS
+from tracker.kernels.sgp4_trig import wrap_twopi
+from tracker.kernels.sgp4_vtrig import sincos
 from tracker.kernels.sgp4_layout import (
     ARGPDOT, ARGPO, D2201, D2211, D3210, D3222, D4410, D4422, D5220, D5232,
     D5421, D5433, DEDT, DEL1, DEL2, DEL3, DIDT, DMDT, DNODT, DOMDT, E3, EE2,
@@ -56,17 +57,26 @@ def _resonance_rates(c, i, irez, xli, xni, atime):
         del1 = c[DEL1, i]
         del2 = c[DEL2, i]
         del3 = c[DEL3, i]
-        xndt = (del1 * math.sin(xli - FASX2) + del2 * math.sin(2.0 * (xli - FASX4))
-                + del3 * math.sin(3.0 * (xli - FASX6)))
+        s1, c1 = sincos(xli - FASX2)
+        s2, c2 = sincos(2.0 * (xli - FASX4))
+        s3, c3 = sincos(3.0 * (xli - FASX6))
+        xndt = del1 * s1 + del2 * s2 + del3 * s3
         xldot = xni + c[XFACT, i]
-        xnddt = (del1 * math.cos(xli - FASX2)
-                 + 2.0 * del2 * math.cos(2.0 * (xli - FASX4))
-                 + 3.0 * del3 * math.cos(3.0 * (xli - FASX6)))
-        xnddt = xnddt * xldot
+        xnddt = (del1 * c1 + 2.0 * del2 * c2 + 3.0 * del3 * c3) * xldot
     else:
         xomi = c[ARGPO, i] + c[ARGPDOT, i] * atime
         x2omi = xomi + xomi
         x2li = xli + xli
+        s2201, c2201 = sincos(x2omi + xli - G22)
+        s2211, c2211 = sincos(xli - G22)
+        s3210, c3210 = sincos(xomi + xli - G32)
+        s3222, c3222 = sincos(-xomi + xli - G32)
+        s4410, c4410 = sincos(x2omi + x2li - G44)
+        s4422, c4422 = sincos(x2li - G44)
+        s5220, c5220 = sincos(xomi + xli - G52)
+        s5232, c5232 = sincos(-xomi + xli - G52)
+        s5421, c5421 = sincos(xomi + x2li - G54)
+        s5433, c5433 = sincos(-xomi + x2li - G54)
         d2201 = c[D2201, i]
         d2211 = c[D2211, i]
         d3210 = c[D3210, i]
@@ -77,18 +87,13 @@ def _resonance_rates(c, i, irez, xli, xni, atime):
         d5232 = c[D5232, i]
         d5421 = c[D5421, i]
         d5433 = c[D5433, i]
-        xndt = (d2201 * math.sin(x2omi + xli - G22) + d2211 * math.sin(xli - G22)
-                + d3210 * math.sin(xomi + xli - G32) + d3222 * math.sin(-xomi + xli - G32)
-                + d4410 * math.sin(x2omi + x2li - G44) + d4422 * math.sin(x2li - G44)
-                + d5220 * math.sin(xomi + xli - G52) + d5232 * math.sin(-xomi + xli - G52)
-                + d5421 * math.sin(xomi + x2li - G54) + d5433 * math.sin(-xomi + x2li - G54))
+        xndt = (d2201 * s2201 + d2211 * s2211 + d3210 * s3210 + d3222 * s3222
+                + d4410 * s4410 + d4422 * s4422 + d5220 * s5220 + d5232 * s5232
+                + d5421 * s5421 + d5433 * s5433)
         xldot = xni + c[XFACT, i]
-        xnddt = (d2201 * math.cos(x2omi + xli - G22) + d2211 * math.cos(xli - G22)
-                 + d3210 * math.cos(xomi + xli - G32) + d3222 * math.cos(-xomi + xli - G32)
-                 + d5220 * math.cos(xomi + xli - G52) + d5232 * math.cos(-xomi + xli - G52)
-                 + 2.0 * (d4410 * math.cos(x2omi + x2li - G44) + d4422 * math.cos(x2li - G44)
-                          + d5421 * math.cos(xomi + x2li - G54)
-                          + d5433 * math.cos(-xomi + x2li - G54)))
+        xnddt = (d2201 * c2201 + d2211 * c2211 + d3210 * c3210 + d3222 * c3222
+                 + d5220 * c5220 + d5232 * c5232
+                 + 2.0 * (d4410 * c4410 + d4422 * c4422 + d5421 * c5421 + d5433 * c5433))
         xnddt = xnddt * xldot
     return xldot, xndt, xnddt
 
@@ -110,7 +115,7 @@ def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
         return em, argpm, inclm, mm, nodem, nm
 
     no = c[NO, i]
-    theta = np.fmod(c[GSTO, i] + t * RPTIM, TWOPI)
+    theta = wrap_twopi(c[GSTO, i] + t * RPTIM)
     atime = state[0]
     xli = state[1]
     xni = state[2]
@@ -150,10 +155,10 @@ def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
     """
     # Sun.
     zm = c[ZMOS, i] + ZNS * t
-    zf = zm + 2.0 * ZES * math.sin(zm)
-    sinzf = math.sin(zf)
+    sin_zm, cos_zm = sincos(zm)
+    sinzf, coszf = sincos(zm + 2.0 * ZES * sin_zm)
     f2 = 0.5 * sinzf * sinzf - 0.25
-    f3 = -0.5 * sinzf * math.cos(zf)
+    f3 = -0.5 * sinzf * coszf
     ses = c[SE2, i] * f2 + c[SE3, i] * f3
     sis = c[SI2, i] * f2 + c[SI3, i] * f3
     sls = c[SL2, i] * f2 + c[SL3, i] * f3 + c[SL4, i] * sinzf
@@ -161,10 +166,10 @@ def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
     shs = c[SH2, i] * f2 + c[SH3, i] * f3
     # Moon.
     zm = c[ZMOL, i] + ZNL * t
-    zf = zm + 2.0 * ZEL * math.sin(zm)
-    sinzf = math.sin(zf)
+    sin_zm, cos_zm = sincos(zm)
+    sinzf, coszf = sincos(zm + 2.0 * ZEL * sin_zm)
     f2 = 0.5 * sinzf * sinzf - 0.25
-    f3 = -0.5 * sinzf * math.cos(zf)
+    f3 = -0.5 * sinzf * coszf
     sel = c[EE2, i] * f2 + c[E3, i] * f3
     sil = c[XI2, i] * f2 + c[XI3, i] * f3
     sll = c[XL2, i] * f2 + c[XL3, i] * f3 + c[XL4, i] * sinzf
@@ -178,8 +183,7 @@ def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
     ph = shs + shll
     inclp = inclp + pinc
     ep = ep + pe
-    sinip = math.sin(inclp)
-    cosip = math.cos(inclp)
+    sinip, cosip = sincos(inclp)
 
     if inclp >= 0.2:
         ph = ph / sinip
@@ -190,15 +194,14 @@ def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
     else:
         # Lyddane modification: apply the node and inclination periodics to
         # (sin i sin node, sin i cos node), which stay regular as i -> 0.
-        sinop = math.sin(nodep)
-        cosop = math.cos(nodep)
+        sinop, cosop = sincos(nodep)
         alfdp = sinip * sinop
         betdp = sinip * cosop
         dalf = ph * cosop + pinc * cosip * sinop
         dbet = -ph * sinop + pinc * cosip * cosop
         alfdp = alfdp + dalf
         betdp = betdp + dbet
-        nodep = np.fmod(nodep, TWOPI)
+        nodep = wrap_twopi(nodep)
         xls = mp + argpp + cosip * nodep
         dls = pl + pgh - pinc * nodep * sinip
         xls = xls + dls

@@ -50,14 +50,16 @@ from numba import njit, prange
 from tracker.kernels import sdp4, sgp4_block, sgp4_trig
 from tracker.kernels.sgp4_block import BLOCK
 from tracker.kernels.sgp4_layout import (
-    AO, ARGPDOT, ARGPO, AYCOF, BSTAR_CC4, BSTAR_CC5, CC1, CON41, D2, D3, D4,
-    DELMO, ECCO, ERR_DECAYED, ERR_MEAN_ECC, ERR_MEAN_MOTION, ERR_NONE,
-    ERR_PERT_ECC, ERR_SEMILATUS, ETA, INCLO, ISIMP, J2, J3OJ2, MDOT, METHOD,
-    MO, NO, NODECF, NODEDOT, NODEO, OMGCOF, RADIUS_EARTH_KM, SINMAO, T2COF,
-    T3COF, T4COF, T5COF, TWOPI, VKMPERSEC, X1MTH2, X2O3, X7THM1, XKE, XLCOF, XMCOF,
-    SINIO, COSIO,
+    AO, ARGPDOT, ARGPO, AYCOF, BSTAR_CC4, BSTAR_CC5, CC1, CON41, COSIO, D2, D3,
+    D4, DELMO, ECCO, ERR_DECAYED, ERR_MEAN_ECC, ERR_MEAN_MOTION, ERR_NONE,
+    ERR_PERT_ECC, ERR_SEMILATUS, ETA, INCLO, IREZ, ISIMP, J2, J3OJ2, MDOT,
+    METHOD, MO, NO, NODECF, NODEDOT, NODEO, OMGCOF, RADIUS_EARTH_KM, SINIO,
+    SINMAO, T2COF, T3COF, T4COF, T5COF, VKMPERSEC, X1MTH2, X2O3, X7THM1, XKE,
+    XLCOF, XMCOF,
 )
 from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
+from tracker.kernels.sgp4_trig import wrap_twopi
+from tracker.kernels.sgp4_vtrig import sincos
 
 _CUT_ZERO_DIVISOR = 1.5e-12
 _NAN = np.nan
@@ -81,7 +83,7 @@ def sgp4_sample(c, i, t, state):
     mm = xmdf
     if c[ISIMP, i] != 1.0:
         delomg = c[OMGCOF, i] * t
-        delmtemp = 1.0 + c[ETA, i] * math.cos(xmdf)
+        delmtemp = 1.0 + c[ETA, i] * sincos(xmdf)[1]
         delm = c[XMCOF, i] * (delmtemp * delmtemp * delmtemp - c[DELMO, i])
         temp = delomg + delm
         mm = xmdf + temp
@@ -89,7 +91,7 @@ def sgp4_sample(c, i, t, state):
         t3 = t2 * t
         t4 = t3 * t
         tempa = tempa - c[D2, i] * t2 - c[D3, i] * t3 - c[D4, i] * t4
-        tempe = tempe + c[BSTAR_CC5, i] * (math.sin(mm) - c[SINMAO, i])
+        tempe = tempe + c[BSTAR_CC5, i] * (sincos(mm)[0] - c[SINMAO, i])
         templ = templ + c[T3COF, i] * t3 + t4 * (c[T4COF, i] + t * c[T5COF, i])
 
     no = c[NO, i]
@@ -116,10 +118,10 @@ def sgp4_sample(c, i, t, state):
 
     if deep:
         # ---- lunar-solar periodics ----
-        xlm = np.fmod(mm + argpm + nodem, TWOPI)
-        nodem = np.fmod(nodem, TWOPI)
-        argpm = np.fmod(argpm, TWOPI)
-        mm = np.fmod(xlm - argpm - nodem, TWOPI)
+        xlm = wrap_twopi(mm + argpm + nodem)
+        nodem = wrap_twopi(nodem)
+        argpm = wrap_twopi(argpm)
+        mm = wrap_twopi(xlm - argpm - nodem)
         ep, xincp, nodep, argpp, mp = sdp4.dpper(c, i, t, em, inclm, nodem, argpm, mm)
         if xincp < 0.0:
             xincp = -xincp
@@ -127,8 +129,7 @@ def sgp4_sample(c, i, t, state):
             argpp = argpp - math.pi
         if ep < 0.0 or ep > 1.0:
             return ERR_PERT_ECC, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
-        sinip = math.sin(xincp)
-        cosip = math.cos(xincp)
+        sinip, cosip = sincos(xincp)
         aycof = -0.5 * J3OJ2 * sinip
         if abs(cosip + 1.0) > _CUT_ZERO_DIVISOR:
             xlcof = -0.25 * J3OJ2 * sinip * (3.0 + 5.0 * cosip) / (1.0 + cosip)
@@ -152,17 +153,17 @@ def sgp4_sample(c, i, t, state):
         x7thm1 = c[X7THM1, i]
 
     # ---- long-period periodics ----
-    axnl = ep * math.cos(argpp)
+    sin_argpp, cos_argpp = sincos(argpp)
+    axnl = ep * cos_argpp
     temp = 1.0 / (am * (1.0 - ep * ep))
-    aynl = ep * math.sin(argpp) + temp * aycof
+    aynl = ep * sin_argpp + temp * aycof
     # u = mean longitude - node, i.e. M + omega + the long-period term.
-    u = np.fmod(mp + argpp + temp * xlcof * axnl, TWOPI)
+    u = wrap_twopi(mp + argpp + temp * xlcof * axnl)
 
     # ---- Kepler's equation for E + omega: Newton steps (at most 0.95 rad,
     # at most 10, stop below 1e-12), sin/cos carried along by rotation ----
     eo1 = u
-    sineo1 = math.sin(u)
-    coseo1 = math.cos(u)
+    sineo1, coseo1 = sincos(u)
     for ktr in range(10):
         tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / (
             1.0 - coseo1 * axnl - sineo1 * aynl)
@@ -208,8 +209,7 @@ def sgp4_sample(c, i, t, state):
                                     -0.25 * temp2 * x7thm1 * sin2u)
     # xinc = xincp + 1.5 temp2 cosip sinip cos2u: rotate (sin i, cos i).
     sini, cosi = sgp4_trig.rotate(sinip, cosip, 1.5 * temp2 * cosip * sinip * cos2u)
-    snod = math.sin(xnode)
-    cnod = math.cos(xnode)
+    snod, cnod = sincos(xnode)
     xmx = -snod * cosi
     xmy = cnod * cosi
     ux = xmx * sinsu + cnod * cossu
@@ -287,6 +287,7 @@ def _satellite_run(coeffs, i, epoch_jd, epoch_fr, jd, fr, tsince, j0, j1,
 
 
 _TIME_CHUNK = 4 * BLOCK
+_RESONANT_CHUNKS = 32
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
@@ -300,11 +301,16 @@ def propagate_into(coeffs, epoch_jd, epoch_fr, jd, fr, e_out, r_out, v_out):
     n_t = jd.shape[0]
     no_tsince = np.empty(0)
     if n_sat == 1:
-        n_chunk = (n_t + _TIME_CHUNK - 1) // _TIME_CHUNK
+        # Split the times across threads. A resonant satellite integrates
+        # from epoch in every chunk, so it gets at most _RESONANT_CHUNKS.
+        chunk = _TIME_CHUNK
+        if coeffs[IREZ, 0] != 0.0:
+            chunk = max(chunk, (n_t + _RESONANT_CHUNKS - 1) // _RESONANT_CHUNKS)
+        n_chunk = (n_t + chunk - 1) // chunk
         for k in prange(n_chunk):
-            j0 = k * _TIME_CHUNK
+            j0 = k * chunk
             _satellite_run(coeffs, 0, epoch_jd[0], epoch_fr[0], jd, fr, no_tsince,
-                           j0, min(j0 + _TIME_CHUNK, n_t), e_out[0], r_out[0], v_out[0])
+                           j0, min(j0 + chunk, n_t), e_out[0], r_out[0], v_out[0])
     else:
         for i in prange(n_sat):
             _satellite_run(coeffs, i, epoch_jd[i], epoch_fr[i], jd, fr, no_tsince,

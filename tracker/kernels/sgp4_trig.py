@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
+
+from tracker.kernels.sgp4_vtrig import sincos
 
 SMALL_ANGLE_RAD = 0.125
 
@@ -44,11 +47,26 @@ def sincos_small(x):
 def rotate(sin_a, cos_a, d):
     """(sin(a + d), cos(a + d)) from sin a, cos a and an increment d (rad).
 
-    Polynomials when |d| is small, libm otherwise; NaN propagates.
+    Short polynomials when |d| is small, ``sgp4_vtrig.sincos`` otherwise;
+    NaN propagates.
     """
     if abs(d) <= SMALL_ANGLE_RAD:
         sd, cd = sincos_small(d)
     else:
-        sd = math.sin(d)
-        cd = math.cos(d)
+        sd, cd = sincos(d)
     return sin_a * cd + cos_a * sd, cos_a * cd - sin_a * sd
+
+
+_INV_TWOPI = 1.0 / (2.0 * math.pi)
+_TWOPI = 2.0 * math.pi
+
+
+@njit(cache=True, error_model="numpy")
+def wrap_twopi(x):
+    """x reduced by a whole number of turns to (-2 pi, 2 pi), sign of x kept.
+
+    Replaces C ``fmod(x, 2 pi)``, an exact but slow long division, in places
+    where only the angle modulo 2 pi matters: the result differs from fmod's
+    by a multiple of 2 pi plus about one ulp of x.
+    """
+    return x - _TWOPI * np.trunc(x * _INV_TWOPI)

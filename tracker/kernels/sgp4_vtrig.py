@@ -11,8 +11,12 @@ split in three parts (two of 33 significant bits, so k * part is exact for
 r^18; the first omitted terms are below 1e-19) and a quadrant swap.
 Accurate to a few ulp for |x| <= ``VTRIG_MAX_ABS_RAD``; callers must route
 larger arguments elsewhere (the result degrades gracefully, it is not NaN).
+``sincos`` does that routing for scalar code: inlined, it is also cheaper
+than a libm call.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -63,3 +67,12 @@ def sincos_poly(x):
     if (q == 1.0) | (q == 2.0):
         cos_x = -cos_x
     return sin_x, cos_x
+
+
+@njit(cache=True, error_model="numpy")
+def sincos(x):
+    """(sin x, cos x), x in rad: ``sincos_poly`` for |x| <= VTRIG_MAX_ABS_RAD,
+    libm beyond (and for NaN or infinities, which give NaN)."""
+    if abs(x) <= VTRIG_MAX_ABS_RAD:
+        return sincos_poly(x)
+    return math.sin(x), math.cos(x)
