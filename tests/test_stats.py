@@ -343,6 +343,20 @@ def test_year_in_space_at_one_second_matches_sgp4_reference(iss_store):
     assert 12.0 < res.data_quality["max_age_days"] < 13.0     # half the 25.4-day gap
 
 
+@pytest.mark.nojit
+def test_failed_propagation_is_counted_not_raised():
+    import json
+    # 17.2 rev/day: a semi-major axis below the Earth's radius; SGP4 reports error 6
+    es = synthetic_set(51.6, n_rev_day=17.2)
+    store = ElementStore([es], satnum=es.satnum)
+    res = orbit_stats(store, when(es, 0.0), when(es, 0.02), step_s=60.0)
+    assert res.samples == 30 and res.failed_samples == 30
+    assert res.node_crossings == 0 and res.inertial_distance_km == 0.0
+    doc = res.to_dict()
+    assert doc["altitude"]["min_alt_km"] is None and doc["altitude"]["mean_alt_km"] is None
+    json.dumps(doc, allow_nan=False)                      # strict JSON
+
+
 # ---- bad input ------------------------------------------------------------------------
 
 @pytest.mark.nojit

@@ -87,8 +87,9 @@ class OrbitStats:
         return (self.end - self.start) / dt.timedelta(seconds=1)
 
     def to_dict(self) -> dict:
-        """JSON-ready dictionary; every number's unit is in its name."""
-        return {
+        """JSON-ready dictionary; every number's unit is in its name (a figure
+        that could not be computed, e.g. with no valid sample, is None)."""
+        return _finite({
             "start": format_utc(self.start),
             "end": format_utc(self.end),
             "duration_s": self.duration_s,
@@ -127,7 +128,18 @@ class OrbitStats:
             },
             "mean_motion_rev_day": self.mean_motion_rev_day,
             "data_quality": self.data_quality,
-        }
+        })
+
+
+def _finite(obj):
+    """``obj`` with NaN and infinite floats replaced by None (strict JSON)."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def _check_inputs(start, end, step_s):
