@@ -283,14 +283,14 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     from tracker.sun import SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, default_sun
 
     step_s, span_s, samples = _check_inputs(start, end, step_s)
-    sun = sun or default_sun()
     unix0 = datetime_to_unix(start)
     segments = store.segments(unix0, unix0 + span_s)
     max_age_days, max_age_unix = _check_ages(segments, allow_stale)
     ranges = _segment_ranges(segments, unix0, step_s, samples)
     jd0, fr0 = datetime_to_jdfr(start)
 
-    sun_t0_s, sun_r = sun_table(sun, unix0, span_s)
+    sun_t0_s, sun_r = sun_table(sun or default_sun(), unix0, span_s)
+    shadow = (sun_t0_s, SUN_TABLE_STEP_S, sun_r, SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM)
     earth_rate = gmst82_rad(jd0, fr0 + 0.5 * span_s / DAY_S)[1]
 
     if n_blocks is None:
@@ -318,12 +318,10 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
             acc = np.empty((blocks, _k.N_ACC))
             last = np.empty(_k.STATE_LEN)
             if blocks == 1:      # no parallel launch for small chunks
-                _k.orbit_stats_block(els.coeffs, tsince0_min, t_s, 0, n, sun_t0_s, SUN_TABLE_STEP_S, sun_r,
-                                     SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, earth_rate, prev,
-                                     alt, events, node_t, acc, 0, last)
+                _k.orbit_stats_block(els.coeffs, tsince0_min, t_s, 0, n, *shadow, earth_rate,
+                                     prev, alt, events, node_t, acc, 0, last)
             else:
-                _k.orbit_stats_chunk(els.coeffs, tsince0_min, t_s, sun_t0_s, SUN_TABLE_STEP_S, sun_r,
-                                     SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, earth_rate, prev,
+                _k.orbit_stats_chunk(els.coeffs, tsince0_min, t_s, *shadow, earth_rate, prev,
                                      blocks, alt, events, node_t, acc, last)
             prev = last
             acc_rows.append(acc)
@@ -346,6 +344,10 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     u1 = _arg_latitude_at(all_els, len(ranges) - 1, unix0 + span_s)
     fractional = len(node_times) + (u1 - u0) / (2.0 * math.pi)
     step_total = acc[:, _k.A_STEP_S].sum()
+
+    def per_second(row):           # time average of an integrated quantity
+        return float(acc[:, row].sum() / step_total) if step_total > 0 else math.nan
+
     weights = np.array([hi - lo for lo, hi, _es in ranges], dtype=np.float64)
     mean_motion = float(np.average([es.mean_motion_rev_day for es in used], weights=weights))
 
@@ -363,12 +365,12 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
         inertial_distance_km=float(acc[:, _k.A_INERTIAL_KM].sum()),
         ground_track_distance_km=float(acc[:, _k.A_GROUND_KM].sum()),
         min_alt_km=float(acc[:, _k.A_ALT_MIN_KM].min()),
-        mean_alt_km=float(acc[:, _k.A_ALT_INT_KM_S].sum() / step_total) if step_total > 0 else math.nan,
+        mean_alt_km=per_second(_k.A_ALT_INT_KM_S),
         max_alt_km=float(acc[:, _k.A_ALT_MAX_KM].max()),
         sunrises=len(sunrise_times),
-        daylight_fraction=float(acc[:, _k.A_DAYLIGHT_S].sum() / step_total) if step_total > 0 else math.nan,
-        penumbra_fraction=float(acc[:, _k.A_PENUMBRA_S].sum() / step_total) if step_total > 0 else math.nan,
-        eclipsed_fraction=float(acc[:, _k.A_ECLIPSED_S].sum() / step_total) if step_total > 0 else math.nan,
+        daylight_fraction=per_second(_k.A_DAYLIGHT_S),
+        penumbra_fraction=per_second(_k.A_PENUMBRA_S),
+        eclipsed_fraction=per_second(_k.A_ECLIPSED_S),
         mean_motion_rev_day=mean_motion,
         reboosts=history.reboosts(store, unix0, unix0 + span_s),
         data_quality=quality,
