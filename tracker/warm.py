@@ -107,12 +107,31 @@ def warm_kernel_modules() -> list[str]:
     return done
 
 
+def warm_services() -> None:
+    """Run the frames/shadow kernels and one pass and overflight search, so
+    the kernels the services call with their own argument types are cached."""
+    from tle.store import ElementStore
+    from tracker.overflights import find_overflights
+    from tracker.passes import passes_for_place
+    from tracker.places import Place
+    from tracker.position import warm_kernels
+
+    warm_kernels()
+    element_set = ElementStore.shipped().sets[0]
+    store = ElementStore([element_set])
+    place = Place.from_coordinates(48.85, 2.35)
+    start = element_set.epoch_unix_s
+    passes_for_place(place, start, 0.25, store=store)
+    find_overflights(place, start, start + 21600.0, store=store, radius_km=2000.0)
+
+
 def warm() -> float:
     """Purge stale kernel caches, then compile or load every kernel; seconds."""
     t0 = time.perf_counter()
     purge_if_sources_changed()
     warm_propagation()
     warm_kernel_modules()
+    warm_services()
     return time.perf_counter() - t0
 
 
