@@ -6,40 +6,15 @@ TLS and public exposure (docs/deploy.md).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
+from tracker.cli.argtypes import bounded_float, bounded_int
 from tracker.errors import UserError
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be an integer 0-65535, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be in 0-65535 (0: any free port), got {value}")
-    return value
-
-
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"workers must be an integer 1-256, got {text!r}") from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"workers must be in 1-256, got {value}")
-    return value
-
-
-def _hours(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"refresh interval must be a number of hours, got {text!r}") from None
-    if not 0.01 <= value <= 24 * 365:
-        raise argparse.ArgumentTypeError(f"refresh interval must be in 0.01-8760 hours, got {text}")
-    return value
+_port = bounded_int("port", 0, 65535, note=" (0: any free port)")
+_workers = bounded_int("workers", 1, 256)
+_hours = bounded_float("refresh interval", "hours", 0.01, 24 * 365)
 
 
 def register(subparsers) -> None:

@@ -8,24 +8,14 @@ stderr is a terminal. Heavy modules are imported inside the functions.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
 import os
 import sys
 
+from tracker.cli.argtypes import bounded_float
 from tracker.errors import UserError
-
-
-def _seconds(option):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a number of seconds, got {text!r}")
-        return value
-    return parse
 
 
 def register(subparsers) -> None:
@@ -42,7 +32,7 @@ def register(subparsers) -> None:
     p.add_argument("--end", metavar="T", help="last time")
     p.add_argument("--mission", choices=sorted(MISSIONS),
                    help="a preset interval and its element sets, compared with published figures")
-    p.add_argument("--step-s", type=_seconds("--step-s"), default=1.0, metavar="S",
+    p.add_argument("--step-s", type=bounded_float("--step-s", "seconds"), default=1.0, metavar="S",
                    help="seconds between samples (default 1)")
     p.add_argument("--tle", metavar="FILE",
                    help="use only the element sets in FILE (TLE/3LE or OMM JSON/CSV)")
@@ -60,7 +50,7 @@ def register(subparsers) -> None:
     p.add_argument("file", metavar="FILE", help="TLE/3LE or OMM JSON/CSV file")
     p.add_argument("--start", metavar="T", required=True, help="first time")
     p.add_argument("--end", metavar="T", required=True, help="last time")
-    p.add_argument("--step-s", type=_seconds("--step-s"), default=60.0, metavar="S",
+    p.add_argument("--step-s", type=bounded_float("--step-s", "seconds"), default=60.0, metavar="S",
                    help="seconds between samples (default 60)")
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="output (default csv)")
     p.set_defaults(func=run_batch)

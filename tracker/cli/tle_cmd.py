@@ -11,33 +11,17 @@ and formatting only; the work is in ``tle.store`` and ``tle.update``.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 
 from tle.store import ISS_SATNUM, default_data_dir, iso_z, load_store
 from tle.update import TIMEOUT_S, default_source, import_file, update
+from tracker.cli.argtypes import bounded_float, bounded_int
 from tracker.timebase import datetime_to_unix, parse_time
 
 
-def _catalog_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"catalog number must be an integer 1-339999, got {text!r}") from None
-    if not 1 <= value <= 339999:
-        raise argparse.ArgumentTypeError(f"catalog number must be in 1-339999, got {value}")
-    return value
-
-
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
-    if not 0.1 <= value <= 600:
-        raise argparse.ArgumentTypeError(f"timeout must be in 0.1-600 seconds, got {text}")
-    return value
+_catalog_number = bounded_int("catalog number", 1, 339999)
+_timeout = bounded_float("timeout", "seconds", 0.1, 600)
 
 
 def register(subparsers) -> None:
