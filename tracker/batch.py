@@ -32,6 +32,7 @@ from tracker.kernels import batch_stats as _k
 from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
 from tracker.kernels.sgp4_layout import RADIUS_EARTH_KM as WGS72_RADIUS_KM
 from tracker.propagation import Elements
+from tracker.stats import sample_grid
 from tracker.timebase import datetime_to_jdfr, format_utc
 
 MIN_STEP_S = 1.0
@@ -63,23 +64,11 @@ class BatchStats:
 
 def check_batch_inputs(n_objects: int, start, end, step_s) -> tuple[float, float, int]:
     """Validate; return (step_s, span_s, samples). Raises UserError / TimeRangeError."""
-    try:
-        step_s = float(step_s)
-    except (TypeError, ValueError):
-        raise UserError(f"step_s: expected a number of seconds, got {step_s!r}",
-                        parameter="step_s") from None
-    if not (MIN_STEP_S <= step_s <= MAX_STEP_S):
-        raise UserError(f"step_s: must be between {MIN_STEP_S:g} and {MAX_STEP_S:g} seconds, "
-                        f"got {step_s:g}", parameter="step_s")
-    if end <= start:
-        raise TimeRangeError(f"end ({format_utc(end)}) must be after start ({format_utc(start)})",
-                             parameter="end")
+    step_s, span_s, samples = sample_grid(start, end, step_s, min_step_s=MIN_STEP_S,
+                                          max_step_s=MAX_STEP_S)
     if n_objects == 0:
         raise UserError("the element file holds no element sets; give a TLE/3LE or OMM file "
                         "with at least one object", parameter="file")
-    span_s = (end - start) / dt.timedelta(seconds=1)
-    n_grid = int(math.floor(span_s / step_s * (1.0 + 1e-12))) + 1
-    samples = n_grid + int(span_s - (n_grid - 1) * step_s > 1e-6)
     if samples * n_objects > MAX_PROPAGATIONS:
         raise TimeRangeError(f"{n_objects:,} objects x {samples:,} samples is more than the limit "
                              f"of {MAX_PROPAGATIONS:,} propagations; use a shorter interval, a "

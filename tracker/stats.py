@@ -142,22 +142,31 @@ def _finite(obj):
     return obj
 
 
-def _check_inputs(start, end, step_s):
+def sample_grid(start: dt.datetime, end: dt.datetime, step_s, *, min_step_s: float = MIN_STEP_S,
+                max_step_s: float = MAX_STEP_S) -> tuple[float, float, int]:
+    """Validate ``step_s`` (seconds, in ``min_step_s..max_step_s``) and the
+    interval (``end`` after ``start``); return (step_s, span_s, samples) for
+    the samples ``start, start + step_s, ...`` up to ``end``, plus ``end``
+    itself when it is not on that grid. Raises UserError / TimeRangeError."""
     try:
         step_s = float(step_s)
     except (TypeError, ValueError):
         raise UserError(f"step_s: expected a number of seconds, got {step_s!r}",
                         parameter="step_s") from None
-    if not (MIN_STEP_S <= step_s <= MAX_STEP_S):
-        raise UserError(f"step_s: must be between {MIN_STEP_S:g} and {MAX_STEP_S:g} seconds, "
+    if not (min_step_s <= step_s <= max_step_s):
+        raise UserError(f"step_s: must be between {min_step_s:g} and {max_step_s:g} seconds, "
                         f"got {step_s:g}", parameter="step_s")
     if end <= start:
         raise TimeRangeError(f"end ({format_utc(end)}) must be after start ({format_utc(start)})",
                              parameter="end")
     span_s = (end - start) / dt.timedelta(seconds=1)
     n_grid = int(math.floor(span_s / step_s * (1.0 + 1e-12))) + 1
-    extra = span_s - (n_grid - 1) * step_s > 1e-6
-    samples = n_grid + int(extra)
+    samples = n_grid + int(span_s - (n_grid - 1) * step_s > 1e-6)
+    return step_s, span_s, samples
+
+
+def _check_inputs(start, end, step_s):
+    step_s, span_s, samples = sample_grid(start, end, step_s)
     if samples > MAX_SAMPLES:
         raise TimeRangeError(f"{samples:,} samples from {format_utc(start)} to {format_utc(end)} "
                              f"every {step_s:g} s is more than the limit of {MAX_SAMPLES:,}; "
