@@ -17,21 +17,12 @@ import math
 import numpy as np
 from numba import njit
 
-from tracker.kernels.sgp4_vtrig import sincos
+# The Taylor coefficients (1/n! with alternating signs) are sgp4_vtrig's;
+# sincos_small uses the sine to x^11 and the cosine to x^12.
+from tracker.kernels.sgp4_vtrig import (_C2, _C4, _C6, _C8, _C10, _C12, _S3, _S5, _S7, _S9,
+                                        _S11, sincos)
 
 SMALL_ANGLE_RAD = 0.125
-
-_S3 = -1.0 / 6.0
-_S5 = 1.0 / 120.0
-_S7 = -1.0 / 5040.0
-_S9 = 1.0 / 362880.0
-_S11 = -1.0 / 39916800.0
-_C2 = -0.5
-_C4 = 1.0 / 24.0
-_C6 = -1.0 / 720.0
-_C8 = 1.0 / 40320.0
-_C10 = -1.0 / 3628800.0
-_C12 = 1.0 / 479001600.0
 
 
 @njit(cache=True, error_model="numpy")
