@@ -128,6 +128,8 @@ def test_now_answers_with_stale_elements_and_warns():
     ("time=1950-01-01T00:00:00Z", "time", "time-range"),
     ("time=2049-06-01T00:00:00Z", "time", "time-range"),          # SGP4 fails that far out
     ("time=1e300", "time", None),
+    ("time=9999-12-31T23:59:59-23:59", "time", "time-range"),     # past year 9999 in UTC
+    ("time=0001-01-01T00:00:00%2B23:59", "time", "time-range"),   # before year 1 in UTC
     ("units=furlongs", "units", None),
     ("unit=mi", "unit", None),                                     # misspelt name
 ])
@@ -202,6 +204,9 @@ def test_positions_refuse_stale_unless_allowed(client):
     ("timestamps=now&start=now", "timestamps"),
     ("timestamps=1791633600,,1791633660", "timestamps"),
     ("timestamps=1791633600,2026-10-10T12:00:00", "timestamps"),
+    ("timestamps=1791633600,0001-01-01T00:00:00%2B23:59", "timestamps"),
+    ("timestamps=1791633600,2051-01-01T00:00:00Z&allow_stale=true", "timestamps"),
+    ("start=2049-12-31T23:00:00Z&end=2050-01-01T01:00:00Z&allow_stale=true", "end"),
 ])
 def test_positions_bad_input(client, query, parameter):
     assert_problem(client.get("/api/v1/iss/positions?" + query), 400, parameter)
@@ -272,6 +277,9 @@ def test_groundtrack_cache_expires():
     ("start=2026-10-10T00:00:00Z&end=2026-10-20T00:00:00Z&step_s=1", "step_s"),
     ("footprint=perhaps", "footprint"),
     ("start=2026-12-10T00:00:00Z", "allow_stale"),
+    ("start=9999-12-31T23:00:00Z", "start"),     # start + one period overflowed: was a 500
+    ("start=2199-12-31T23:00:00Z", "start"),     # was named "time", which this endpoint lacks
+    ("start=2049-12-31T23:00:00Z&end=2050-01-01T01:00:00Z&allow_stale=true", "end"),
 ])
 def test_groundtrack_bad_input(client, query, parameter):
     r = client.get("/api/v1/iss/groundtrack?" + query)

@@ -82,22 +82,22 @@ def test_passes_for_a_city_match_skyfield(client):
     r = client.get("/api/v1/passes?city=Paris&days=2&min_elevation_deg=10")
     assert r.status_code == 200
     body = r.get_json()
-    assert body["observer"]["geonameid"] == 2988507
-    assert body["observer"]["timezone"] == "Europe/Paris"
+    assert body["place"]["geonameid"] == 2988507
+    assert body["place"]["timezone"] == body["timezone"] == "Europe/Paris"
     ref = skyfield_passes(*PARIS, 0.0, FIXED_NOW, 2, 10.0)
     got = [p for p in body["passes"] if p["rise"] and p["set"]]
     assert len(got) == len(ref) >= 4
     paris = zoneinfo.ZoneInfo("Europe/Paris")
     for p, q in zip(got, ref):
-        assert abs((utc(p["rise"]["time"]) - q["rise"]).total_seconds()) < 1.0
-        assert abs((utc(p["set"]["time"]) - q["set"]).total_seconds()) < 1.0
-        assert abs((utc(p["culmination"]["time"]) - q["culm"]).total_seconds()) < 1.0
+        assert abs((utc(p["rise"]["time_utc"]) - q["rise"]).total_seconds()) < 1.0
+        assert abs((utc(p["set"]["time_utc"]) - q["set"]).total_seconds()) < 1.0
+        assert abs((utc(p["culmination"]["time_utc"]) - q["culm"]).total_seconds()) < 1.0
         assert p["max_elevation_deg"] == pytest.approx(q["max_el"], abs=0.05)
         assert p["rise"]["elevation_deg"] == pytest.approx(10.0, abs=0.01)
         assert p["duration_s"] == pytest.approx((q["set"] - q["rise"]).total_seconds(), abs=2.0)
-        local = dt.datetime.fromisoformat(p["rise"]["local_time"])
-        assert local.utcoffset() == utc(p["rise"]["time"]).astimezone(paris).utcoffset()
-        assert abs((local - utc(p["rise"]["time"])).total_seconds()) < 1.0
+        local = dt.datetime.fromisoformat(p["rise"]["time_local"])
+        assert local.utcoffset() == utc(p["rise"]["time_utc"]).astimezone(paris).utcoffset()
+        assert abs((local - utc(p["rise"]["time_utc"])).total_seconds()) < 1.0
     assert body["elements"]["epoch"] == "2026-10-09T19:42:49.140Z"
 
 
@@ -105,28 +105,30 @@ def test_coordinates_give_the_same_passes_as_the_city(client):
     by_city = client.get("/api/v1/passes?city=2988507&days=1").get_json()
     by_coords = client.get(f"/api/v1/passes?lat={PARIS[0]}&lon={PARIS[1]}&days=1").get_json()
     assert [p["rise"] for p in by_city["passes"]] == [p["rise"] for p in by_coords["passes"]]
-    assert by_coords["observer"]["timezone"] == "Europe/Paris"     # nearest city within 300 km
+    assert by_coords["timezone"] == "Europe/Paris"     # nearest city within 300 km
     sea = client.get("/api/v1/passes?lat=-40&lon=-130&days=1").get_json()
-    assert sea["observer"]["timezone"] == "UTC"                     # open Pacific
+    assert sea["timezone"] == "UTC"                     # open Pacific
 
 
 def test_visible_only_is_a_subset(client):
     everything = client.get("/api/v1/passes?city=Paris&days=10").get_json()
     visible = client.get("/api/v1/passes?city=Paris&days=10&visible_only=true").get_json()
-    assert visible["passes_total"] == everything["count"]
+    assert visible["count_before_visible_filter"] == everything["count"]
     assert 0 < visible["count"] < everything["count"]
-    rises = {p["rise"]["time"] for p in everything["passes"] if p["rise"]}
+    rises = {p["rise"]["time_utc"] for p in everything["passes"] if p["rise"]}
     for p in visible["passes"]:
         assert p["visible"] and p["magnitude"] is not None
-        assert p["rise"]["time"] in rises
+        assert p["rise"]["time_utc"] in rises
 
 
 def test_time_zone_override_changes_only_local_times(client):
     a = client.get("/api/v1/passes?city=Paris&days=1").get_json()
     b = client.get("/api/v1/passes?city=Paris&days=1&tz=America/New_York").get_json()
-    assert b["observer"]["timezone"] == "America/New_York"
-    assert [p["rise"]["time"] for p in a["passes"]] == [p["rise"]["time"] for p in b["passes"]]
-    assert b["passes"][0]["rise"]["local_time"].endswith("-04:00")
+    assert b["timezone"] == "America/New_York"
+    assert b["place"]["timezone"] == "Europe/Paris"          # the place's own zone is kept
+    assert [p["rise"]["time_utc"] for p in a["passes"]] == \
+        [p["rise"]["time_utc"] for p in b["passes"]]
+    assert b["passes"][0]["rise"]["time_local"].endswith("-04:00")
 
 
 def test_passes_are_cached_within_a_minute(client):
@@ -141,7 +143,8 @@ def test_passes_are_cached_within_a_minute(client):
 def test_stale_window_is_refused_then_allowed(client):
     q = "/api/v1/passes?city=Paris&start=2026-11-21T00:00:00Z&days=2"
     body = assert_problem(client.get(q), 422, "allow_stale", "stale-elements")
-    assert "allow_stale=true" in body["detail"]
+    assert "allow_stale=true" in body["detail"] and "km along the orbit" in body["detail"]
+    assert "--" not in body["detail"] and "iss-tracker" not in body["detail"]     # no CLI words
     ok = client.get(q + "&allow_stale=true")
     assert ok.status_code == 200 and ok.get_json()["warnings"]
 
@@ -164,12 +167,48 @@ def test_stale_window_is_refused_then_allowed(client):
     ("city=Paris&tz=Mars/Olympus_Mons", 400, "tz"),
     ("city=Paris&start=2026-10-10T12:00:00", 400, "start"),
     ("city=Paris&start=0001-01-01T00:00:00%2B23:59", 400, "start"),
+    ("city=Paris&start=9999-12-31T23:59:59-23:59", 400, "start"),
+    # a window too short for float seconds (start + days * 86400 == start): was a 500
+    ("city=Paris&days=1e-300", 400, "days"),
+    ("city=Paris&days=1e-9", 400, "days"),
+    # outside the services' 1960-2049 range (the Sun ephemeris): was a 500 with allow_stale
+    ("city=Paris&start=2055-01-01T00:00:00Z&allow_stale=true", 400, "start"),
+    ("city=Paris&start=1950-01-01T00:00:00Z&allow_stale=true", 400, "start"),
+    ("city=Paris&start=2049-12-25T00:00:00Z&days=10&allow_stale=true", 400, "days"),
+    ("city=Paris&tz=America", 400, "tz"),           # a tzdata directory: was a 500
     ("city=Nowhereville", 404, "city"),
     ("city=Springfield", 400, "city"),
     ("city=Paris&color=red", 400, "color"),
 ])
 def test_passes_bad_input(client, query, status, parameter):
-    assert_problem(client.get("/api/v1/passes?" + query), status, parameter)
+    body = assert_problem(client.get("/api/v1/passes?" + query), status, parameter)
+    assert "--" not in body["detail"]            # service texts name no CLI flag (was --lat/--lon)
+    if status == 400:
+        assert_problem(client.get("/api/v1/passes.ics?" + query), status, parameter)
+
+
+def test_shortest_window_is_one_second(client):
+    r = client.get("/api/v1/passes?city=Paris&days=" + repr(1 / 86400))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    body = r.get_json()
+    assert (utc(body["end_utc"]) - utc(body["start_utc"])).total_seconds() == pytest.approx(1.0)
+
+
+def test_api_document_is_the_cli_document(client, capsys, tmp_path, monkeypatch):
+    """One formatter: /api/v1/passes is ``iss-tracker passes --json`` plus ``elements``
+    (warnings without the CLI's "warning: " prefix)."""
+    from tracker.cli import main
+    monkeypatch.setenv("ISS_TRACKER_DATA", str(tmp_path / "data"))     # shipped sets only
+    query = "city=Paris&start=2026-10-10T12:00:00Z&days=2&tz=America/New_York"
+    api = client.get("/api/v1/passes?" + query).get_json()
+    assert main(["passes", "--city", "Paris", "--start", "2026-10-10T12:00:00Z", "--days", "2",
+                 "--tz", "America/New_York", "--json"]) == 0
+    import json
+    cli = json.loads(capsys.readouterr().out)
+    assert set(api) - set(cli) == {"elements"}
+    assert {k: v for k, v in api.items() if k not in ("elements", "warnings")} == \
+        {k: v for k, v in cli.items() if k != "warnings"}
+    assert api["passes"] and api["timezone"] == "America/New_York"
 
 
 # ---------------------------------------------------------------- calendar
@@ -190,7 +229,7 @@ def test_calendar_has_one_event_per_visible_pass(client):
     visible = client.get("/api/v1/passes?city=Paris&days=10&visible_only=true").get_json()
     assert len(starts) == visible["count"] == lines.count("BEGIN:VEVENT") > 0
     for start, p in zip(starts, visible["passes"]):
-        appear = utc(p["visible_from"]["time"])
+        appear = utc(p["visible_segment"]["appear"]["time_utc"])
         event = dt.datetime.strptime(start, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
         assert abs((event - appear).total_seconds()) <= 1.0
 
@@ -226,6 +265,9 @@ def test_overflights_are_closest_approaches_within_the_radius(client):
 
 
 @pytest.mark.parametrize("query, parameter", [
+    ("city=Paris&days=1e-300", "days"),
+    ("city=Paris&start=2049-12-25T00:00:00Z&days=10&allow_stale=true", "days"),
+    ("city=Paris&start=2051-01-01T00:00:00Z&allow_stale=true", "start"),
     ("city=Paris&radius_km=0", "radius_km"),
     ("city=Paris&radius_km=2501", "radius_km"),
     ("city=Paris&night_only=sometimes", "night_only"),

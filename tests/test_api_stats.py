@@ -94,6 +94,10 @@ def test_year_in_space_against_nasa_figures(client):
     ("start=2026-10-10T00:00:00Z&end=2026-10-11T00:00:00Z&step_s=601", 400, "step_s"),
     ("start=2026-10-01T00:00:00Z&end=2026-10-20T00:00:00Z&step_s=1", 400, "step_s"),
     ("start=2026-11-10T00:00:00Z&end=2026-11-11T00:00:00Z", 422, "allow_stale"),
+    # past the Sun ephemeris (DE421 ends 2053): was EphemerisRangeError, a 500
+    ("start=2054-01-01T00:00:00Z&end=2054-01-02T00:00:00Z&allow_stale=true", 400, "start"),
+    ("start=2049-12-31T00:00:00Z&end=2050-01-02T00:00:00Z&allow_stale=true", 400, "end"),
+    ("start=9999-12-31T23:59:59-23:59&end=2026-10-11T00:00:00Z", 400, "start"),
 ])
 def test_stats_bad_input(client, query, status, parameter):
     r = client.get("/api/v1/stats?" + query)

@@ -183,7 +183,9 @@ def test_city_search_shows_pass_table(page, server_url):
     assert rows.count() == len(api["passes"]) > 0
     assert "Europe/Paris" in page.inner_text("#pass-status")
     # the first row shows the rise time in Paris local time (CEST, UTC+2, in October 2026)
-    rise = dt.datetime.fromisoformat(api["passes"][0]["rise"]["time"].replace("Z", "+00:00"))
+    first = api["passes"][0]["rise"]
+    rise = dt.datetime.fromisoformat(first["time_utc"].replace("Z", "+00:00"))
+    assert api["timezone"] == "Europe/Paris" and first["time_local"].endswith("+02:00")
     local = rise + dt.timedelta(hours=2)
     cells = rows.first.locator("td")
     assert cells.nth(1).inner_text() == local.strftime("%H:%M:%S")

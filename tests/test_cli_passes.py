@@ -58,10 +58,19 @@ def assert_one_line_error(code, out, err, *fragments):
     (["passes", "--city", "Paris", "--days", "0", "--start", START], ["days 0", "more than 0"]),
     (["passes", "--city", "Paris", "--days", "-2", "--start", START], ["days -2", "more than 0"]),
     (["passes", "--city", "Paris", "--days", "31", "--start", START], ["days 31", "at most 30"]),
+    # shorter than float seconds can hold: start + days * 86400 == start (was a traceback)
+    (["passes", "--city", "Paris", "--days", "1e-300", "--start", START], ["days 1e-300", "1 s"]),
+    (["passes", "--city", "Paris", "--start", "2055-01-01T00:00:00Z", "--allow-stale"],
+     ["start", "1960-01-01T00:00:00Z .. 2050-01-01T00:00:00Z"]),
+    (["passes", "--city", "Paris", "--start", "2049-12-30T00:00:00Z", "--allow-stale"],
+     ["days", "2050-01-09"]),
+    (["passes", "--city", "Paris", "--start", "0001-01-01T00:00:00+23:59"], ["--start", "1900"]),
+    (["passes", "--city", "Paris", "--tz", "America", "--start", START], ["time zone", "IANA"]),
     (["passes", "--city", "Paris", "--min-elevation", "95", "--start", START], ["min elevation"]),
     (["passes", "--city", "Paris", "--tz", "Mars/Base", "--start", START], ["time zone", "IANA"]),
     (["passes", "--city", "Paris", "--start", "2015-12-18T00:00:00"], ["no time zone"]),
-    (["passes", "--city", "Paris", "--start", "2020-06-01T00:00:00Z"], ["too old", "--allow-stale"]),
+    (["passes", "--city", "Paris", "--start", "2020-06-01T00:00:00Z"],
+     ["too old", "more than half an orbit", "--allow-stale", "iss-tracker tle update"]),
     (["passes", "--start", START], ["no place given"]),
     (["passes", "--city", "Paris", "--lat", "1", "--lon", "2", "--start", START], ["not both"]),
     (["passes", "--city", "Paris", "--days", "ten", "--start", START], ["--days must be a number"]),
@@ -77,6 +86,8 @@ def assert_one_line_error(code, out, err, *fragments):
      ["matches"]),
     (["overflights", "--city", "Paris", "--start", "2020-01-01T00:00:00Z", "--end", "2020-01-02T00:00:00Z"],
      ["too old"]),
+    (["overflights", "--city", "Paris", "--start", START, "--end", "2051-01-01T00:00:00Z",
+      "--allow-stale"], ["end", "2050-01-01T00:00:00Z"]),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, fragments):
     assert_one_line_error(*run(capsys, *argv), *fragments)

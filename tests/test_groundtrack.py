@@ -161,3 +161,14 @@ def test_track_geojson_structure(store, eop, sun):
     assert foot["properties"]["kind"] == "footprint"
     assert foot["properties"]["center"] == coords[0][0]
     assert foot["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+@pytest.mark.parametrize("start, end, parameter", [
+    (dt.datetime(2049, 12, 31, 23, 0, tzinfo=UTC), dt.datetime(2050, 1, 1, 1, 0, tzinfo=UTC), "end"),
+    (dt.datetime(1959, 12, 31, 23, 0, tzinfo=UTC), dt.datetime(1960, 1, 1, 1, 0, tzinfo=UTC), "start"),
+])
+def test_time_range_error_names_the_end_at_fault(store, eop, start, end, parameter):
+    from tracker.errors import TimeRangeError
+    with pytest.raises(TimeRangeError, match="1960-01-01T00:00:00Z .. 2050") as info:
+        ground_track(store, start, end, 60.0, eop=eop, sun=None, allow_stale=True)
+    assert info.value.parameter == parameter

@@ -146,6 +146,9 @@ def test_far_from_the_orbit_has_none(shipped):
     (0.0, 86400.0, 3000.0, UserError, "at most 2500"),
     (86400.0, 0.0, 100.0, TimeRangeError, "end must be after start"),
     (0.0, 800 * 86400.0, 100.0, TimeRangeError, "at most 731"),
+    # outside the services' range (the Sun ephemeris ends in 2053): was EphemerisRangeError
+    (2524608000.0, 2524608000.0 + 86400.0, 100.0, TimeRangeError, "start: 2050-01-01"),
+    (2524608000.0 - 86400.0, 2524608000.0, 100.0, TimeRangeError, "end: 2050-01-01"),
 ])
 def test_validation(start, end, radius, exc, what):
     with pytest.raises(exc, match=what):

@@ -448,18 +448,45 @@ def test_historical_window_is_not_stale(shipped):
 
 def test_window_far_from_any_set_is_stale(shipped):
     start = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc).timestamp()
-    with pytest.raises(StaleElementsError, match="--allow-stale"):
+    with pytest.raises(StaleElementsError, match="30-day limit") as info:
         P.passes_for_place(resolve("Paris"), start, 1, store=shipped)
+    assert info.value.parameter == "allow_stale" and "--" not in str(info.value)
     rep = P.passes_for_place(resolve("Paris"), start, 1, store=shipped, allow_stale=True)
     assert rep.warnings and "days after the epoch" in rep.warnings[0]
     assert all(p.timing_uncertainty_s > 3600 for p in rep.passes)
 
 
 @pytest.mark.parametrize("days, what", [(0, "more than 0"), (-1, "more than 0"), (30.5, "at most 30"),
-                                        ("x", "number")])
+                                        ("x", "number"), (1e-300, "at least 1 s"),
+                                        (0.99 / 86400, "at least 1 s")])
 def test_bad_days(days, what):
     with pytest.raises(UserError, match=what):
         P.validate_window(days, 10, -6)
+
+
+def test_window_shorter_than_float_resolution_is_refused_not_a_crash(shipped):
+    # 1e-300 days vanishes next to a 2026 Unix time: the window would be empty
+    start = dt.datetime(2026, 10, 10, tzinfo=dt.timezone.utc).timestamp()
+    assert start + 1e-300 * 86400.0 == start
+    with pytest.raises(TimeRangeError) as info:
+        P.passes_for_place(resolve("Paris"), start, 1e-300, store=shipped)
+    assert info.value.parameter == "days"
+    rep = P.passes_for_place(resolve("Paris"), start, P.MIN_DAYS, store=shipped)
+    assert rep.end_unix_s - rep.start_unix_s == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("start, days, parameter", [
+    (dt.datetime(2055, 1, 1), 1, "start"), (dt.datetime(1959, 12, 31), 1, "start"),
+    (dt.datetime(2049, 12, 31), 2, "days")])
+def test_window_outside_the_sun_ephemeris_names_its_parameter(shipped, start, days, parameter):
+    # DE421 ends in 2053; the services stop at 2050 (was EphemerisRangeError, a 500)
+    t = start.replace(tzinfo=dt.timezone.utc).timestamp()
+    for call in (lambda: P.passes_for_place(resolve("Paris"), t, days, store=shipped,
+                                            allow_stale=True),
+                 lambda: P.passes_for_cities(None, t, days, store=shipped, allow_stale=True)):
+        with pytest.raises(TimeRangeError, match="1960-01-01T00:00:00Z .. 2050") as info:
+            call()
+        assert info.value.parameter == parameter
 
 
 def test_bad_days_is_a_time_range_error():

@@ -75,6 +75,8 @@ def test_springfield_is_ambiguous_and_lists_every_candidate(gz, raw):
         assert word.lower() in msg.lower()
     pops = [p.population for p in err.candidates]
     assert pops == sorted(pops, reverse=True) and pops[0] < P.DOMINANCE_RATIO * pops[1]
+    # worded for every front end: the remedy names no CLI flag (it reaches HTTP too)
+    assert "lat/lon" in msg and "--" not in msg
 
 
 @pytest.mark.parametrize("query", ["Springfield, US, IL", "Springfield, Illinois", "springfield, il",
@@ -115,7 +117,17 @@ def test_unknown_city_suggests_close_names(gz):
     with pytest.raises(NotFoundError) as info:
         gz.resolve("Pariss")
     assert info.value.status == 404 and info.value.parameter == "city"
-    assert "Paris" in str(info.value) and "--lat" in str(info.value)
+    assert "Paris" in str(info.value) and "(lat/lon)" in str(info.value)
+    assert "--" not in str(info.value)           # no CLI flag: the API shows this text too
+
+
+@pytest.mark.parametrize("name", ["America", "Etc", "A" * 300, "Europe/", "../x"])
+def test_timezone_that_is_no_zone_is_a_user_error(name):
+    # tzdata directories and over-long names raise OSError inside zoneinfo
+    assert P.validate_timezone("Europe/Paris") == "Europe/Paris"
+    with pytest.raises(UserError, match="IANA") as info:
+        P.validate_timezone(name)
+    assert info.value.parameter == "tz"
 
 
 def test_unknown_qualifier(gz):

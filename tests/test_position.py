@@ -139,8 +139,13 @@ def test_stale_elements_refused_unless_allowed(store, eop):
 
 def test_time_outside_supported_range(store, eop):
     jd, fr = datetime_to_jdfr(dt.datetime(2051, 1, 1, tzinfo=UTC))
-    with pytest.raises(TimeRangeError, match="1960-01-01T00:00:00Z .. 2050-01-01T00:00:00Z"):
+    with pytest.raises(TimeRangeError, match="1960-01-01T00:00:00Z .. 2050-01-01T00:00:00Z") as info:
         positions(store, jd, fr, eop=eop, sun=None, allow_stale=True)
+    assert info.value.parameter == "time"
+    # the caller names the input the times came from (the API's timestamps=)
+    with pytest.raises(TimeRangeError, match="^timestamps: 2051-01-01") as info:
+        positions(store, jd, fr, eop=eop, sun=None, allow_stale=True, parameter="timestamps")
+    assert info.value.parameter == "timestamps"
 
 
 def test_failed_propagation_gives_nan_rows_and_a_warning(store, eop, sun):

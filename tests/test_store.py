@@ -6,7 +6,9 @@ epochs sgp4's own parser gives for the shipped TLE lines."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -201,8 +203,15 @@ def test_staleness_policy(age_days, verdict):
         return
     warning = sel.warning
     assert warning.startswith("warning: ") and f"{abs(age_days):.1f} days" in warning
-    assert "iss-tracker tle update" in warning
     assert ("after" if age_days > 0 else "before") in warning
+    # worded for every front end (the API passes warnings on): no CLI command or flag
+    assert "iss-tracker" not in warning and "--" not in warning
+    if abs(age_days) < 100:
+        # quoted to the km; python-sgp4's Brouwer semi-major axis differs from ours by ~0.1 %
+        assert _quoted_km(warning) == pytest.approx(_along_track_km_oracle(es, age_days),
+                                                    rel=0.01, abs=0.6)
+    else:           # the model's error exceeds half an orbit: no number is quoted
+        assert "more than half an orbit" in warning
     if verdict == "aging":
         assert check_staleness(sel) == warning
     else:
@@ -211,9 +220,33 @@ def test_staleness_policy(age_days, verdict):
         err = info.value
         assert isinstance(err, TLEError)
         assert err.age_days == sel.age_days and err.epoch == es.epoch
-        assert "iss-tracker tle update" in str(err) and "--allow-stale" in str(err)
+        assert err.parameter == "allow_stale" and "30-day limit" in str(err)
+        assert "iss-tracker" not in str(err) and "--" not in str(err)
+        assert err.along_track_km == pytest.approx(_along_track_km_oracle(es, age_days), rel=5e-3)
         assert "2026-10-09T19:42:49Z" in str(err)
         assert check_staleness(sel, allow_stale=True) == warning
+
+
+def _along_track_km_oracle(es, age_days):
+    """The age-growth model of tracker.visibility's timing uncertainty, from
+    python-sgp4's semi-major axis: 1 km + 2 km/day + 30 % of the drag term
+    ndot/2 * age^2 revolutions, in quadrature."""
+    a_km = Satrec.twoline2rv(es.line1, es.line2).a * 6378.135
+    drag_km = 0.3 * abs(es.ndot) * age_days ** 2 * 2 * math.pi * a_km
+    return math.sqrt(1.0 + (2.0 * age_days) ** 2 + drag_km ** 2)
+
+
+def _quoted_km(text):
+    return float(re.search(r"about ([\d,]+) km", text).group(1).replace(",", ""))
+
+
+def test_staleness_warning_grows_with_age():
+    """Was "off by tens of kilometres" at any age over 3 days."""
+    store = ElementStore(list(shipped_sets())[-1:])
+    es = store.newest()
+    quoted = [_quoted_km(store.nearest(jd=es.epoch_jd, fr=es.epoch_fr + age).warning)
+              for age in (3.5, 10.0, 20.0, 29.0)]
+    assert quoted == sorted(quoted) and quoted[0] < 30 < 300 < quoted[-1]
 
 
 def test_default_data_dir():

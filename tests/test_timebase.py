@@ -58,6 +58,40 @@ def test_unix_seconds_out_of_range():
         parse_time("99999999999")
 
 
+@pytest.mark.parametrize("text", [
+    "0001-01-01T00:00:00+23:59",        # before year 1 in UTC: datetime raised OverflowError
+    "9999-12-31T23:59:59-23:59",        # after year 9999 in UTC: likewise
+    "1899-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "0500-06-01T12:00:00+02:00",
+])
+def test_iso_times_outside_the_accepted_years_are_a_time_range_error(text):
+    with pytest.raises(TimeRangeError) as info:
+        parse_time(text, parameter="start")
+    assert info.value.parameter == "start"
+    assert repr(text) in str(info.value) and "1900-01-01T00:00:00Z .. 2200" in str(info.value)
+
+
+def test_accepted_years_edges():
+    # the same edges for ISO text and Unix seconds, checked against datetime arithmetic
+    first = dt.datetime(1900, 1, 1, tzinfo=UTC)
+    last = dt.datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert parse_time("1900-01-01T00:00:00Z") == first
+    assert parse_time("1900-01-01T01:00:00+01:00") == first
+    assert parse_time("2199-12-31T23:59:59Z") == last
+    assert parse_time(str(int(last.timestamp()))) == last
+    with pytest.raises(TimeRangeError):
+        parse_time("1900-01-01T00:00:00+00:01")            # 1899-12-31T23:59Z
+
+
+def test_check_service_range_names_the_parameter():
+    from tracker.timebase import check_service_range
+    inside = dt.datetime(2049, 12, 31, 23, 59, tzinfo=UTC).timestamp()
+    check_service_range([dt.datetime(1960, 1, 1, tzinfo=UTC).timestamp(), inside], "start")
+    for bad in (dt.datetime(2050, 1, 1, tzinfo=UTC).timestamp(), -1e300, float("nan")):
+        with pytest.raises(TimeRangeError, match="1960-01-01T00:00:00Z .. 2050") as info:
+            check_service_range([inside, bad], "days")
+        assert info.value.parameter == "days" and str(info.value).startswith("days: ")
+
+
 def test_datetime_to_jdfr_matches_sgp4_jday():
     rng = np.random.default_rng(7)
     for unix in rng.uniform(0, 2.2e9, 200):

@@ -17,7 +17,11 @@ or split Julian dates (UTC) where noted.
 Staleness: an answer more than ``WARN_AGE_DAYS`` from its set's epoch gets
 a warning; beyond ``MAX_AGE_DAYS`` prediction commands refuse with
 ``StaleElementsError`` unless told ``allow_stale`` (``now`` always answers,
-with the warning).
+with the warning). Both state the age and the expected along-track error at
+that age (``tle.accuracy``, the model behind the pass timing uncertainty).
+Their texts suit every front end: they name no command-line flag or query
+syntax; the CLI and the HTTP API each add their own remedy for a
+``StaleElementsError`` (whose ``parameter`` is ``allow_stale``).
 
 Only ``shipped``, ``from_file`` and ``load_store`` read files, and only the
 paths they are given; nothing here reads the environment.
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from tle.accuracy import along_track_sigma_km, orbital_speed_km_s
 from tle.elements import ElementSet
 from tle.errors import TLEError
 from tle.formats import parse_elements
@@ -42,8 +47,6 @@ WARN_AGE_DAYS = 3.0           # |t - epoch| beyond this: warning
 MAX_AGE_DAYS = 30.0           # beyond this: StaleElementsError unless allowed
 SHIPPED_FILES = ("iss_2015_2016.tle", "iss_recent.tle")
 HISTORY_NAME = "history.tle"  # the user's history file inside the data directory
-UPDATE_HINT = ("get fresh elements with `iss-tracker tle update` (or pass --tle FILE), "
-               "or pass --allow-stale to use them anyway")
 
 _JD_UNIX_EPOCH = 2440587.5
 _DAY_S = 86400.0
@@ -59,13 +62,19 @@ class StaleElementsError(TLEError):
     """The element set nearest the requested time is too far from it.
 
     Attributes: ``age_days`` (t - epoch, days; negative before the epoch),
-    ``epoch`` (aware UTC datetime), ``limit_days``.
+    ``epoch`` (aware UTC datetime), ``limit_days``, ``along_track_km`` (the
+    expected 1-sigma along-track error at that age, ``tle.accuracy``) and
+    ``parameter`` = ``"allow_stale"`` (the option that would override it).
     """
 
-    def __init__(self, message, *, age_days, epoch, limit_days=MAX_AGE_DAYS):
+    parameter = "allow_stale"
+
+    def __init__(self, message, *, age_days, epoch, limit_days=MAX_AGE_DAYS,
+                 along_track_km=None):
         self.age_days = age_days
         self.epoch = epoch
         self.limit_days = limit_days
+        self.along_track_km = along_track_km
         super().__init__(message)
 
 
@@ -101,13 +110,33 @@ def _age_phrase(sel: Selection) -> str:
             f"{iso_z(es.epoch_unix_s)} of the element set used (catalog {es.satnum}, from {es.source})")
 
 
+def along_track_error_km(sel: Selection) -> float:
+    """Expected 1-sigma along-track error (km) of a prediction from ``sel``."""
+    es = sel.element_set
+    return float(along_track_sigma_km(sel.age_days, es.ndot, es.mean_motion_rev_day))
+
+
+def _error_phrase(sel: Selection) -> str:
+    es = sel.element_set
+    km = along_track_error_km(sel)
+    speed_km_s = orbital_speed_km_s(es.mean_motion_rev_day)
+    half_orbit_km = 0.5 * speed_km_s * 86400.0 / es.mean_motion_rev_day
+    if km >= half_orbit_km:
+        return ("expected error at this age more than half an orbit: where the station is "
+                "along its orbit is unknown")
+    s = km / speed_km_s
+    when = f"{s:.0f} s" if s < 120 else f"{s / 60:.0f} min"
+    return (f"expected error at this age about {km:,.0f} km along the orbit (events early or "
+            f"late by about {when}, 1 sigma)")
+
+
 def staleness_warning(sel: Selection) -> str | None:
     """Warning text when the selection is more than WARN_AGE_DAYS from its
-    epoch (positions degrade by kilometres per day of age); else None."""
+    epoch, with the expected error at that age (``tle.accuracy``); else None."""
     if abs(sel.age_days) <= WARN_AGE_DAYS:
         return None
-    return (f"warning: {_age_phrase(sel)}; beyond {WARN_AGE_DAYS:g} days the ISS position may be off "
-            f"by tens of kilometres; get fresh elements with `iss-tracker tle update`")
+    return (f"warning: {_age_phrase(sel)}, more than {WARN_AGE_DAYS:g} days; "
+            f"{_error_phrase(sel)}; fresher element sets fix this")
 
 
 def check_staleness(sel: Selection, *, allow_stale: bool = False) -> str | None:
@@ -117,8 +146,9 @@ def check_staleness(sel: Selection, *, allow_stale: bool = False) -> str | None:
     if abs(sel.age_days) > MAX_AGE_DAYS and not allow_stale:
         raise StaleElementsError(
             f"element set too old for this time: {_age_phrase(sel)}, more than the "
-            f"{MAX_AGE_DAYS:g}-day limit; {UPDATE_HINT}",
-            age_days=sel.age_days, epoch=sel.element_set.epoch)
+            f"{MAX_AGE_DAYS:g}-day limit; {_error_phrase(sel)}",
+            age_days=sel.age_days, epoch=sel.element_set.epoch,
+            along_track_km=along_track_error_km(sel))
     return staleness_warning(sel)
 
 

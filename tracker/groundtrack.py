@@ -25,7 +25,8 @@ import numpy as np
 from tracker.frames import MEAN_EARTH_RADIUS_KM, EarthOrientation, footprint_km
 from tracker.position import PositionTable, positions
 from tracker.sun import SunEphemeris
-from tracker.timebase import format_utc, format_utc_array, time_grid
+from tracker.timebase import (check_service_range, datetime_to_unix, format_utc,
+                              format_utc_array, time_grid)
 
 DEFAULT_STEP_S = 30.0
 COORD_DIGITS = 6          # 1e-6 deg is 0.1 m
@@ -45,9 +46,12 @@ def ground_track(store, start: dt.datetime, end: dt.datetime, step_s: float = DE
                  allow_stale: bool = False, max_points: int = 10_000_000) -> PositionTable:
     """Positions every ``step_s`` seconds from ``start`` to ``end`` (inclusive).
 
-    Raises ``UserError``s from ``time_grid`` (end <= start, bad step, too many
-    points) and from ``positions`` (time range, stale elements).
+    Raises ``TimeRangeError`` naming ``start`` or ``end`` when either is
+    outside the services' range, ``UserError``s from ``time_grid`` (end <=
+    start, bad step, too many points) and from ``positions`` (stale elements).
     """
+    check_service_range(datetime_to_unix(start), "start")
+    check_service_range(datetime_to_unix(end), "end")
     jd, fr = time_grid(start, end, step_s, max_points=max_points)
     return positions(store, jd, fr, eop=eop, sun=sun, allow_stale=allow_stale)
 

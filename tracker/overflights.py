@@ -42,7 +42,7 @@ from tracker.errors import TimeRangeError, UserError
 from tracker.frames import default_earth_orientation, itrf_to_geodetic
 from tracker.places import Place, ground_distance_km
 from tracker.sampled_track import build_track, check_window_staleness
-from tracker.timebase import unix_to_jdfr
+from tracker.timebase import check_service_range, unix_to_jdfr
 from tracker.visibility import timing_sigma_s
 
 DARK_SUN_ALT_DEG = -6.0
@@ -95,6 +95,8 @@ def validate(start_unix_s: float, end_unix_s: float, radius_km) -> float:
     if not (0.0 < radius <= MAX_RADIUS_KM):
         raise UserError(f"radius {radius_km} km is out of range: allowed more than 0 and at most "
                         f"{MAX_RADIUS_KM:g} km", parameter="radius_km")
+    check_service_range(start_unix_s, "start")
+    check_service_range(end_unix_s, "end")
     span_days = (end_unix_s - start_unix_s) / 86400.0
     if not span_days > 0.0:
         raise TimeRangeError("end must be after start", parameter="end")

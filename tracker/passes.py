@@ -45,9 +45,12 @@ from tracker.errors import TimeRangeError, UserError
 from tracker.kernels import events as _ev
 from tracker.places import Place
 from tracker.sampled_track import SampledTrack, build_track
+from tracker.timebase import check_service_range
 from tracker.visibility import ISS_STD_MAG, timing_sigma_s
 
 MAX_DAYS = 30.0
+MIN_WINDOW_S = 1.0                # shorter windows vanish in float seconds near 2026
+MIN_DAYS = MIN_WINDOW_S / 86400.0
 DEFAULT_DAYS = 10.0
 DEFAULT_MIN_ELEVATION_DEG = 10.0
 DEFAULT_SUN_MAX_DEG = -6.0
@@ -61,15 +64,31 @@ def compass_16(azimuth_deg: float) -> str:
     return COMPASS_16[int(math.floor((azimuth_deg % 360.0) / 22.5 + 0.5)) % 16]
 
 
-def validate_window(days, min_elevation_deg, sun_max_deg):
-    """Check the numeric pass parameters; raise UserError naming the allowed range."""
+def validate_days(days) -> float:
+    """The window length in days: a number from 1 s (``MIN_DAYS``) to ``MAX_DAYS``."""
     try:
         days = float(days)
     except (TypeError, ValueError):
         raise UserError(f"days must be a number, got {days!r}", parameter="days") from None
-    if not (0.0 < days <= MAX_DAYS):
-        raise TimeRangeError(f"days {days:g} is out of range: allowed more than 0 and at most "
+    if not (MIN_DAYS <= days <= MAX_DAYS):
+        raise TimeRangeError(f"days {days:g} is out of range: allowed more than 0 (at least "
+                             f"{MIN_WINDOW_S:g} s, {MIN_DAYS:.4g} days) and at most "
                              f"{MAX_DAYS:g} days", parameter="days")
+    return days
+
+
+def validate_window_times(start_unix_s: float, end_unix_s: float, *,
+                          end_parameter: str = "days") -> None:
+    """Both ends of a window inside the services' time range
+    (``tracker.timebase.SERVICE_RANGE_TEXT``); ``end_parameter`` names the
+    input that set the end (``days`` here, ``end`` where the caller gave one)."""
+    check_service_range(start_unix_s, "start")
+    check_service_range(end_unix_s, end_parameter)
+
+
+def validate_window(days, min_elevation_deg, sun_max_deg):
+    """Check the numeric pass parameters; raise UserError naming the allowed range."""
+    days = validate_days(days)
     try:
         min_el = float(min_elevation_deg)
         sun_max = float(sun_max_deg)
@@ -294,6 +313,7 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
     """
     days, min_el, sun_max = validate_window(days, min_elevation_deg, sun_max_deg)
     end_unix_s = start_unix_s + days * 86400.0
+    validate_window_times(start_unix_s, end_unix_s)
     if track is None:
         track = build_track(store, start_unix_s, end_unix_s, allow_stale=allow_stale,
                             eop=eop, sun=sun)
@@ -425,6 +445,7 @@ def pass_to_dict(p: Pass, tz) -> dict:
         "rise": event_to_dict(p.rise, tz),
         "culmination": event_to_dict(p.culmination, tz),
         "set": event_to_dict(p.set, tz),
+        "peak": event_to_dict(p.peak, tz),
         "culminations": [event_to_dict(c, tz) for c in p.culminations],
         "max_elevation_deg": round(p.max_elevation_deg, 3),
         "range_km": round(p.peak.range_km, 2),
@@ -442,7 +463,12 @@ def pass_to_dict(p: Pass, tz) -> dict:
 
 
 def report_to_dict(report: PassReport, tz_name: str) -> dict:
-    """The JSON document of ``iss-tracker passes --json`` and the pass API."""
+    """The JSON document of ``iss-tracker passes --json`` and ``/api/v1/passes``
+    (the API adds its ``elements`` block). Events are ``{time_utc, time_local
+    (in tz_name), azimuth_deg, elevation_deg, compass, range_km}``; ``peak``
+    is the highest point inside the window (the culmination unless the pass
+    is cut by the window); ``count_before_visible_filter`` counts the passes
+    before ``visible_only`` dropped the invisible ones."""
     import zoneinfo
 
     from tracker.timebase import format_utc
@@ -457,6 +483,8 @@ def report_to_dict(report: PassReport, tz_name: str) -> dict:
         "min_elevation_deg": report.min_elevation_deg,
         "sun_max_deg": report.sun_max_deg,
         "visible_only": report.visible_only,
+        "count": len(report.passes),
+        "count_before_visible_filter": report.n_passes_total,
         "passes": [pass_to_dict(p, tz) for p in report.passes],
         "reason": report.reason,
         "warnings": list(report.warnings),
@@ -490,6 +518,7 @@ def passes_for_cities(gazetteer, start_unix_s: float, days: float, *, store: Ele
     """
     days, min_el, sun_max = validate_window(days, min_elevation_deg, sun_max_deg)
     end_unix_s = start_unix_s + days * 86400.0
+    validate_window_times(start_unix_s, end_unix_s)
     track = build_track(store, start_unix_s, end_unix_s, allow_stale=allow_stale, eop=eop, sun=sun)
     table = find_passes(track, gazetteer.lat_deg, gazetteer.lon_deg, np.zeros(len(gazetteer)),
                         min_elevation_deg=min_el, sun_max_deg=sun_max, progress=progress)

@@ -92,7 +92,8 @@ def validate_timezone(name: str, *, parameter: str = "tz") -> str:
     """Return ``name`` if it is an IANA zone known to zoneinfo (tzdata), else raise."""
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        # OSError: a tzdata directory ('America') or a name too long for a file name
         raise UserError(f"unknown time zone {name!r}: expected an IANA zone name such as "
                         "'Europe/Paris', 'America/Chicago' or 'UTC'", parameter=parameter) from None
     return name
@@ -307,7 +308,8 @@ class Gazetteer:
             hint += f" or '{example.name}, {example.admin1_name}'"
         raise AmbiguousPlaceError(
             f"{query!r} matches {len(places)} cities: {listed}{more}. Qualify the name with the "
-            f"country and region, e.g. {hint}, or give the geonameid or --lat/--lon",
+            f"country and region, e.g. {hint}, or give its geonameid, or coordinates "
+            f"instead (lat/lon)",
             candidates=places)
 
     def _not_found_message(self, name: str) -> str:
@@ -321,7 +323,7 @@ class Gazetteer:
             names.append(self.place(min(ids)).label if ids else k)
         hint = ("; did you mean: " + ", ".join(names)) if names else ""
         return (f"no city named {name!r} in the gazetteer (GeoNames cities of 15,000+ people)"
-                f"{hint}. Use --lat/--lon for other places")
+                f"{hint}; for other places give coordinates instead (lat/lon)")
 
     # -- autocomplete and nearest ----------------------------------------------
     def search(self, prefix: str, limit: int = 10) -> list[Place]:

@@ -35,15 +35,16 @@ from tracker.kernels import frames as _kframes
 from tracker.propagation import Elements, propagate
 from tracker.sun import (ILLUMINATION_NAMES, SunEphemeris, illumination, illumination_name,
                          subsolar_from_itrf)
-from tracker.timebase import DAY_S, format_utc, jdfr_to_unix
+from tracker.timebase import (DAY_S, SERVICE_MAX_UNIX_S, SERVICE_MIN_UNIX_S,
+                              SERVICE_RANGE_TEXT, format_utc, jdfr_to_unix)
+from tracker.timebase import check_service_range as check_time_range  # noqa: F401 (re-export)
 
 KM_PER_MI = 1.609344
 UNITS = ("km", "mi")
-# Times we answer for: inside the DE421 ephemeris (1900-2050) with a margin,
-# and where SGP4 elements of the era make sense.
-MIN_UNIX_S = -315619200.0      # 1960-01-01T00:00:00Z
-MAX_UNIX_S = 2524608000.0      # 2050-01-01T00:00:00Z
-TIME_RANGE_TEXT = "1960-01-01T00:00:00Z .. 2050-01-01T00:00:00Z"
+# Times we answer for (the services' common span, see tracker.timebase).
+MIN_UNIX_S = SERVICE_MIN_UNIX_S
+MAX_UNIX_S = SERVICE_MAX_UNIX_S
+TIME_RANGE_TEXT = SERVICE_RANGE_TEXT
 
 SGP4_ERROR_TEXT = {
     1: "mean eccentricity outside 0..1",
@@ -91,19 +92,6 @@ class PositionTable:
         return len(self.unix_s)
 
 
-def check_time_range(unix_s, parameter: str = "time") -> None:
-    """Raise ``TimeRangeError`` unless every time is within ``TIME_RANGE_TEXT``."""
-    unix_s = np.atleast_1d(np.asarray(unix_s, dtype=np.float64))
-    if unix_s.size == 0:
-        return
-    bad = ~((unix_s >= MIN_UNIX_S) & (unix_s < MAX_UNIX_S))
-    if bad.any():
-        first = float(unix_s[bad][0])
-        shown = format_utc(first) if math.isfinite(first) else repr(first)
-        raise TimeRangeError(f"{parameter}: {shown} is outside the supported range "
-                             f"{TIME_RANGE_TEXT}", parameter=parameter)
-
-
 def select_sets(store, unix_s: np.ndarray) -> np.ndarray:
     """Index into ``store.sets`` of the set in force at each time (midpoint switching,
     the later set owning the midpoint: the same rule as ``store.index_at``)."""
@@ -135,11 +123,12 @@ def _staleness(store, set_index, jd, fr, allow_stale):
 
 
 def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
-              allow_stale: bool = False) -> PositionTable:
+              allow_stale: bool = False, parameter: str = "time") -> PositionTable:
     """Propagate the store's ISS elements to UTC split Julian dates ``jd, fr`` (n,).
 
     Each time uses the set whose epoch is nearest. Raises ``TimeRangeError``
-    for times outside ``TIME_RANGE_TEXT`` and ``tle.store.StaleElementsError``
+    for times outside ``TIME_RANGE_TEXT`` (naming ``parameter``, the input the
+    times came from) and ``tle.store.StaleElementsError``
     when a time is more than 30 days from its set's epoch, unless
     ``allow_stale`` (then the warning is returned instead). With ``sun`` None
     the illumination column is all 255 (unknown) and the Sun column NaN.
@@ -148,7 +137,7 @@ def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
     fr = np.ascontiguousarray(np.atleast_1d(fr), dtype=np.float64)
     n = jd.shape[0]
     unix_s = np.asarray(jdfr_to_unix(jd, fr), dtype=np.float64)
-    check_time_range(unix_s)
+    check_time_range(unix_s, parameter)
     set_index = select_sets(store, unix_s)
     age_days, warnings = _staleness(store, set_index, jd, fr, allow_stale)
 

@@ -17,6 +17,12 @@ Accepted text for a time (``parse_time``):
 * ``now``: the ``now`` argument when given (pass a clock in for tests),
   otherwise the system clock.
 
+Every accepted time lies in the years 1900-2199 (``PARSE_RANGE_TEXT``),
+whichever form it came in; anything else is a ``TimeRangeError``, never an
+``OverflowError`` (``0001-01-01T00:00:00+23:59`` is before year 1 in UTC).
+The services answer for a narrower span, ``SERVICE_RANGE_TEXT`` (inside the
+DE421 Sun ephemeris); ``check_service_range`` enforces it.
+
 Output (``format_utc``) is always ISO 8601 with milliseconds and ``Z``:
 ``2015-03-27T19:42:57.000Z``.
 """
@@ -34,9 +40,15 @@ JD_UNIX_EPOCH = 2440587.5          # Julian date of 1970-01-01T00:00:00Z
 DAY_S = 86400.0
 _UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-# Unix seconds we accept: years 1900..2200 (datetime itself stops at 9999).
+# Times parse_time accepts, in any form: years 1900..2199 (datetime itself stops at 9999).
 _UNIX_MIN_S = -2208988800.0        # 1900-01-01T00:00:00Z
 _UNIX_MAX_S = 7258118400.0         # 2200-01-01T00:00:00Z
+PARSE_RANGE_TEXT = "1900-01-01T00:00:00Z .. 2200-01-01T00:00:00Z"
+# Times the services compute for: inside the DE421 ephemeris (1900-2050) with a
+# margin, and where SGP4 element sets of the era make sense.
+SERVICE_MIN_UNIX_S = -315619200.0  # 1960-01-01T00:00:00Z
+SERVICE_MAX_UNIX_S = 2524608000.0  # 2050-01-01T00:00:00Z
+SERVICE_RANGE_TEXT = "1960-01-01T00:00:00Z .. 2050-01-01T00:00:00Z"
 
 ACCEPTED_FORMS = ("ISO 8601 with Z or an offset (2015-03-27T19:42:57Z, "
                   "2015-03-27T19:42:57.5+02:00), Unix seconds (1427485377) or 'now'")
@@ -70,7 +82,7 @@ def parse_time(text: str, *, now: dt.datetime | None = None,
         if not _UNIX_MIN_S <= value < _UNIX_MAX_S:
             raise TimeRangeError(
                 f"{parameter}: Unix time {s} is outside the accepted range "
-                f"{_UNIX_MIN_S:.0f} .. {_UNIX_MAX_S:.0f} s (years 1900-2199)",
+                f"{_UNIX_MIN_S:.0f} .. {_UNIX_MAX_S:.0f} s ({PARSE_RANGE_TEXT})",
                 parameter=parameter)
         return _UNIX_EPOCH + dt.timedelta(seconds=value)
     try:
@@ -83,7 +95,32 @@ def parse_time(text: str, *, now: dt.datetime | None = None,
             f"{parameter}: {text!r} has no time zone; add 'Z' for UTC or an offset "
             f"such as '+02:00' (e.g. {t.strftime('%Y-%m-%dT%H:%M:%S')}Z)",
             parameter=parameter)
-    return t.astimezone(dt.timezone.utc)
+    try:
+        t = t.astimezone(dt.timezone.utc)
+        in_range = _UNIX_MIN_S <= (t - _UNIX_EPOCH) / dt.timedelta(seconds=1) < _UNIX_MAX_S
+    except OverflowError:           # the offset moves it before year 1 or after 9999
+        in_range = False
+    if not in_range:
+        raise TimeRangeError(f"{parameter}: {text!r} is outside the accepted range "
+                             f"{PARSE_RANGE_TEXT}", parameter=parameter)
+    return t
+
+
+def check_service_range(unix_s, parameter: str = "time") -> None:
+    """Raise ``TimeRangeError`` naming ``parameter`` unless every time (Unix
+    seconds, scalar or array) is within ``SERVICE_RANGE_TEXT``."""
+    unix_s = np.atleast_1d(np.asarray(unix_s, dtype=np.float64))
+    if unix_s.size == 0:
+        return
+    bad = ~((unix_s >= SERVICE_MIN_UNIX_S) & (unix_s < SERVICE_MAX_UNIX_S))
+    if bad.any():
+        first = float(unix_s[bad][0])
+        try:
+            shown = format_utc(first)
+        except (OverflowError, ValueError):      # beyond datetime's years 1..9999, or NaN
+            shown = f"Unix time {first!r}"
+        raise TimeRangeError(f"{parameter}: {shown} is outside the supported range "
+                             f"{SERVICE_RANGE_TEXT}", parameter=parameter)
 
 
 def _as_utc(t: dt.datetime, parameter: str = "time") -> dt.datetime:

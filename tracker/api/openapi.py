@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from tracker import __version__
 from tracker.api.problems import KINDS, TYPE_PREFIX
+from tracker.passes import COMPASS_16, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, MIN_WINDOW_S
+from tracker.timebase import SERVICE_RANGE_TEXT
 
 # ---------------------------------------------------------------- helpers
 
@@ -21,8 +23,9 @@ TIME = {"type": "string", "format": "date-time", "pattern": "Z$",
 TIME_PARAM_SCHEMA = {"type": "string", "format": "iss-time", "minLength": 1, "maxLength": 64}
 TIME_PARAM_TEXT = ("Format `iss-time`: ISO 8601 with `Z` or an offset (`2026-10-10T12:00:00Z`, "
                    "`2026-10-10T14:00:00+02:00`), Unix seconds (`1791633600`, `1791633600.25`) "
-                   "or `now`. A time without a zone is refused (400); supported years depend on "
-                   "the endpoint (positions: 1960 to 2049).")
+                   "or `now`. A time without a zone is refused (400), and so is one outside "
+                   "the years 1900 to 2199; computations answer for 1960 to 2049 (400 "
+                   "outside).")
 
 
 def ref(name):
@@ -350,14 +353,17 @@ OBSERVER_PARAMS = [
     number_param("alt_m", -500, 10000, "m", "Observer height above the WGS-84 ellipsoid",
                  default=0),
     qparam("tz", {"type": "string", "minLength": 1, "maxLength": 64},
-           "IANA time zone for `local_time` fields ('Europe/Paris'); default: the city's zone, "
-           "or for lat/lon the zone of the nearest city within 300 km (else UTC); 'auto' the "
-           "same."),
+           "IANA time zone of the `time_local` fields ('Europe/Paris'), echoed as `timezone`; "
+           "default: the city's zone, or for lat/lon the zone of the nearest city within "
+           "300 km (else UTC); 'auto' the same."),
 ]
+DAYS_PARAM = qparam(
+    "days", {"type": "number", "minimum": MIN_DAYS, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
+    f"Length of the window (days, at least {MIN_WINDOW_S:g} s = {MIN_DAYS:.6g} days, at most "
+    f"{MAX_DAYS:g}). The whole window must lie in {SERVICE_RANGE_TEXT}.")
 WINDOW_PARAMS = [
     time_param("start", "Start of the search window (default: now)."),
-    {**number_param("days", 0, 30, "days", "Length of the window; more than 0", default=10),
-     "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 30, "default": 10}},
+    DAYS_PARAM,
     {**number_param("min_elevation_deg", 0, 90, "deg",
                     "Elevation threshold defining rise and set; below 90", default=10),
      "schema": {"type": "number", "minimum": 0, "exclusiveMaximum": 90, "default": 10}},
@@ -368,29 +374,44 @@ WINDOW_PARAMS = [
     ALLOW_STALE,
 ]
 EVENT = {"oneOf": [{"type": "null"}, obj({
-    "time": TIME,
-    "local_time": {"type": "string", "description": "the same instant in the observer's zone, "
-                                                    "ISO 8601 with offset"},
+    "time_utc": TIME,
+    "time_local": {"type": "string", "description": "the same instant in `timezone`, "
+                                                    "ISO 8601 with offset, to the second"},
     "azimuth_deg": {"type": "number", "minimum": 0, "maximum": 360},
     "elevation_deg": {"type": "number", "minimum": -90, "maximum": 90},
-    "range_km": NUM, "compass": STR})]}
+    "compass": {"type": "string", "enum": list(COMPASS_16)},
+    "range_km": NUM})]}
 PASS = obj({
     "rise": EVENT, "culmination": EVENT, "set": EVENT, "peak": EVENT,
-    "max_elevation_deg": NUM, "duration_s": NUM,
+    "culminations": {"type": "array", "items": EVENT,
+                     "description": "every local maximum above the threshold (usually one)"},
+    "max_elevation_deg": NUM,
+    "range_km": {"type": "number", "description": "range at the peak"},
+    "duration_s": NUM,
     "starts_before_window": BOOL, "ends_after_window": BOOL,
-    "visible": BOOL, "visible_from": EVENT, "visible_until": EVENT,
-    "appears_from_shadow": BOOL, "disappears_into_shadow": BOOL,
+    "visible": BOOL,
+    "visible_segment": {"oneOf": [{"type": "null"}, obj({
+        "appear": EVENT, "disappear": EVENT, "duration_s": NUM,
+        "appears_from_shadow": BOOL, "disappears_into_shadow": BOOL})],
+        "description": "the longest stretch the observer can see (null: not visible)"},
+    "brightest": EVENT,
     "magnitude": {"type": ["number", "null"], "description": "brightest estimated visual "
                                                              "magnitude while visible"},
-    "element_set_epoch": TIME, "age_days": NUM,
+    "element_set_epoch_utc": TIME, "element_set_age_days": NUM,
     "timing_uncertainty_s": {"type": "number", "description": "1-sigma timing uncertainty "
                                                               "from the element-set age"},
 }, description="rise/set null: the pass is cut by the window; culmination null: its highest "
                "point is outside the window (peak: the highest point inside)")
-OBSERVER = obj({
+PLACE = obj({
     "name": STR, "label": STR,
-    "latitude_deg": NUM, "longitude_deg": NUM, "altitude_m": NUM,
-    "timezone": STR, "geonameid": {"type": ["integer", "null"]}})
+    "lat_deg": {"type": "number", "minimum": -90, "maximum": 90},
+    "lon_deg": {"type": "number", "minimum": -180, "maximum": 180},
+    "alt_m": NUM,
+    "timezone": {"type": "string", "description": "the place's own IANA zone"},
+    "country_code": {"type": ["string", "null"]}, "admin1_code": {"type": ["string", "null"]},
+    "admin1_name": {"type": ["string", "null"]}, "population": {"type": ["integer", "null"]},
+    "geonameid": {"type": ["integer", "null"]}},
+    description="The observer: a gazetteer city, or the coordinates given")
 
 
 def _passes_paths():
@@ -419,9 +440,7 @@ def _overflights_path():
                        "the station.",
         "parameters": OBSERVER_PARAMS + [
             time_param("start", "Start of the window (default: now)."),
-            {**number_param("days", 0, 30, "days", "Length of the window; more than 0",
-                            default=10),
-             "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 30, "default": 10}},
+            DAYS_PARAM,
             {**number_param("radius_km", 0, 2500, "km", "Ground distance; more than 0",
                             default=100),
              "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 2500,
@@ -431,7 +450,7 @@ def _overflights_path():
             ALLOW_STALE,
         ],
         "responses": {"200": json_ok(obj({
-            "place": {"type": "object"}, "timezone": STR, "start_utc": TIME, "end_utc": TIME,
+            "place": PLACE, "timezone": STR, "start_utc": TIME, "end_utc": TIME,
             "radius_km": NUM, "night_only": BOOL, "count": INT, "count_before_night_filter": INT,
             "overflights": {"type": "array", "items": obj({
                 "closest_approach": event, "ground_distance_km": NUM,
@@ -454,16 +473,20 @@ def _passes_json_path():
                        "served from memory. `reason` explains an empty list.",
         "parameters": OBSERVER_PARAMS + WINDOW_PARAMS,
         "responses": {"200": json_ok(obj({
-            "observer": OBSERVER, "start": TIME, "end": TIME,
+            "place": PLACE,
+            "timezone": {"type": "string", "description": "IANA zone of every `time_local`"},
+            "start_utc": TIME, "end_utc": TIME,
             "min_elevation_deg": NUM, "sun_max_deg": NUM, "visible_only": BOOL,
-            "count": INT, "passes_total": INT,
+            "count": INT, "count_before_visible_filter": INT,
             "passes": {"type": "array", "items": PASS},
-            "reason": {"type": ["string", "null"]},
-            "elements": ref("Elements"),
-            "element_sets": {"type": "array", "items": obj({"epoch": TIME, "from": TIME,
-                                                            "until": TIME})},
+            "reason": {"type": ["string", "null"], "description": "why the list is empty"},
             "warnings": ref("Warnings"),
-        }), "Passes"), **problem_responses(400, 404, 422)}}}}
+            "element_sets": {"type": "array", "items": obj({
+                "epoch_utc": TIME, "used_from_utc": TIME, "used_to_utc": TIME, "source": STR})},
+            "model": {"type": "object", "description": "the definitions used, in words"},
+            "elements": ref("Elements"),
+        }), "Passes (the same document as `iss-tracker passes --json`, plus `elements`)"),
+            **problem_responses(400, 404, 422)}}}}
 
 
 CALLBACK = qparam("callback", {"type": "string", "pattern": r"^[A-Za-z_$][A-Za-z0-9_$]*"

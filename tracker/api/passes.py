@@ -9,7 +9,6 @@ GeoNames id) or ``lat=&lon=[&alt_m=]``. Identical requests within
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from flask import Blueprint, request
 
@@ -18,12 +17,13 @@ from tracker.api.common import (API_V1_COMMON, clean_warnings, elements_info,
                                 json_response)
 from tracker.errors import UserError
 from tracker.ics import passes_to_ics
-from tracker.overflights import (DEFAULT_RADIUS_KM, MAX_RADIUS_KM, find_overflights,
-                                 report_to_dict)
-from tracker.passes import (DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG,
-                            DEFAULT_SUN_MAX_DEG, MAX_DAYS, passes_for_place)
+from tracker.overflights import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, find_overflights
+from tracker.overflights import report_to_dict as overflights_to_dict
+from tracker.passes import (DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG, DEFAULT_SUN_MAX_DEG,
+                            MAX_DAYS, MIN_DAYS, passes_for_place, report_to_dict,
+                            validate_window_times)
 from tracker.places import MAX_ALT_M, MIN_ALT_M, Place, validate_timezone
-from tracker.timebase import datetime_to_unix, format_utc
+from tracker.timebase import datetime_to_unix
 
 bp = Blueprint("passes", __name__, url_prefix="/api/v1")
 
@@ -35,8 +35,12 @@ WINDOW_PARAMS = ("start", "days", "min_elevation_deg", "visible_only", "sun_max_
 
 # ------------------------------------------------------------------ parsing
 
-def parse_observer() -> Place:
-    """``city=`` or ``lat=&lon=[&alt_m=]``, with ``tz=`` (IANA zone or 'auto')."""
+def parse_observer() -> tuple[Place, str]:
+    """``city=`` or ``lat=&lon=[&alt_m=]``, with ``tz=`` (IANA zone or 'auto').
+
+    Returns the place and the time zone of the local times (the place's own
+    zone unless ``tz`` names another), as the CLI's ``--city``/``--tz`` do.
+    """
     res = resources.current()
     city = params.get_str("city", max_length=200)
     has_coords = any(k in request.args for k in ("lat", "lon", "alt_m"))
@@ -46,30 +50,29 @@ def parse_observer() -> Place:
                         parameter="city")
     if city is not None:
         place = res.gazetteer.resolve(city)
-        if tz is not None and tz != "auto":
-            place = _with_timezone(place, validate_timezone(tz))
-        return place
-    if not has_coords:
+    elif not has_coords:
         raise UserError("missing observer: give city=NAME or lat=&lon= (degrees)",
                         parameter="city")
-    lat = params.get_float("lat", lo=-90.0, hi=90.0, required=True, unit="deg")
-    lon = params.get_float("lon", lo=-180.0, hi=180.0, required=True, unit="deg")
-    alt_m = params.get_float("alt_m", lo=MIN_ALT_M, hi=MAX_ALT_M, default=0.0, unit="m")
-    if tz is None or tz == "auto":
+    else:
+        lat = params.get_float("lat", lo=-90.0, hi=90.0, required=True, unit="deg")
+        lon = params.get_float("lon", lo=-180.0, hi=180.0, required=True, unit="deg")
+        alt_m = params.get_float("alt_m", lo=MIN_ALT_M, hi=MAX_ALT_M, default=0.0, unit="m")
         near, d_km = res.gazetteer.nearest(lat, lon)
-        tz = near.timezone if d_km <= AUTO_TZ_MAX_KM else "UTC"
-    return Place.from_coordinates(lat, lon, alt_m, validate_timezone(tz))
+        auto = near.timezone if d_km <= AUTO_TZ_MAX_KM else "UTC"
+        place = Place.from_coordinates(lat, lon, alt_m, auto)
+    if tz is None or tz == "auto":
+        return place, place.timezone
+    return place, validate_timezone(tz, parameter="tz")
 
 
-def _with_timezone(place: Place, tz: str) -> Place:
-    from dataclasses import replace
-    return replace(place, timezone=tz)
+def get_days():
+    """``days``: the window length, from ``MIN_DAYS`` (1 s) to ``MAX_DAYS``."""
+    return params.get_float("days", lo=MIN_DAYS, hi=MAX_DAYS, default=DEFAULT_DAYS, unit="days")
 
 
 def parse_window(clock):
     start = params.get_time("start", now=clock, default=clock)
-    days = params.get_float("days", lo=0.0, hi=MAX_DAYS, lo_open=True, default=DEFAULT_DAYS,
-                            unit="days")
+    days = get_days()
     min_el = params.get_float("min_elevation_deg", lo=0.0, hi=90.0, hi_open=True,
                               default=DEFAULT_MIN_ELEVATION_DEG, unit="deg")
     sun_max = params.get_float("sun_max_deg", lo=-90.0, hi=90.0, default=DEFAULT_SUN_MAX_DEG,
@@ -89,76 +92,12 @@ def compute_report(place: Place, start: dt.datetime, days: float, min_el: float,
                             eop=res.earth, sun=res.sun)
 
 
-# --------------------------------------------------------------- formatting
-
-def event_json(event, tz) -> dict | None:
-    if event is None:
-        return None
-    local = dt.datetime.fromtimestamp(event.unix_s, tz)
-    return {
-        "time": format_utc(event.unix_s),
-        "local_time": local.isoformat(timespec="seconds"),
-        "azimuth_deg": round(event.azimuth_deg, 2),
-        "elevation_deg": round(event.elevation_deg, 2),
-        "range_km": round(event.range_km, 1),
-        "compass": event.compass,
-    }
-
-
-def pass_json(p, tz) -> dict:
-    return {
-        "rise": event_json(p.rise, tz),
-        "culmination": event_json(p.culmination, tz),
-        "set": event_json(p.set, tz),
-        "peak": event_json(p.peak, tz),
-        "max_elevation_deg": round(p.max_elevation_deg, 2),
-        "duration_s": round(p.duration_s, 1),
-        "starts_before_window": p.starts_before_window,
-        "ends_after_window": p.ends_after_window,
-        "visible": p.visible,
-        "visible_from": event_json(p.appear, tz),
-        "visible_until": event_json(p.disappear, tz),
-        "appears_from_shadow": p.appears_from_shadow,
-        "disappears_into_shadow": p.disappears_into_shadow,
-        "magnitude": None if p.magnitude is None else round(p.magnitude, 1),
-        "element_set_epoch": format_utc(p.element_set_epoch_unix_s),
-        "age_days": round(p.age_days, 3),
-        "timing_uncertainty_s": round(p.timing_uncertainty_s, 1),
-    }
-
-
-def observer_json(place: Place) -> dict:
-    return {
-        "name": place.name,
-        "label": place.label,
-        "latitude_deg": place.lat_deg,
-        "longitude_deg": place.lon_deg,
-        "altitude_m": place.alt_m,
-        "timezone": place.timezone,
-        "geonameid": place.geonameid,
-    }
-
-
-def report_json(report) -> tuple[dict, object]:
-    res = resources.current()
-    tz = zoneinfo.ZoneInfo(report.place.timezone)
-    selection = res.store.nearest(report.start_unix_s)
-    body = {
-        "observer": observer_json(report.place),
-        "start": format_utc(report.start_unix_s),
-        "end": format_utc(report.end_unix_s),
-        "min_elevation_deg": report.min_elevation_deg,
-        "sun_max_deg": report.sun_max_deg,
-        "visible_only": report.visible_only,
-        "count": len(report.passes),
-        "passes_total": report.n_passes_total,
-        "passes": [pass_json(p, tz) for p in report.passes],
-        "reason": report.reason,
-        "elements": elements_info(selection),
-        "element_sets": [{"epoch": format_utc(es.epoch_unix_s), "from": format_utc(t0),
-                          "until": format_utc(t1)} for t0, t1, es in report.element_sets],
-        "warnings": clean_warnings(report.warnings),
-    }
+def with_envelope(body: dict, start_unix_s: float):
+    """The service's document plus what every answer carries: the element
+    block for the window start and warnings without the CLI's prefix."""
+    selection = resources.current().store.nearest(start_unix_s)
+    body["elements"] = elements_info(selection)
+    body["warnings"] = clean_warnings(body["warnings"])
     return body, selection
 
 
@@ -172,9 +111,10 @@ def passes():
 
 def _passes():
     clock = resources.current().now()
-    place = parse_observer()
+    place, tz_name = parse_observer()
     window = parse_window(clock)
-    body, selection = report_json(compute_report(place, *window))
+    report = compute_report(place, *window)
+    body, selection = with_envelope(report_to_dict(report, tz_name), report.start_unix_s)
     return json_response(body, selection=selection, max_age=60)
 
 
@@ -189,7 +129,7 @@ def _passes_ics():
     from flask import current_app
     res = resources.current()
     clock = res.now()
-    place = parse_observer()
+    place, _ = parse_observer()
     window = parse_window(clock)
     report = compute_report(place, *window)
     text = passes_to_ics(report, now_unix_s=datetime_to_unix(clock))
@@ -218,20 +158,18 @@ def overflights():
 def _overflights():
     res = resources.current()
     clock = res.now()
-    place = parse_observer()
+    place, tz_name = parse_observer()
     start = params.get_time("start", now=clock, default=clock)
-    days = params.get_float("days", lo=0.0, hi=MAX_DAYS, lo_open=True, default=DEFAULT_DAYS,
-                            unit="days")
+    days = get_days()
     radius_km = params.get_float("radius_km", lo=0.0, hi=MAX_RADIUS_KM, lo_open=True,
                                  default=DEFAULT_RADIUS_KM, unit="km")
     night_only = params.get_bool("night_only", default=False)
     allow_stale = params.get_bool("allow_stale", default=False)
     start_unix_s = datetime_to_unix(start)
-    report = find_overflights(place, start_unix_s, start_unix_s + days * 86400.0,
+    end_unix_s = start_unix_s + days * 86400.0
+    validate_window_times(start_unix_s, end_unix_s, end_parameter="days")
+    report = find_overflights(place, start_unix_s, end_unix_s,
                               store=res.store, radius_km=radius_km, night_only=night_only,
                               allow_stale=allow_stale, eop=res.earth, sun=res.sun)
-    body = report_to_dict(report, place.timezone)
-    selection = res.store.nearest(start_unix_s)
-    body["elements"] = elements_info(selection)
-    body["warnings"] = clean_warnings(body["warnings"])
+    body, selection = with_envelope(overflights_to_dict(report, tz_name), start_unix_s)
     return json_response(body, selection=selection, max_age=60)

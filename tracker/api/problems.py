@@ -17,6 +17,7 @@ from flask import Flask, current_app, json
 from werkzeug.exceptions import HTTPException
 
 from tle.errors import TLEError
+from tle.store import StaleElementsError
 from tracker.errors import UserError
 
 PROBLEM_MIME = "application/problem+json"
@@ -56,6 +57,15 @@ def _detail(exc) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def http_hint(exc) -> str | None:
+    """The API's own remedy for an error, in query-parameter terms (service
+    messages name no syntax; the CLI words its remedies in ``tracker.cli``)."""
+    if isinstance(exc, StaleElementsError):
+        return ("pass allow_stale=true to get an answer anyway, or ask the operator to "
+                "refresh the element sets")
+    return None
+
+
 def to_problem(exc: Exception):
     """THE error handler: any exception raised while answering -> a problem document."""
     if isinstance(exc, UserError):
@@ -64,22 +74,13 @@ def to_problem(exc: Exception):
         status = getattr(exc, "status", 422)
         kind = getattr(exc, "kind", None)
         if kind is None:
-            kind = "stale-elements" if "Stale" in type(exc).__name__ else "element-sets"
+            kind = "stale-elements" if isinstance(exc, StaleElementsError) else "element-sets"
         title = getattr(exc, "title", None) or KINDS.get(kind, "Element set problem")
-        parameter = getattr(exc, "parameter", None)
         detail = _detail(exc)
-        if kind == "stale-elements":
-            parameter = parameter or "allow_stale"
-            if hasattr(exc, "age_days") and hasattr(exc, "epoch"):
-                # The service's text names CLI flags; say it in HTTP terms.
-                when = "after" if exc.age_days >= 0 else "before"
-                detail = (f"element set too old for this request: the requested time is "
-                          f"{abs(exc.age_days):.1f} days {when} the epoch "
-                          f"{exc.epoch.strftime('%Y-%m-%dT%H:%M:%SZ')} of the nearest element set, "
-                          f"more than the {getattr(exc, 'limit_days', 30):g}-day limit; pass "
-                          f"allow_stale=true to get an answer anyway (positions may be off by "
-                          f"hundreds of km), or refresh the element sets")
-        return problem_response(status, kind, title, detail, parameter)
+        hint = http_hint(exc)
+        if hint:
+            detail = f"{detail}; {hint}"
+        return problem_response(status, kind, title, detail, getattr(exc, "parameter", None))
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         if status < 400:          # routing redirects (e.g. a missing trailing slash)

@@ -16,7 +16,7 @@ from tracker.api.common import API_V1_COMMON, clean_warnings, elements_info, jso
 from tracker.errors import TimeRangeError
 from tracker.missions import compare, get_mission, mission_store
 from tracker.stats import count_samples, orbit_stats
-from tracker.timebase import datetime_to_unix, format_utc
+from tracker.timebase import check_service_range, datetime_to_unix, format_utc
 
 bp = Blueprint("stats", __name__, url_prefix="/api/v1")
 
@@ -45,6 +45,10 @@ def _stats():
     if end <= start:
         raise TimeRangeError(f"end ({format_utc(end)}) must be after start ({format_utc(start)})",
                              parameter="end")
+    # orbit_stats does not check the services' time range (the Sun table would fail
+    # outside DE421); until it does, the API checks here
+    check_service_range(datetime_to_unix(start), "start")
+    check_service_range(datetime_to_unix(end), "end")
     samples = count_samples(start, end, step_s)
     if samples > MAX_SAMPLES:
         raise TimeRangeError(

@@ -3,7 +3,8 @@
 Each command group lives in its own module exposing ``register(subparsers)``;
 a registered sub-parser sets ``func`` (args -> exit status). Bad input raises
 ``UserError`` (or ``tle.errors.TLEError``) and becomes one line on stderr with
-exit status 2, never a traceback.
+exit status 2, never a traceback; ``cli_hint`` adds a remedy in command-line
+terms where the service's neutral message needs one.
 """
 from __future__ import annotations
 
@@ -48,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cli_hint(exc) -> str | None:
+    """The command line's own remedy for an error, in its syntax (service
+    messages name no flags; the HTTP API words its remedies in
+    ``tracker.api.problems``)."""
+    from tle.store import StaleElementsError
+    if isinstance(exc, StaleElementsError):
+        return ("get fresh elements with `iss-tracker tle update` (or pass --tle FILE), "
+                "or pass --allow-stale to use these anyway")
+    return None
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -55,7 +67,8 @@ def main(argv=None) -> int:
         return int(args.func(args) or 0)
     except (UserError, TLEError) as exc:
         message = " ".join(str(exc).split())
-        print(f"iss-tracker: error: {message}", file=sys.stderr)
+        hint = cli_hint(exc)
+        print(f"iss-tracker: error: {message}{'; ' + hint if hint else ''}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("iss-tracker: interrupted", file=sys.stderr)

@@ -167,8 +167,9 @@ def _parse_times_list(text, now):
 def run_positions(args) -> int:
     import datetime as dt
 
+    from tracker.groundtrack import ground_track
     from tracker.position import position_rows, positions
-    from tracker.timebase import parse_time, time_grid, times_to_jdfr
+    from tracker.timebase import parse_time, times_to_jdfr
 
     now = dt.datetime.now(dt.timezone.utc)
     if args.times is not None:
@@ -176,6 +177,9 @@ def run_positions(args) -> int:
             raise UserError("positions: give either --times or --start/--end/--step-s, not both",
                             parameter="times")
         jd, fr = times_to_jdfr(_parse_times_list(args.times, now))
+        store, eop, sun = _context(args)
+        table = positions(store, jd, fr, eop=eop, sun=sun, allow_stale=args.allow_stale,
+                          parameter="--times")
         step_s = None
     else:
         if not args.start or not args.end:
@@ -184,9 +188,9 @@ def run_positions(args) -> int:
         start = parse_time(args.start, now=now, parameter="--start")
         end = parse_time(args.end, now=now, parameter="--end")
         step_s = 60.0 if args.step_s is None else args.step_s
-        jd, fr = time_grid(start, end, step_s, max_points=MAX_POINTS)
-    store, eop, sun = _context(args)
-    table = positions(store, jd, fr, eop=eop, sun=sun, allow_stale=args.allow_stale)
+        store, eop, sun = _context(args)
+        table = ground_track(store, start, end, step_s, eop=eop, sun=sun,
+                             allow_stale=args.allow_stale, max_points=MAX_POINTS)
     rows = position_rows(table)
     out = sys.stdout
     if args.format == "csv":

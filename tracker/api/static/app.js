@@ -270,16 +270,16 @@
   }
 
   function renderPasses(answer, c) {
-    const tz = answer.observer.timezone || c.timezone || "UTC";
+    const tz = answer.timezone || c.timezone || "UTC";
     const body = $("passes").querySelector("tbody");
     body.replaceChildren();
     for (const p of answer.passes) {
       const tr = document.createElement("tr");
       const cells = [
-        localTime((p.rise || p.peak).time, tz, true),
-        p.rise ? localTime(p.rise.time, tz, false) : "(already up)",
-        localTime((p.culmination || p.peak).time, tz, false),
-        p.set ? localTime(p.set.time, tz, false) : "(still up)",
+        localTime((p.rise || p.peak).time_utc, tz, true),
+        p.rise ? localTime(p.rise.time_utc, tz, false) : "(already up)",
+        localTime((p.culmination || p.peak).time_utc, tz, false),
+        p.set ? localTime(p.set.time_utc, tz, false) : "(still up)",
         fmt(p.max_elevation_deg, 0) + "\u00b0",
         (p.rise ? p.rise.compass : "") + " \u2192 " + (p.set ? p.set.compass : ""),
         p.magnitude === null || p.magnitude === undefined ? "" : "mag " + fmt(p.magnitude, 1),
