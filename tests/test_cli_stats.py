@@ -185,3 +185,16 @@ def test_progress_bar_draws_only_when_asked_or_on_a_tty():
     with ProgressBar(0, stream=forced, force=True):
         pass
     assert "100.0%" in forced.getvalue()
+
+
+def test_stats_outside_the_supported_time_range_is_a_one_line_error(capsys):
+    # 2054 is past the Sun ephemeris (DE421 ends in 2053) and the service range:
+    # even with --allow-stale it must be a usage error naming the bound, not a traceback.
+    from tracker.cli import main
+    from tracker.timebase import SERVICE_RANGE_TEXT
+
+    status = main(["stats", "--start", "2054-01-01T00:00:00Z", "--end", "2054-01-02T00:00:00Z",
+                   "--step-s", "60", "--allow-stale"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and "start" in err and SERVICE_RANGE_TEXT in err

@@ -43,7 +43,8 @@ from tracker.errors import TimeRangeError, UserError
 from tracker.kernels import stats as _k
 from tracker.kernels.frames import gmst82_rad
 from tracker.propagation import Elements
-from tracker.timebase import DAY_S, datetime_to_jdfr, datetime_to_unix, format_utc, unix_to_jdfr
+from tracker.timebase import (DAY_S, check_service_range, datetime_to_jdfr, datetime_to_unix, format_utc,
+                              unix_to_jdfr)
 
 KM_PER_MILE = 1.609344            # international mile
 MIN_STEP_S = 0.01
@@ -166,6 +167,8 @@ def sample_grid(start: dt.datetime, end: dt.datetime, step_s, *, min_step_s: flo
 
 
 def _check_inputs(start, end, step_s):
+    check_service_range(datetime_to_unix(start), "start")
+    check_service_range(datetime_to_unix(end), "end")
     step_s, span_s, samples = sample_grid(start, end, step_s)
     if samples > MAX_SAMPLES:
         raise TimeRangeError(f"{samples:,} samples from {format_utc(start)} to {format_utc(end)} "
