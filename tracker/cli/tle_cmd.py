@@ -111,6 +111,7 @@ def run_show(args) -> int:
     print(f"  store    {s['sets']} sets, epochs {s['oldest_epoch']} .. {s['newest_epoch']} ({s['from']})")
     if report["warning"]:
         print(report["warning"])
+        print("  get fresh elements with `iss-tracker tle update` (or `iss-tracker tle import FILE`)")
     return 0
 
 
