@@ -15,7 +15,6 @@ import json
 import os
 
 from tle.store import ISS_SATNUM, default_data_dir, iso_z, load_store
-from tle.update import TIMEOUT_S, default_source, import_file, update
 from tracker.cli.argtypes import bounded_float, bounded_int
 from tracker.timebase import datetime_to_unix, parse_time
 
@@ -52,8 +51,8 @@ def register(subparsers) -> None:
     upd.add_argument("--format", choices=("tle", "omm-json"), default="tle",
                      help="format asked of CelesTrak (default tle)")
     upd.add_argument("--force", action="store_true", help="ask even if asked less than 2 hours ago")
-    upd.add_argument("--timeout", type=_timeout, default=TIMEOUT_S, metavar="S",
-                     help=f"give up after S seconds (default {TIMEOUT_S:g})")
+    upd.add_argument("--timeout", type=_timeout, default=None, metavar="S",
+                     help="give up after S seconds (default: tle.update.TIMEOUT_S, 30)")
     upd.add_argument("--json", action="store_true", help="print JSON")
     upd.set_defaults(func=run_update)
 
@@ -123,14 +122,20 @@ def _print_result(result, as_json: bool) -> None:
 
 
 def run_update(args) -> int:
+    # Imported here: the HTTP stack costs ~20 ms that every other command
+    # (`now` above all) would otherwise pay at start-up.
+    from tle.update import TIMEOUT_S, default_source, update
+
     source = args.source or default_source(args.catalog_number, args.format)
     result = update(_data_dir(), source=source, catalog_number=args.catalog_number, fmt=args.format,
-                    force=args.force, timeout_s=args.timeout)
+                    force=args.force, timeout_s=TIMEOUT_S if args.timeout is None else args.timeout)
     _print_result(result, args.json)
     return 0
 
 
 def run_import(args) -> int:
+    from tle.update import import_file
+
     result = import_file(_data_dir(), args.file, catalog_number=args.catalog_number)
     _print_result(result, args.json)
     return 0
