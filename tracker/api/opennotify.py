@@ -81,8 +81,8 @@ def iss_now():
 def iss_pass():
     callback = _callback()
     res = resources.current()
-    lat = params.get_float("lat", lo=-90.0, hi=90.0, required=True, unit="deg")
-    lon = params.get_float("lon", lo=-180.0, hi=180.0, required=True, unit="deg")
+    lat = params.get_float("lat", required=True, unit="deg")     # ranges: Place checks them
+    lon = params.get_float("lon", required=True, unit="deg")
     alt = params.get_float("alt", lo=ALT_RANGE_M[0], hi=ALT_RANGE_M[1], default=100.0, unit="m")
     n = params.get_int("n", lo=1, hi=MAX_N, default=5)
     now = res.now().replace(microsecond=0)

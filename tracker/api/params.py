@@ -38,20 +38,26 @@ def _range_text(lo, hi, lo_open=False, hi_open=False, unit=""):
     return f"{left}{lo:g}, {hi:g}{right}{u}"
 
 
-def get_float(name: str, *, lo: float, hi: float, default=None, required=False,
-              unit="", hi_open=False, lo_open=False):
-    """A finite decimal number in [lo, hi] (``hi_open``: hi excluded)."""
+def get_float(name: str, *, lo: float | None = None, hi: float | None = None, default=None,
+              required=False, unit="", hi_open=False, lo_open=False):
+    """A finite decimal number; in [lo, hi] (``hi_open``: hi excluded) when
+    the bounds are given. Give them for the API's own limits only: a range
+    the service checks (naming the same parameter) is left to the service."""
     raw = _raw(name, required)
-    allowed = _range_text(lo, hi, lo_open, hi_open, unit)
     if raw is None:
         return default
+    bounded = lo is not None and hi is not None
+    within = f" in {_range_text(lo, hi, lo_open, hi_open, unit)}" if bounded else ""
     if not _FLOAT_RE.fullmatch(raw):
-        raise UserError(f"query parameter '{name}' must be a number in {allowed}; got {raw!r}",
+        raise UserError(f"query parameter '{name}' must be a number{within}; got {raw!r}",
                         parameter=name)
     value = float(raw)
-    if (not math.isfinite(value) or value < lo or value > hi
-            or (hi_open and value >= hi) or (lo_open and value <= lo)):
-        raise UserError(f"query parameter '{name}' must be in {allowed}; got {raw}", parameter=name)
+    if not math.isfinite(value):
+        raise UserError(f"query parameter '{name}' must be a finite number{within}; got {raw}",
+                        parameter=name)
+    if bounded and (value < lo or value > hi or (hi_open and value >= hi)
+                    or (lo_open and value <= lo)):
+        raise UserError(f"query parameter '{name}' must be{within}; got {raw}", parameter=name)
     return value
 
 

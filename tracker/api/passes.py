@@ -8,21 +8,22 @@ GeoNames id) or ``lat=&lon=[&alt_m=]``. Identical requests within
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from tracker.api import cache, params, resources
-from tracker.api.common import (API_V1_COMMON, clean_warnings, elements_info,
+from tracker.api.common import (API_V1_COMMON, clean_warnings, element_headers, elements_info,
                                 json_response)
 from tracker.errors import UserError
 from tracker.ics import passes_to_ics
-from tracker.overflights import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, find_overflights
+from tracker.overflights import DEFAULT_RADIUS_KM, find_overflights
 from tracker.overflights import report_to_dict as overflights_to_dict
 from tracker.passes import (DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG, DEFAULT_SUN_MAX_DEG,
-                            MAX_DAYS, MIN_DAYS, passes_for_place, report_to_dict,
+                            passes_for_place, report_to_dict, validate_days,
                             validate_window_times)
-from tracker.places import MAX_ALT_M, MIN_ALT_M, Place, validate_timezone
+from tracker.places import Place, validate_timezone
 from tracker.timebase import datetime_to_unix
 
 bp = Blueprint("passes", __name__, url_prefix="/api/v1")
@@ -54,32 +55,38 @@ def parse_observer() -> tuple[Place, str]:
         raise UserError("missing observer: give city=NAME or lat=&lon= (degrees)",
                         parameter="city")
     else:
-        lat = params.get_float("lat", lo=-90.0, hi=90.0, required=True, unit="deg")
-        lon = params.get_float("lon", lo=-180.0, hi=180.0, required=True, unit="deg")
-        alt_m = params.get_float("alt_m", lo=MIN_ALT_M, hi=MAX_ALT_M, default=0.0, unit="m")
-        near, d_km = res.gazetteer.nearest(lat, lon)
-        auto = near.timezone if d_km <= AUTO_TZ_MAX_KM else "UTC"
-        place = Place.from_coordinates(lat, lon, alt_m, auto)
+        lat = params.get_float("lat", required=True, unit="deg")
+        lon = params.get_float("lon", required=True, unit="deg")
+        alt_m = params.get_float("alt_m", default=0.0, unit="m")
+        place = Place.from_coordinates(lat, lon, alt_m, "UTC")   # checks the ranges
+        near, d_km = res.gazetteer.nearest(place.lat_deg, place.lon_deg)
+        if d_km <= AUTO_TZ_MAX_KM:
+            place = dataclasses.replace(place, timezone=near.timezone)
     if tz is None or tz == "auto":
         return place, place.timezone
     return place, validate_timezone(tz, parameter="tz")
 
 
 def get_days():
-    """``days``: the window length, from ``MIN_DAYS`` (1 s) to ``MAX_DAYS``."""
-    return params.get_float("days", lo=MIN_DAYS, hi=MAX_DAYS, default=DEFAULT_DAYS, unit="days")
+    """``days``: the window length, checked by the service's ``validate_days``."""
+    return validate_days(params.get_float("days", default=DEFAULT_DAYS, unit="days"))
 
 
 def parse_window(clock):
+    """The window parameters; their ranges are checked by the pass service."""
     start = params.get_time("start", now=clock, default=clock)
     days = get_days()
-    min_el = params.get_float("min_elevation_deg", lo=0.0, hi=90.0, hi_open=True,
-                              default=DEFAULT_MIN_ELEVATION_DEG, unit="deg")
-    sun_max = params.get_float("sun_max_deg", lo=-90.0, hi=90.0, default=DEFAULT_SUN_MAX_DEG,
-                               unit="deg")
+    min_el = params.get_float("min_elevation_deg", default=DEFAULT_MIN_ELEVATION_DEG, unit="deg")
+    sun_max = params.get_float("sun_max_deg", default=DEFAULT_SUN_MAX_DEG, unit="deg")
     visible_only = params.get_bool("visible_only", default=False)
     allow_stale = params.get_bool("allow_stale", default=False)
     return start, days, min_el, sun_max, visible_only, allow_stale
+
+
+def _report_for_query(clock):
+    """The pass report for the query's observer and window; (report, time zone)."""
+    place, tz_name = parse_observer()
+    return compute_report(place, *parse_window(clock)), tz_name
 
 
 def compute_report(place: Place, start: dt.datetime, days: float, min_el: float, sun_max: float,
@@ -110,10 +117,7 @@ def passes():
 
 
 def _passes():
-    clock = resources.current().now()
-    place, tz_name = parse_observer()
-    window = parse_window(clock)
-    report = compute_report(place, *window)
+    report, tz_name = _report_for_query(resources.current().now())
     body, selection = with_envelope(report_to_dict(report, tz_name), report.start_unix_s)
     return json_response(body, selection=selection, max_age=60)
 
@@ -126,24 +130,15 @@ def passes_ics():
 
 def _passes_ics():
     """Visible passes as an iCalendar file (one VEVENT per visible pass)."""
-    from flask import current_app
     res = resources.current()
     clock = res.now()
-    place, _ = parse_observer()
-    window = parse_window(clock)
-    report = compute_report(place, *window)
+    report, _ = _report_for_query(clock)
     text = passes_to_ics(report, now_unix_s=datetime_to_unix(clock))
-    selection = res.store.nearest(report.start_unix_s)
     response = current_app.response_class(text, mimetype="text/calendar")
-    response.headers.update(_element_headers(selection))
+    response.headers.update(element_headers(res.store.nearest(report.start_unix_s)))
     response.headers["Content-Disposition"] = 'inline; filename="iss-passes.ics"'
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
-
-
-def _element_headers(selection):
-    from tracker.api.common import element_headers
-    return element_headers(selection)
 
 
 OVERFLIGHT_PARAMS = ("start", "days", "radius_km", "night_only", "allow_stale")
@@ -161,8 +156,7 @@ def _overflights():
     place, tz_name = parse_observer()
     start = params.get_time("start", now=clock, default=clock)
     days = get_days()
-    radius_km = params.get_float("radius_km", lo=0.0, hi=MAX_RADIUS_KM, lo_open=True,
-                                 default=DEFAULT_RADIUS_KM, unit="km")
+    radius_km = params.get_float("radius_km", default=DEFAULT_RADIUS_KM, unit="km")
     night_only = params.get_bool("night_only", default=False)
     allow_stale = params.get_bool("allow_stale", default=False)
     start_unix_s = datetime_to_unix(start)
