@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from flask import current_app
 
-from tle.store import MAX_AGE_DAYS as STALE_ERROR_DAYS
-from tle.store import WARN_AGE_DAYS as STALE_WARNING_DAYS
 from tracker.api import resources
 from tracker.timebase import datetime_to_unix, format_utc
 
@@ -27,11 +25,7 @@ def elements_info(selection) -> dict:
 def stale_warnings(selection) -> list[str]:
     """The store's warning about the age of the element set, as a list (empty when fresh)."""
     text = selection.warning
-    if not text:
-        return []
-    if text.startswith("warning: "):
-        text = text[len("warning: "):]
-    return [text[:1].upper() + text[1:]]
+    return clean_warnings([text] if text else [])
 
 
 def clean_warnings(warnings) -> list[str]:

@@ -6,8 +6,10 @@ from importlib import resources as importlib_resources
 
 from flask import Blueprint, current_app, jsonify
 
+from tle.store import MAX_AGE_DAYS
 from tracker import __version__
 from tracker.api import cache, resources
+from tracker.api.common import elements_info
 from tracker.api.openapi import build_spec
 from tracker.timebase import datetime_to_unix, format_utc
 
@@ -40,9 +42,8 @@ def health():
         body["elements"] = None
         body["detail"] = f"element sets unavailable: {exc}"
     else:
-        from tracker.api.common import elements_info, STALE_ERROR_DAYS
         body["elements"] = elements_info(selection)
-        if selection.age_days > STALE_ERROR_DAYS:
+        if selection.age_days > MAX_AGE_DAYS:
             body["status"] = "stale"
     last = res.last_refresh
     body["refresh"] = {

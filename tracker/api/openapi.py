@@ -278,13 +278,6 @@ GEOJSON = {
 
 
 def _iss_paths():
-    grid = [
-        time_param("start", "First time.", required=True, example="2026-10-10T12:00:00Z"),
-        time_param("end", "Last time (inclusive when on the grid); after start.", required=True,
-                   example="2026-10-10T13:00:00Z"),
-        number_param("step_s", 1, 86400, "s", STEP_TEXT + "; at most 10,000 points per request",
-                     default=60, example=60),
-    ]
     return {
         "/api/v1/iss/now": {"get": {
             "operationId": "issNow", "tags": ["iss"],

@@ -14,7 +14,6 @@ unchanged (numbers in ``iss_position`` are strings, times are Unix integers).
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
