@@ -60,6 +60,12 @@ def cli_hint(exc) -> str | None:
     return None
 
 
+def warn(warnings) -> None:
+    """Print service warnings on stderr, one line each, prefixed ``warning:``."""
+    for text in warnings:
+        print(text if text.startswith("warning") else f"warning: {text}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -11,27 +11,18 @@ inside the document in JSON/GeoJSON output.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
 import os
 import sys
 
+from tracker.cli import warn as _warn
+from tracker.cli.argtypes import add_allow_stale_option, add_tle_option, bounded_float
 from tracker.errors import UserError
 
 MAX_POINTS = 10_000_000
-
-
-def _add_tle_option(p):
-    p.add_argument("--tle", metavar="FILE",
-                   help="use only the element sets in FILE (TLE/3LE or OMM JSON/CSV) instead of "
-                        "the shipped sets and your history")
-
-
-def _add_stale_option(p):
-    p.add_argument("--allow-stale", action="store_true",
-                   help="use element sets more than 30 days from the requested times")
+_step_s = bounded_float("--step-s", "seconds")
 
 
 def register(subparsers) -> None:
@@ -43,7 +34,7 @@ def register(subparsers) -> None:
                    help="ISO 8601 with Z or an offset (2015-03-27T19:42:57Z), Unix seconds, "
                         "or 'now' (default)")
     p.add_argument("--units", choices=("km", "mi"), default="km", help="distance units (default km)")
-    _add_tle_option(p)
+    add_tle_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=run_now)
 
@@ -53,12 +44,12 @@ def register(subparsers) -> None:
                     "the listed --times. Each row names the element set used and its age.")
     p.add_argument("--start", metavar="T", help="first time (ISO 8601 with Z/offset, Unix s, now)")
     p.add_argument("--end", metavar="T", help="last time (inclusive)")
-    p.add_argument("--step-s", type=_number("--step-s"), default=None, metavar="S",
+    p.add_argument("--step-s", type=_step_s, default=None, metavar="S",
                    help="seconds between rows (default 60)")
     p.add_argument("--times", metavar="T1,T2,...", help="comma-separated list of times instead")
     p.add_argument("--format", choices=("json", "csv"), default="json")
-    _add_tle_option(p)
-    _add_stale_option(p)
+    add_tle_option(p)
+    add_allow_stale_option(p)
     p.set_defaults(func=run_positions)
 
     p = subparsers.add_parser(
@@ -67,24 +58,14 @@ def register(subparsers) -> None:
                     "split at the antimeridian (vertex times in properties.times), or CSV rows.")
     p.add_argument("--start", metavar="T", required=True, help="first time")
     p.add_argument("--end", metavar="T", required=True, help="last time (inclusive)")
-    p.add_argument("--step-s", type=_number("--step-s"), default=30.0, metavar="S",
+    p.add_argument("--step-s", type=_step_s, default=30.0, metavar="S",
                    help="seconds between points (default 30)")
     p.add_argument("--format", choices=("geojson", "csv"), default="geojson")
     p.add_argument("--footprint", action="store_true",
                    help="add the visibility circle at the start time (GeoJSON only)")
-    _add_tle_option(p)
-    _add_stale_option(p)
+    add_tle_option(p)
+    add_allow_stale_option(p)
     p.set_defaults(func=run_groundtrack)
-
-
-def _number(option):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a number of seconds, got {text!r}")
-        return value
-    return parse
 
 
 # --- shared -------------------------------------------------------------------
@@ -97,11 +78,6 @@ def _context(args):
 
     store = load_store(default_data_dir(os.environ), args.tle)
     return store, default_earth_orientation(), default_sun()
-
-
-def _warn(warnings) -> None:
-    for text in warnings:
-        print(text if text.startswith("warning") else f"warning: {text}", file=sys.stderr)
 
 
 def _fmt(x, spec):

@@ -11,7 +11,6 @@ passes (``--ics FILE``). Warnings go to stderr (inside the document for JSON).
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import datetime as dt
@@ -20,19 +19,9 @@ import math
 import os
 import sys
 
+from tracker.cli import warn as _warn
+from tracker.cli.argtypes import add_allow_stale_option, add_tle_option, bounded_float
 from tracker.errors import UserError
-
-
-def _float(option):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a number, got {text!r}") from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"{option} must be a finite number, got {text!r}")
-        return value
-    return parse
 
 
 def _add_place_options(p, *, all_cities: bool):
@@ -40,10 +29,10 @@ def _add_place_options(p, *, all_cities: bool):
     g.add_argument("--city", metavar="NAME",
                    help="city name, optionally qualified: 'Paris', 'Springfield, US, IL', "
                         "'Springfield, Illinois' (GeoNames cities of 15,000+ people)")
-    g.add_argument("--lat", type=_float("--lat"), metavar="DEG", help="latitude, -90..90 (north +)")
-    g.add_argument("--lon", type=_float("--lon"), metavar="DEG",
+    g.add_argument("--lat", type=bounded_float("--lat", "degrees"), metavar="DEG", help="latitude, -90..90 (north +)")
+    g.add_argument("--lon", type=bounded_float("--lon", "degrees"), metavar="DEG",
                    help="longitude, -180..180 (east +)")
-    g.add_argument("--alt-m", type=_float("--alt-m"), default=None, metavar="M",
+    g.add_argument("--alt-m", type=bounded_float("--alt-m", "metres"), default=None, metavar="M",
                    help="observer height above the WGS-84 ellipsoid, m (default 0)")
     if all_cities:
         g.add_argument("--all-cities", action="store_true",
@@ -51,10 +40,8 @@ def _add_place_options(p, *, all_cities: bool):
     p.add_argument("--tz", default="auto", metavar="auto|UTC|ZONE",
                    help="time zone of the local times: auto (the city's zone, or the nearest "
                         "city's within 300 km for --lat/--lon, else UTC), UTC, or an IANA zone")
-    p.add_argument("--tle", metavar="FILE",
-                   help="use only the element sets in FILE (TLE/3LE or OMM JSON/CSV)")
-    p.add_argument("--allow-stale", action="store_true",
-                   help="use element sets more than 30 days from the requested times")
+    add_tle_option(p)
+    add_allow_stale_option(p)
 
 
 def register(subparsers) -> None:
@@ -67,12 +54,12 @@ def register(subparsers) -> None:
     _add_place_options(p, all_cities=True)
     p.add_argument("--start", default="now", metavar="T",
                    help="window start: ISO 8601 with Z or an offset, Unix seconds, or 'now' (default)")
-    p.add_argument("--days", type=_float("--days"), default=10.0, metavar="N",
+    p.add_argument("--days", type=bounded_float("--days", "days"), default=10.0, metavar="N",
                    help="window length in days, more than 0 and at most 30 (default 10)")
-    p.add_argument("--min-elevation", type=_float("--min-elevation"), default=10.0, metavar="DEG",
+    p.add_argument("--min-elevation", type=bounded_float("--min-elevation", "degrees"), default=10.0, metavar="DEG",
                    help="rise/set threshold, geometric elevation in degrees (default 10)")
     p.add_argument("--visible-only", action="store_true", help="list only visible passes")
-    p.add_argument("--sun-max-deg", type=_float("--sun-max-deg"), default=-6.0, metavar="DEG",
+    p.add_argument("--sun-max-deg", type=bounded_float("--sun-max-deg", "degrees"), default=-6.0, metavar="DEG",
                    help="the observer's Sun must be at or below this altitude for a visible pass "
                         "(default -6: civil twilight)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
@@ -89,7 +76,7 @@ def register(subparsers) -> None:
     _add_place_options(p, all_cities=False)
     p.add_argument("--start", required=True, metavar="T", help="window start (ISO 8601, Unix s, now)")
     p.add_argument("--end", required=True, metavar="T", help="window end")
-    p.add_argument("--radius-km", type=_float("--radius-km"), default=100.0, metavar="KM",
+    p.add_argument("--radius-km", type=bounded_float("--radius-km", "km"), default=100.0, metavar="KM",
                    help="ground distance limit, km (default 100)")
     p.add_argument("--night-only", action="store_true",
                    help="only overflights with the ground below in darkness")
@@ -131,11 +118,6 @@ def _place_and_tz(args):
         raise UserError("no place given: use --city NAME or --lat DEG --lon DEG", parameter="city")
     tz_name = place.timezone if args.tz == "auto" else validate_timezone(args.tz, parameter="tz")
     return place, tz_name
-
-
-def _warn(warnings) -> None:
-    for text in warnings:
-        print(text if text.startswith("warning") else f"warning: {text}", file=sys.stderr)
 
 
 def _output_format(args, default="table"):

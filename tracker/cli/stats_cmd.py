@@ -14,7 +14,7 @@ import math
 import os
 import sys
 
-from tracker.cli.argtypes import bounded_float
+from tracker.cli.argtypes import add_allow_stale_option, add_tle_option, bounded_float
 from tracker.errors import UserError
 
 
@@ -34,10 +34,8 @@ def register(subparsers) -> None:
                    help="a preset interval and its element sets, compared with published figures")
     p.add_argument("--step-s", type=bounded_float("--step-s", "seconds"), default=1.0, metavar="S",
                    help="seconds between samples (default 1)")
-    p.add_argument("--tle", metavar="FILE",
-                   help="use only the element sets in FILE (TLE/3LE or OMM JSON/CSV)")
-    p.add_argument("--allow-stale", action="store_true",
-                   help="use element sets more than 30 days from some moment of the interval")
+    add_tle_option(p)
+    add_allow_stale_option(p, "some moment of the interval")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--plot", metavar="FILE.png", help="draw the altitude, re-boosts and epochs")
     p.set_defaults(func=run_stats)
