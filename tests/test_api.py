@@ -15,19 +15,8 @@ import pytest
 from tracker.api import create_app
 from tracker.api.problems import PROBLEM_MIME
 
-# 0.68 days after the newest shipped element set (epoch 2026-10-09T19:42:49Z):
-# fresh elements, so no stale-element refusals unless a test asks for them.
-FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
+from helpers import FIXED_NOW
 
-
-@pytest.fixture(scope="module")
-def app():
-    return create_app({"CLOCK": lambda: FIXED_NOW, "TESTING": True})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
 
 
 def assert_problem(response, status, parameter=None):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from importlib import resources
 from urllib.parse import quote
 
 import numpy as np
@@ -20,30 +19,13 @@ from skyfield.api import EarthSatellite, load, wgs84
 
 from tracker.api import create_app
 
-FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
+from helpers import FIXED_NOW, shipped_pairs
+
 KM_PER_MI = 1.609344
 TS = load.timescale(builtin=True)
 
 
-@pytest.fixture(scope="module")
-def app():
-    return create_app({"CLOCK": lambda: FIXED_NOW})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
-def _pairs():
-    out = []
-    for name in ("iss_2015_2016.tle", "iss_recent.tle"):
-        lines = (resources.files("tle") / "data" / name).read_text().splitlines()
-        out += [(l, lines[i + 1]) for i, l in enumerate(lines) if l.startswith("1 25544")]
-    return out
-
-
-PAIRS = _pairs()
+PAIRS = shipped_pairs()
 
 
 def oracle(t: dt.datetime):

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from importlib import resources
 
 import pytest
-from sgp4.api import Satrec
 from skyfield.api import EarthSatellite, load, wgs84
 
 from tracker.api import create_app
+
+from helpers import newest_shipped_pair
 
 FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, 400000, tzinfo=dt.timezone.utc)
 TS = load.timescale(builtin=True)
@@ -25,9 +25,7 @@ def client():
 
 
 def newest_satellite():
-    lines = (resources.files("tle") / "data" / "iss_recent.tle").read_text().splitlines()
-    pairs = [(l, lines[i + 1]) for i, l in enumerate(lines) if l.startswith("1 25544")]
-    return EarthSatellite(*max(pairs, key=lambda p: Satrec.twoline2rv(*p).jdsatepoch), ts=TS)
+    return EarthSatellite(*newest_shipped_pair(), ts=TS)
 
 
 def test_iss_now_has_the_original_shape_and_position(client):

@@ -10,34 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from importlib import resources
 
 import pytest
-from sgp4.api import Satrec
 from skyfield.api import EarthSatellite, load, wgs84
 
-from tracker.api import create_app
 
-FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
+from helpers import FIXED_NOW, newest_shipped_pair
+
 PARIS = (48.85341, 2.3488)               # GeoNames 2988507
 TS = load.timescale(builtin=True)
 
 
-@pytest.fixture(scope="module")
-def app():
-    return create_app({"CLOCK": lambda: FIXED_NOW})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
 def newest_satellite():
-    lines = (resources.files("tle") / "data" / "iss_recent.tle").read_text().splitlines()
-    pairs = [(l, lines[i + 1]) for i, l in enumerate(lines) if l.startswith("1 25544")]
-    l1, l2 = max(pairs, key=lambda p: Satrec.twoline2rv(*p).jdsatepoch + Satrec.twoline2rv(*p).jdsatepochF)
-    return EarthSatellite(l1, l2, ts=TS)
+    return EarthSatellite(*newest_shipped_pair(), ts=TS)
 
 
 def skyfield_passes(lat, lon, alt_m, start, days, min_el):
@@ -194,11 +179,11 @@ def test_shortest_window_is_one_second(client):
     assert (utc(body["end_utc"]) - utc(body["start_utc"])).total_seconds() == pytest.approx(1.0)
 
 
-def test_api_document_is_the_cli_document(client, capsys, tmp_path, monkeypatch):
+def test_api_document_is_the_cli_document(client, capsys):
     """One formatter: /api/v1/passes is ``iss-tracker passes --json`` plus ``elements``
     (warnings without the CLI's "warning: " prefix)."""
     from tracker.cli import main
-    monkeypatch.setenv("ISS_TRACKER_DATA", str(tmp_path / "data"))     # shipped sets only
+    # shipped sets only: conftest gives every test an empty ISS_TRACKER_DATA
     query = "city=Paris&start=2026-10-10T12:00:00Z&days=2&tz=America/New_York"
     api = client.get("/api/v1/passes?" + query).get_json()
     assert main(["passes", "--city", "Paris", "--start", "2026-10-10T12:00:00Z", "--days", "2",

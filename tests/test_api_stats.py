@@ -8,37 +8,23 @@ reign (2026-10-10, set of 2026-10-09T19:42Z), so no set switch is involved.
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
 
 import numpy as np
 import pytest
 from sgp4.api import Satrec
 
-from tracker.api import create_app
 
-FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
+from helpers import newest_shipped_pair
+
 KM_PER_MI = 1.609344
 
 
-@pytest.fixture(scope="module")
-def app():
-    return create_app({"CLOCK": lambda: FIXED_NOW})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
 def newest_satrec():
-    lines = (resources.files("tle") / "data" / "iss_recent.tle").read_text().splitlines()
-    pairs = [(l, lines[i + 1]) for i, l in enumerate(lines) if l.startswith("1 25544")]
-    return Satrec.twoline2rv(*max(pairs, key=lambda p: Satrec.twoline2rv(*p).jdsatepoch))
+    return Satrec.twoline2rv(*newest_shipped_pair())
 
 
 def test_stats_match_python_sgp4(client):
     start = dt.datetime(2026, 10, 10, 0, 0, tzinfo=dt.timezone.utc)
-    end = start + dt.timedelta(hours=12)
     r = client.get("/api/v1/stats?start=2026-10-10T00:00:00Z&end=2026-10-10T12:00:00Z&step_s=10")
     assert r.status_code == 200
     body = r.get_json()

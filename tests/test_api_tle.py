@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
 
 import pytest
 from sgp4.api import Satrec
 
 from tracker.api import create_app
 
-FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
+from helpers import FIXED_NOW, shipped_pairs
 
-
-@pytest.fixture(scope="module")
-def client():
-    return create_app({"CLOCK": lambda: FIXED_NOW}).test_client()
-
-
-def shipped_pairs():
-    pairs = []
-    for name in ("iss_2015_2016.tle", "iss_recent.tle"):
-        lines = [l.rstrip("\n") for l in
-                 (resources.files("tle") / "data" / name).read_text().splitlines() if l.strip()]
-        for i, line in enumerate(lines):
-            if line.startswith("1 25544"):
-                pairs.append((line, lines[i + 1]))
-    return pairs
 
 
 def nearest_pair(t: dt.datetime):

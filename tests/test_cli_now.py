@@ -18,35 +18,14 @@ import pytest
 from skyfield.api import EarthSatellite, load, wgs84
 
 from tle.store import ElementStore
-from tracker.cli import main
+
+from helpers import assert_one_line_error, run_cli
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
 
-@pytest.fixture(autouse=True)
-def empty_data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("ISS_TRACKER_DATA", str(tmp_path / "data"))
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, out, err, *fragments):
-    assert code == 2
-    assert out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("iss-tracker") and "error:" in lines[0]
-    assert "Traceback" not in err
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-
-
 def test_now_json_matches_skyfield(capsys):
-    code, out, err = run(capsys, "now", "--time", "2015-10-01T12:34:56Z", "--json")
+    code, out, err = run_cli(capsys, "now", "--time", "2015-10-01T12:34:56Z", "--json")
     assert code == 0 and err == ""
     doc = json.loads(out)
     for field in ("time", "latitude_deg", "longitude_deg", "altitude_km", "speed_km_s",
@@ -65,11 +44,11 @@ def test_now_json_matches_skyfield(capsys):
 
 
 def test_now_text_and_miles(capsys):
-    code, out, err = run(capsys, "now", "--time", "1443702896", "--units", "mi")
+    code, out, err = run_cli(capsys, "now", "--time", "1443702896", "--units", "mi")
     assert code == 0
     assert out.startswith("ISS at 2015-10-01T12:34:56.000Z")
     assert " mi" in out and "km" not in out
-    code, out, err = run(capsys, "now", "--time", "2015-10-01T14:34:56+02:00", "--units", "mi",
+    code, out, err = run_cli(capsys, "now", "--time", "2015-10-01T14:34:56+02:00", "--units", "mi",
                          "--json")
     doc = json.loads(out)
     assert doc["time"] == "2015-10-01T12:34:56.000Z"
@@ -77,24 +56,24 @@ def test_now_text_and_miles(capsys):
 
 
 def test_now_with_todays_clock_warns_about_stale_elements(capsys):
-    code, out, err = run(capsys, "now")
+    code, out, err = run_cli(capsys, "now")
     assert code == 0
     assert "ISS at" in out
     assert "warning:" in err and "days after the epoch" in err
-    code, out, err = run(capsys, "now", "--json")
+    code, out, err = run_cli(capsys, "now", "--json")
     doc = json.loads(out)
     assert len(doc["warnings"]) == 1 and doc["tle"]["age_days"] > 3
 
 
 def test_positions_json_csv_and_times(capsys):
-    code, out, err = run(capsys, "positions", "--start", "2015-06-01T00:00:00Z",
+    code, out, err = run_cli(capsys, "positions", "--start", "2015-06-01T00:00:00Z",
                          "--end", "2015-06-01T00:10:00Z", "--step-s", "120")
     assert code == 0
     doc = json.loads(out)
     assert doc["count"] == 6 and len(doc["positions"]) == 6
     assert doc["positions"][-1]["time"] == "2015-06-01T00:10:00.000Z"
     assert {"tle_epoch", "tle_age_days", "latitude_deg"} <= set(doc["positions"][0])
-    code, out, err = run(capsys, "positions", "--times",
+    code, out, err = run_cli(capsys, "positions", "--times",
                          "2015-06-01T00:00:00Z,2015-07-01T00:00:00Z", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -106,7 +85,7 @@ def test_positions_json_csv_and_times(capsys):
 
 
 def test_groundtrack_geojson_and_csv(capsys):
-    code, out, err = run(capsys, "groundtrack", "--start", "2015-06-01T00:00:00Z",
+    code, out, err = run_cli(capsys, "groundtrack", "--start", "2015-06-01T00:00:00Z",
                          "--end", "2015-06-01T01:40:00Z", "--footprint")
     assert code == 0
     doc = json.loads(out)
@@ -114,7 +93,7 @@ def test_groundtrack_geojson_and_csv(capsys):
     assert track["geometry"]["type"] == "MultiLineString"
     assert sum(len(t) for t in track["properties"]["times"]) >= 201
     assert doc["features"][1]["properties"]["kind"] == "footprint"
-    code, out, err = run(capsys, "groundtrack", "--start", "2015-06-01T00:00:00Z",
+    code, out, err = run_cli(capsys, "groundtrack", "--start", "2015-06-01T00:00:00Z",
                          "--end", "2015-06-01T00:05:00Z", "--step-s", "60", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 6 and rows[0]["visibility"] in ("daylight", "penumbra", "eclipsed")
@@ -142,7 +121,7 @@ def test_groundtrack_geojson_and_csv(capsys):
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, fragments):
     code, out, err = None, None, None
     try:
-        code, out, err = run(capsys, *argv)
+        code, out, err = run_cli(capsys, *argv)
     except SystemExit as exc:                # argparse usage errors exit by themselves
         out, err = capsys.readouterr()
         code = exc.code
@@ -153,7 +132,7 @@ def test_tle_file_that_does_not_parse(capsys, tmp_path):
     bad = tmp_path / "bad.tle"
     bad.write_text("1 25544U 98067A   15061.00329596  .00013725  00000-0  20780-3 0  9995\n"
                    "this is not a TLE line\n")
-    code, out, err = run(capsys, "now", "--time", "2015-03-02T00:00:00Z", "--tle", str(bad))
+    code, out, err = run_cli(capsys, "now", "--time", "2015-03-02T00:00:00Z", "--tle", str(bad))
     assert_one_line_error(code, out, err, "bad.tle")
 
 

@@ -9,43 +9,19 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 
 import numpy as np
 import pytest
 from skyfield.api import EarthSatellite, load, wgs84
 
 from tle.store import ElementStore
-from tracker.cli import main
 from tracker.ics import escape_text, fold
 from tracker.places import resolve
 
+from helpers import assert_one_line_error, run_cli
+
 START = "2015-12-18T00:00:00Z"
 START_UNIX = dt.datetime(2015, 12, 18, tzinfo=dt.timezone.utc).timestamp()
-
-
-@pytest.fixture(autouse=True)
-def empty_data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("ISS_TRACKER_DATA", str(tmp_path / "data"))
-
-
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:      # argparse usage errors: one line, status 2
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, out, err, *fragments):
-    assert code == 2
-    assert out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("iss-tracker") and "error:" in lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.mark.parametrize("argv, fragments", [
@@ -90,17 +66,17 @@ def assert_one_line_error(code, out, err, *fragments):
       "--allow-stale"], ["end", "2050-01-01T00:00:00Z"]),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, fragments):
-    assert_one_line_error(*run(capsys, *argv), *fragments)
+    assert_one_line_error(*run_cli(capsys, *argv), *fragments)
 
 
 def test_ics_unwritable_path(capsys, tmp_path):
-    assert_one_line_error(*run(capsys, "passes", "--city", "Paris", "--start", START, "--days", "1",
+    assert_one_line_error(*run_cli(capsys, "passes", "--city", "Paris", "--start", START, "--days", "1",
                                "--ics", str(tmp_path / "no" / "such" / "dir.ics")),
                           "cannot write the iCalendar file")
 
 
 def test_stale_allowed_with_flag(capsys):
-    code, out, err = run(capsys, "passes", "--city", "Paris", "--start", "2020-06-01T00:00:00Z",
+    code, out, err = run_cli(capsys, "passes", "--city", "Paris", "--start", "2020-06-01T00:00:00Z",
                          "--days", "1", "--allow-stale", "--json")
     assert code == 0
     doc = json.loads(out)
@@ -108,7 +84,7 @@ def test_stale_allowed_with_flag(capsys):
 
 
 def test_json_matches_skyfield(capsys):
-    code, out, err = run(capsys, "passes", "--city", "Paris", "--start", START, "--days", "2", "--json")
+    code, out, err = run_cli(capsys, "passes", "--city", "Paris", "--start", START, "--days", "2", "--json")
     assert code == 0 and err == ""
     doc = json.loads(out)
     assert doc["place"]["geonameid"] == resolve("Paris").geonameid
@@ -139,27 +115,27 @@ def test_json_matches_skyfield(capsys):
 
 
 def test_table_output(capsys):
-    code, out, err = run(capsys, "passes", "--city", "Paris", "--start", START, "--days", "1")
+    code, out, err = run_cli(capsys, "passes", "--city", "Paris", "--start", START, "--days", "1")
     assert code == 0 and err == ""
     assert "ISS passes over Paris, FR" in out and "Europe/Paris (UTC+01:00)" in out
     assert "shadow" in out          # a visible pass ending in the Earth's shadow that evening
 
 
 def test_no_passes_far_north(capsys):
-    code, out, err = run(capsys, "passes", "--lat", "80", "--lon", "15", "--start", START,
+    code, out, err = run_cli(capsys, "passes", "--lat", "80", "--lon", "15", "--start", START,
                          "--days", "2", "--json")
     assert code == 0
     doc = json.loads(out)
     assert doc["passes"] == [] and "latitude 80.00" in doc["reason"]
-    code, out, err = run(capsys, "passes", "--lat", "80", "--lon", "15", "--start", START, "--days", "2")
+    code, out, err = run_cli(capsys, "passes", "--lat", "80", "--lon", "15", "--start", START, "--days", "2")
     assert code == 0 and "No passes:" in out
 
 
 def test_auto_timezone_for_coordinates(capsys):
-    code, out, err = run(capsys, "passes", "--lat", "35.68", "--lon", "139.77", "--start", START,
+    code, out, err = run_cli(capsys, "passes", "--lat", "35.68", "--lon", "139.77", "--start", START,
                          "--days", "1", "--json")
     assert json.loads(out)["timezone"] == "Asia/Tokyo"
-    code, out, err = run(capsys, "passes", "--lat", "35.68", "--lon", "139.77", "--start", START,
+    code, out, err = run_cli(capsys, "passes", "--lat", "35.68", "--lon", "139.77", "--start", START,
                          "--days", "1", "--json", "--tz", "UTC")
     assert json.loads(out)["timezone"] == "UTC"
 
@@ -174,7 +150,7 @@ def _unfold(text):
 
 def test_ics_file(capsys, tmp_path):
     path = tmp_path / "iss.ics"
-    code, out, err = run(capsys, "passes", "--city", "Paris", "--start", START, "--days", "3",
+    code, out, err = run_cli(capsys, "passes", "--city", "Paris", "--start", START, "--days", "3",
                          "--json", "--ics", str(path))
     assert code == 0 and "wrote" in err
     doc = json.loads(out)
@@ -221,7 +197,7 @@ def _unix(iso_z):
 
 
 def test_all_cities_csv_matches_single_city_runs(capsys):
-    code, out, err = run(capsys, "passes", "--all-cities", "--days", "1", "--visible-only",
+    code, out, err = run_cli(capsys, "passes", "--all-cities", "--days", "1", "--visible-only",
                          "--format", "csv", "--start", START)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -232,7 +208,7 @@ def test_all_cities_csv_matches_single_city_runs(capsys):
         by_city.setdefault(r["geonameid"], []).append(r)
     rng = np.random.default_rng(3)
     for gid in rng.choice(sorted(by_city), 4, replace=False):
-        code, out, err = run(capsys, "passes", "--city", gid, "--days", "1", "--visible-only",
+        code, out, err = run_cli(capsys, "passes", "--city", gid, "--days", "1", "--visible-only",
                              "--json", "--start", START)
         doc = json.loads(out)
         ours = [_unix(p["rise"]["time_utc"]) for p in doc["passes"]]
@@ -245,7 +221,7 @@ def test_all_cities_csv_matches_single_city_runs(capsys):
 
 def test_overflights_year_in_space(capsys):
     """Every night overflight of Ho Chi Minh City during the Year in Space, one command."""
-    code, out, err = run(capsys, "overflights", "--city", "Ho Chi Minh City",
+    code, out, err = run_cli(capsys, "overflights", "--city", "Ho Chi Minh City",
                          "--start", "2015-03-27T19:42:57Z", "--end", "2016-03-02T04:26:00Z",
                          "--night-only", "--json")
     assert code == 0
@@ -259,10 +235,10 @@ def test_overflights_year_in_space(capsys):
 
 
 def test_overflights_table_and_csv(capsys):
-    code, out, err = run(capsys, "overflights", "--city", "Paris", "--start", START,
+    code, out, err = run_cli(capsys, "overflights", "--city", "Paris", "--start", START,
                          "--end", "2015-12-25T00:00:00Z", "--radius-km", "300")
     assert code == 0 and "overflights of Paris, FR" in out
-    code, out2, err = run(capsys, "overflights", "--city", "Paris", "--start", START,
+    code, out2, err = run_cli(capsys, "overflights", "--city", "Paris", "--start", START,
                           "--end", "2015-12-25T00:00:00Z", "--radius-km", "300", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out2)))
     assert rows and all(float(r["ground_distance_km"]) <= 300 for r in rows)

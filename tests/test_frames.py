@@ -9,48 +9,23 @@ motion): a different route, so agreement checks both.
 """
 import datetime as dt
 import math
-import os
 
 import numpy as np
 import pytest
-from skyfield.api import EarthSatellite, load, wgs84
-from skyfield.data import iers
+from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 from skyfield.sgp4lib import theta_GMST1982
 
-from tle.parse import parse_tle_file
-from tracker.frames import (EarthOrientation, _skyfield_data_dir, footprint_km,
+from tracker.frames import (footprint_km,
                             geodetic_to_itrf, itrf_to_geodetic, teme_to_itrf, topocentric)
 from tracker.kernels.frames import gmst82_rad
 from tracker.propagation import Elements, propagate
-from tracker.timebase import JD_UNIX_EPOCH, unix_to_jdfr
+from tracker.timebase import unix_to_jdfr
 
-DATA = os.path.join(os.path.dirname(__file__), "..", "tle", "data", "iss_2015_2016.tle")
+from helpers import sky_time_jdfr
+
 UTC = dt.timezone.utc
 pytestmark = pytest.mark.nojit
-
-
-@pytest.fixture(scope="module")
-def eop():
-    return EarthOrientation.builtin()
-
-
-@pytest.fixture(scope="module")
-def ts():
-    ts = load.timescale(builtin=True)
-    with open(os.path.join(_skyfield_data_dir(), "finals2000A.all"), "rb") as f:
-        iers.install_polar_motion_table(ts, iers.parse_x_y_dut1_from_finals_all(f))
-    return ts
-
-
-@pytest.fixture(scope="module")
-def iss_sets():
-    with open(DATA) as f:
-        return parse_tle_file(f, source="iss_2015_2016.tle")
-
-
-def sky_time(ts, jd, fr):
-    return ts.utc(1970, 1, 1.0 + (np.asarray(jd) - JD_UNIX_EPOCH), 0, 0, np.asarray(fr) * 86400.0)
 
 
 def random_states(iss_sets, n_per_set, seed):
@@ -78,7 +53,7 @@ def test_gmst82_matches_skyfield():
 def test_ut1_and_polar_motion_match_skyfield(eop, ts):
     rng = np.random.default_rng(4)
     jd, fr = unix_to_jdfr(rng.uniform(1.0e8, 1.78e9, 300))
-    t = sky_time(ts, jd, fr)
+    t = sky_time_jdfr(ts, jd, fr)
     assert np.max(np.abs(eop.ut1_minus_utc_s(jd, fr) - t.dut1)) < 1e-9
     _, x_as, y_as = t.polar_motion_angles()
     xp, yp = eop.polar_motion_rad(jd, fr)
@@ -101,7 +76,7 @@ def test_teme_to_geodetic_matches_skyfield(eop, ts, iss_sets):
     jd, fr, r, v, k = random_states(iss_sets, 40, seed=5)
     r_itrf, v_itrf = teme_to_itrf(jd, fr, r, v, eop=eop)
     lat, lon, alt = itrf_to_geodetic(r_itrf)
-    t = sky_time(ts, jd, fr)
+    t = sky_time_jdfr(ts, jd, fr)
     ref_lat, ref_lon, ref_alt = np.empty(len(jd)), np.empty(len(jd)), np.empty(len(jd))
     ref_r, ref_v = np.empty((len(jd), 3)), np.empty((len(jd), 3))
     for i, s in enumerate(iss_sets):
@@ -163,7 +138,7 @@ def test_topocentric_matches_skyfield(eop, ts, iss_sets):
     r_itrf, _ = teme_to_itrf(jd, fr, r, eop=eop)
     lat_deg, lon_deg, alt_km = 40.7128, -74.0060, 0.010
     az, el, rng_km = topocentric(r_itrf, lat_deg, lon_deg, alt_km)
-    t = sky_time(ts, jd, fr)
+    t = sky_time_jdfr(ts, jd, fr)
     observer = wgs84.latlon(lat_deg, lon_deg, elevation_m=alt_km * 1000)
     for i, s in enumerate(iss_sets[:4]):
         sel = k == i

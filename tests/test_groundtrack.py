@@ -11,28 +11,11 @@ import math
 import numpy as np
 import pytest
 
-from tle.store import ElementStore
-from tracker.frames import MEAN_EARTH_RADIUS_KM, EarthOrientation, footprint_km
+from tracker.frames import MEAN_EARTH_RADIUS_KM, footprint_km
 from tracker.groundtrack import (footprint_polygon, ground_track, split_antimeridian,
                                  track_geojson)
-from tracker.sun import SunEphemeris
 
 UTC = dt.timezone.utc
-
-
-@pytest.fixture(scope="module")
-def eop():
-    return EarthOrientation.builtin()
-
-
-@pytest.fixture(scope="module")
-def sun():
-    return SunEphemeris.builtin()
-
-
-@pytest.fixture(scope="module")
-def store():
-    return ElementStore.shipped()
 
 
 def test_split_eastward_and_westward_crossings():

@@ -7,46 +7,19 @@ great-circle distance written out here (spherical law of cosines on the
 the code), skyfield's geometric Sun altitude at the sub-satellite point and
 ``is_sunlit`` with the DE421 ephemeris from skyfield-data.
 """
-import datetime as dt
-import importlib.util
-import math
-import os
 
 import numpy as np
 import pytest
-from skyfield.api import EarthSatellite, load, load_file, wgs84
+from skyfield.api import EarthSatellite, wgs84
 
 from tle.store import ElementStore
 from tracker import overflights as O
 from tracker.errors import TimeRangeError, UserError
 from tracker.places import Place, resolve
 
-DAY_S = 86400.0
+from helpers import DAY_S, sky_time_unix
+
 R_KM = 6371.0088
-
-
-@pytest.fixture(scope="module")
-def ts():
-    return load.timescale(builtin=True)
-
-
-@pytest.fixture(scope="module")
-def eph():
-    spec = importlib.util.find_spec("skyfield_data")
-    kernel = load_file(os.path.join(list(spec.submodule_search_locations)[0], "data", "de421.bsp"))
-    yield kernel
-    kernel.close()
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    return ElementStore.shipped()
-
-
-def sky_time(ts, unix_s):
-    unix_s = np.atleast_1d(np.asarray(unix_s, dtype=float))
-    days = np.floor(unix_s / DAY_S)
-    return ts.utc(1970, 1, 1 + days, 0, 0, unix_s - days * DAY_S)
 
 
 def gc_km(lat1, lon1, lat2, lon2):
@@ -56,14 +29,14 @@ def gc_km(lat1, lon1, lat2, lon2):
 
 
 def sky_distance(sat, ts, place, unix_s):
-    sp = wgs84.geographic_position_of(sat.at(sky_time(ts, unix_s)))
+    sp = wgs84.geographic_position_of(sat.at(sky_time_unix(ts, unix_s)))
     return gc_km(place.lat_deg, place.lon_deg, sp.latitude.degrees, sp.longitude.degrees), sp
 
 
 @pytest.mark.parametrize("city, set_index, radius", [("Paris", 40, 500.0), ("Ho Chi Minh City", 10, 300.0),
                                                      ("Punta Arenas", -4, 800.0), ("Cairo", 60, 150.0)])
-def test_overflights_match_skyfield(city, set_index, radius, ts, eph, shipped):
-    es = shipped.sets[set_index]
+def test_overflights_match_skyfield(city, set_index, radius, ts, eph, store):
+    es = store.sets[set_index]
     store = ElementStore([es])
     place = resolve(city)
     start = es.epoch_unix_s - 1.5 * DAY_S
@@ -89,55 +62,55 @@ def test_overflights_match_skyfield(city, set_index, radius, ts, eph, shipped):
         for edge in (o.enter_unix_s, o.exit_unix_s):
             if edge is not None:
                 assert sky_distance(sat, ts, place, [edge])[0][0] == pytest.approx(radius, abs=0.05)
-        t = sky_time(ts, o.unix_s)
+        t = sky_time_unix(ts, o.unix_s)
         sun_alt = (eph["sun"] - (eph["earth"] + wgs84.latlon(o.lat_deg, o.lon_deg))).at(t).altaz()[0].degrees
         assert o.sun_altitude_deg == pytest.approx(sun_alt[0], abs=0.02)
         assert o.dark == (o.sun_altitude_deg < -6.0)
-        lit = sat.at(sky_time(ts, [o.unix_s - 10, o.unix_s, o.unix_s + 10])).is_sunlit(eph)
+        lit = sat.at(sky_time_unix(ts, [o.unix_s - 10, o.unix_s, o.unix_s + 10])).is_sunlit(eph)
         if lit.all() or not lit.any():                      # not within 10 s of a shadow edge
             assert o.station_sunlit == bool(lit[1])
         assert o.timing_uncertainty_s > 0 and o.element_set_epoch_unix_s == es.epoch_unix_s
 
 
-def test_multi_set_window_uses_the_store_choice(ts, shipped):
+def test_multi_set_window_uses_the_store_choice(ts, store):
     place = resolve("Madrid")
-    start = shipped.sets[30].epoch_unix_s
-    rep = O.find_overflights(place, start, start + 8 * DAY_S, store=shipped, radius_km=400)
+    start = store.sets[30].epoch_unix_s
+    rep = O.find_overflights(place, start, start + 8 * DAY_S, store=store, radius_km=400)
     assert len(rep.element_sets) > 2 and rep.overflights
     for o in rep.overflights:
-        es = shipped.nearest(o.unix_s).element_set
+        es = store.nearest(o.unix_s).element_set
         assert o.element_set_epoch_unix_s == es.epoch_unix_s
         sat = EarthSatellite(es.line1, es.line2, ts=ts)
         d, _ = sky_distance(sat, ts, place, [o.unix_s])
         assert o.ground_distance_km == pytest.approx(d[0], abs=0.05)
 
 
-def test_chunk_boundaries_lose_nothing(shipped):
+def test_chunk_boundaries_lose_nothing(store):
     """Chunked (5-day) and a window starting elsewhere give the same overflights."""
     place = resolve("Quito")
-    start = shipped.sets[50].epoch_unix_s
-    a = O.find_overflights(place, start, start + 12 * DAY_S, store=shipped, radius_km=600)
-    b = O.find_overflights(place, start - 3.3 * DAY_S, start + 15 * DAY_S, store=shipped, radius_km=600)
+    start = store.sets[50].epoch_unix_s
+    a = O.find_overflights(place, start, start + 12 * DAY_S, store=store, radius_km=600)
+    b = O.find_overflights(place, start - 3.3 * DAY_S, start + 15 * DAY_S, store=store, radius_km=600)
     ta = [o.unix_s for o in a.overflights]
     tb = [o.unix_s for o in b.overflights if start <= o.unix_s < start + 12 * DAY_S]
     assert len(ta) > 10 and ta == pytest.approx(tb, abs=1e-3)
 
 
-def test_night_only(shipped):
+def test_night_only(store):
     place = resolve("Ho Chi Minh City")
-    start = shipped.sets[20].epoch_unix_s
-    every = O.find_overflights(place, start, start + 10 * DAY_S, store=shipped, radius_km=500)
-    night = O.find_overflights(place, start, start + 10 * DAY_S, store=shipped, radius_km=500,
+    start = store.sets[20].epoch_unix_s
+    every = O.find_overflights(place, start, start + 10 * DAY_S, store=store, radius_km=500)
+    night = O.find_overflights(place, start, start + 10 * DAY_S, store=store, radius_km=500,
                                night_only=True)
     assert night.n_total == len(every.overflights)
     assert [o.unix_s for o in night.overflights] == [o.unix_s for o in every.overflights if o.dark]
     assert 0 < len(night.overflights) < len(every.overflights)
 
 
-def test_far_from_the_orbit_has_none(shipped):
-    start = shipped.sets[20].epoch_unix_s
+def test_far_from_the_orbit_has_none(store):
+    start = store.sets[20].epoch_unix_s
     rep = O.find_overflights(Place.from_coordinates(75.0, 0.0), start, start + 3 * DAY_S,
-                             store=shipped, radius_km=100)
+                             store=store, radius_km=100)
     assert rep.overflights == [] and rep.n_total == 0
 
 

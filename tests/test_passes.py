@@ -9,13 +9,11 @@ so times are compared within 1 s; our own precision is checked more tightly
 by evaluating skyfield's altitude at *our* event times.
 """
 import datetime as dt
-import importlib.util
 import math
-import os
 
 import numpy as np
 import pytest
-from skyfield.api import EarthSatellite, load, load_file, wgs84
+from skyfield.api import EarthSatellite, wgs84
 
 from tle.store import ElementStore, StaleElementsError
 from tracker import passes as P
@@ -25,7 +23,8 @@ from tracker.kernels import events as K
 from tracker.places import Place, resolve
 from tracker.sampled_track import SampledTrack
 
-DAY_S = 86400.0
+from helpers import DAY_S, sky_time_unix
+
 UNIX0 = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 # 27 cities from 54.8 S to 64.8 N; each tested in a 3-day window around the
@@ -35,30 +34,6 @@ CITIES = ["Ushuaia", "Punta Arenas", "Dunedin, NZ", "Hobart, AU", "Auckland", "B
           "Bogota", "Ho Chi Minh City", "Mumbai", "Honolulu", "Cairo", "Tokyo", "Denver", "Paris",
           "Moscow", "Stockholm", "Anchorage", "Yakutsk", "Trondheim", "Fairbanks"]
 SET_INDEX = [5, 40, 70, -4]        # into ElementStore.shipped().sets
-
-
-@pytest.fixture(scope="module")
-def ts():
-    return load.timescale(builtin=True)
-
-
-@pytest.fixture(scope="module")
-def eph():
-    spec = importlib.util.find_spec("skyfield_data")
-    kernel = load_file(os.path.join(list(spec.submodule_search_locations)[0], "data", "de421.bsp"))
-    yield kernel
-    kernel.close()
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    return ElementStore.shipped()
-
-
-def sky_time(ts, unix_s):
-    unix_s = np.atleast_1d(np.asarray(unix_s, dtype=float))
-    days = np.floor(unix_s / DAY_S)     # whole days as a day count: no leap-second overflow
-    return ts.utc(1970, 1, 1 + days, 0, 0, unix_s - days * DAY_S)
 
 
 def to_unix(t):
@@ -85,10 +60,10 @@ class Case:
 _CACHE = {}
 
 
-def case_for(i, ts, shipped):
+def case_for(i, ts, store):
     if i not in _CACHE:
         city = CITIES[i]
-        es = shipped.sets[SET_INDEX[i % len(SET_INDEX)]]
+        es = store.sets[SET_INDEX[i % len(SET_INDEX)]]
         place = resolve(city)
         start = es.epoch_unix_s - DAY_S + 3600.0 * i      # vary the window phase
         report = P.passes_for_place(place, start, 3, store=ElementStore([es]))
@@ -99,9 +74,9 @@ def case_for(i, ts, shipped):
 
 
 @pytest.mark.parametrize("i", range(len(CITIES)), ids=CITIES)
-def test_events_match_skyfield(i, ts, shipped):
-    c = case_for(i, ts, shipped)
-    t0, t1 = sky_time(ts, c.start)[0], sky_time(ts, c.start + 3 * DAY_S)[0]
+def test_events_match_skyfield(i, ts, store):
+    c = case_for(i, ts, store)
+    t0, t1 = sky_time_unix(ts, c.start)[0], sky_time_unix(ts, c.start + 3 * DAY_S)[0]
     t_sky, kinds = c.sat.find_events(c.topos, t0, t1, altitude_degrees=10.0)
     ours = our_events(c.report)
     assert [k for k, _ in ours] == list(kinds), c.city
@@ -116,7 +91,7 @@ def test_events_match_skyfield(i, ts, shipped):
     culm = np.array(kinds) == 1
     assert np.max(np.abs(el_ours[culm] - alt_sky[culm])) < 0.05
     # tighter: skyfield's altitude at *our* times
-    alt_at_ours = (c.sat - c.topos).at(sky_time(ts, u_ours)).altaz()[0].degrees
+    alt_at_ours = (c.sat - c.topos).at(sky_time_unix(ts, u_ours)).altaz()[0].degrees
     assert np.max(np.abs(alt_at_ours[~culm] - 10.0)) < 0.002      # ~0.03 s of motion
     assert np.all(alt_at_ours[culm] >= alt_sky[culm] - 1e-4)      # at least as high as skyfield's peak
     assert np.max(np.abs(alt_at_ours - el_ours)) < 0.002
@@ -129,12 +104,12 @@ def test_events_match_skyfield(i, ts, shipped):
         assert p.duration_s == pytest.approx(p.set.unix_s - p.rise.unix_s)
         assert p.max_elevation_deg == p.culmination.elevation_deg
         assert p.culmination.range_km == pytest.approx(
-            (c.sat - c.topos).at(sky_time(ts, p.culmination.unix_s)).altaz()[2].km, abs=0.05)
+            (c.sat - c.topos).at(sky_time_unix(ts, p.culmination.unix_s)).altaz()[2].km, abs=0.05)
 
 
 def sky_visibility(c, ts, eph, unix_s):
     """skyfield's truth: sunlit, geometric Sun altitude at the observer, elevation."""
-    t = sky_time(ts, unix_s)
+    t = sky_time_unix(ts, unix_s)
     lit = c.sat.at(t).is_sunlit(eph)
     sun_alt = (eph["sun"] - (eph["earth"] + c.topos)).at(t).altaz()[0].degrees
     el = (c.sat - c.topos).at(t).altaz()[0].degrees
@@ -142,8 +117,8 @@ def sky_visibility(c, ts, eph, unix_s):
 
 
 @pytest.mark.parametrize("i", range(len(CITIES)), ids=CITIES)
-def test_visibility_matches_skyfield(i, ts, shipped, eph):
-    c = case_for(i, ts, shipped)
+def test_visibility_matches_skyfield(i, ts, store, eph):
+    c = case_for(i, ts, store)
     passes = c.report.passes
     if not passes:
         return
@@ -183,21 +158,21 @@ def test_visibility_matches_skyfield(i, ts, shipped, eph):
             assert p.appear is None and p.magnitude is None
 
 
-def test_visible_passes_exist_in_the_sample(ts, shipped):
-    n = sum(p.visible for i in range(len(CITIES)) for p in case_for(i, ts, shipped).report.passes)
+def test_visible_passes_exist_in_the_sample(ts, store):
+    n = sum(p.visible for i in range(len(CITIES)) for p in case_for(i, ts, store).report.passes)
     assert n >= 10   # the comparison above must cover visible passes, not only invisible ones
 
 
 @pytest.mark.parametrize("i", [0, 13, 20, 24])
-def test_magnitude_against_independent_geometry(i, ts, shipped, eph):
+def test_magnitude_against_independent_geometry(i, ts, store, eph):
     """Brightest magnitude = the documented model evaluated on skyfield geometry."""
-    c = case_for(i, ts, shipped)
+    c = case_for(i, ts, store)
     checked = 0
     for p in c.report.passes:
         if not p.visible:
             continue
         u = np.append(np.arange(p.appear.unix_s, p.disappear.unix_s, 1.0), p.brightest.unix_s)
-        t = sky_time(ts, u)
+        t = sky_time_unix(ts, u)
         sat_pos = c.sat.at(t).position.km
         obs = c.topos.at(t).position.km
         sun = (eph["sun"] - eph["earth"]).at(t).position.km
@@ -212,15 +187,15 @@ def test_magnitude_against_independent_geometry(i, ts, shipped, eph):
 
 
 @pytest.mark.nojit
-def test_half_day_matches_skyfield_small(ts, shipped):
+def test_half_day_matches_skyfield_small(ts, store):
     """Small enough for NUMBA_DISABLE_JIT=1: the whole pipeline in plain Python."""
-    es = shipped.sets[40]
+    es = store.sets[40]
     place = resolve("Paris")
     rep = P.passes_for_place(place, es.epoch_unix_s, 0.5, store=ElementStore([es]))
     sat = EarthSatellite(es.line1, es.line2, ts=ts)
     t_sky, kinds = sat.find_events(wgs84.latlon(place.lat_deg, place.lon_deg),
-                                   sky_time(ts, es.epoch_unix_s)[0],
-                                   sky_time(ts, es.epoch_unix_s + 0.5 * DAY_S)[0], altitude_degrees=10.0)
+                                   sky_time_unix(ts, es.epoch_unix_s)[0],
+                                   sky_time_unix(ts, es.epoch_unix_s + 0.5 * DAY_S)[0], altitude_degrees=10.0)
     ours = our_events(rep)
     assert [k for k, _ in ours] == list(kinds) and len(ours) >= 6
     assert np.max(np.abs(np.array([e.unix_s for _, e in ours]) - to_unix(t_sky))) < 1.0
@@ -235,8 +210,8 @@ def test_compass():
 # --- edge cases -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def paris_case(ts, shipped):
-    es = shipped.sets[40]
+def paris_case(ts, store):
+    es = store.sets[40]
     place = resolve("Paris")
     start = es.epoch_unix_s
     full = P.passes_for_place(place, start, 1, store=ElementStore([es]))
@@ -254,8 +229,8 @@ def test_pass_in_progress_at_start(paris_case, ts):
     assert first.culmination.unix_s == pytest.approx(p0.culmination.unix_s, abs=1e-3)
     assert first.duration_s == pytest.approx(p0.set.unix_s - mid, abs=1e-3)
     sat = EarthSatellite(es.line1, es.line2, ts=ts)
-    _, kinds = sat.find_events(wgs84.latlon(place.lat_deg, place.lon_deg), sky_time(ts, mid)[0],
-                               sky_time(ts, mid + 0.5 * DAY_S)[0], altitude_degrees=10.0)
+    _, kinds = sat.find_events(wgs84.latlon(place.lat_deg, place.lon_deg), sky_time_unix(ts, mid)[0],
+                               sky_time_unix(ts, mid + 0.5 * DAY_S)[0], altitude_degrees=10.0)
     assert list(kinds[:2]) == [1, 2]
 
 
@@ -281,8 +256,8 @@ def test_pass_cut_before_culmination_has_no_culmination(paris_case):
     assert 10.0 < last.max_elevation_deg < p0.max_elevation_deg
 
 
-def test_no_passes_far_north(shipped):
-    es = shipped.sets[40]
+def test_no_passes_far_north(store):
+    es = store.sets[40]
     place = Place.from_coordinates(80.0, 15.0)
     rep = P.passes_for_place(place, es.epoch_unix_s, 3, store=ElementStore([es]))
     assert rep.passes == [] and "latitude 80.00" in rep.reason and "inclined 51.6" in rep.reason
@@ -293,8 +268,8 @@ def test_min_elevation_above_every_maximum(paris_case, ts):
     rep = P.passes_for_place(place, start, 1, store=ElementStore([es]), min_elevation_deg=89.5)
     assert rep.passes == []
     sat = EarthSatellite(es.line1, es.line2, ts=ts)
-    t_sky, kinds = sat.find_events(wgs84.latlon(place.lat_deg, place.lon_deg), sky_time(ts, start)[0],
-                                   sky_time(ts, start + DAY_S)[0], altitude_degrees=0.0)
+    t_sky, kinds = sat.find_events(wgs84.latlon(place.lat_deg, place.lon_deg), sky_time_unix(ts, start)[0],
+                                   sky_time_unix(ts, start + DAY_S)[0], altitude_degrees=0.0)
     alt = (sat - wgs84.latlon(place.lat_deg, place.lon_deg)).at(t_sky).altaz()[0].degrees
     highest = np.max(alt[kinds == 1])
     assert f"highest elevation is {highest:.1f} deg" in rep.reason or \
@@ -412,13 +387,13 @@ def test_kernel_rise_at_element_set_switch():
     assert out[0, K.P_RISE] == 60.0 and math.isnan(out[0, K.P_SET])
 
 
-def test_multi_set_window_uses_each_segment_set(shipped, ts):
+def test_multi_set_window_uses_each_segment_set(store, ts):
     """Across element-set switches every event sits on the threshold for the
     set the store chose at that time (skyfield with that set)."""
     place = resolve("Tokyo")
-    start = shipped.sets[60].epoch_unix_s
-    store = ElementStore(shipped.sets[55:70])
-    rep = P.passes_for_place(place, start, 6, store=store)
+    start = store.sets[60].epoch_unix_s
+    some = ElementStore(store.sets[55:70])
+    rep = P.passes_for_place(place, start, 6, store=some)
     assert len(rep.element_sets) >= 3
     topos = wgs84.latlon(place.lat_deg, place.lon_deg)
     checked = 0
@@ -426,12 +401,12 @@ def test_multi_set_window_uses_each_segment_set(shipped, ts):
         for e in (p.rise, p.set):
             if e is None:
                 continue
-            es = store.nearest(e.unix_s).element_set
+            es = some.nearest(e.unix_s).element_set
             sat = EarthSatellite(es.line1, es.line2, ts=ts)
-            alt = (sat - topos).at(sky_time(ts, e.unix_s)).altaz()[0].degrees[0]
+            alt = (sat - topos).at(sky_time_unix(ts, e.unix_s)).altaz()[0].degrees[0]
             assert alt == pytest.approx(10.0, abs=0.002)
             checked += 1
-        es = store.nearest(p.peak.unix_s).element_set
+        es = some.nearest(p.peak.unix_s).element_set
         assert p.element_set_epoch_unix_s == es.epoch_unix_s
         assert p.age_days == pytest.approx((p.peak.unix_s - es.epoch_unix_s) / DAY_S)
     assert checked > 20
@@ -439,19 +414,19 @@ def test_multi_set_window_uses_each_segment_set(shipped, ts):
 
 # --- staleness, parameters, uncertainty ---------------------------------------
 
-def test_historical_window_is_not_stale(shipped):
+def test_historical_window_is_not_stale(store):
     # 2015-12-25 is within days of shipped sets: age is measured against the window
     start = dt.datetime(2015, 12, 25, tzinfo=dt.timezone.utc).timestamp()
-    rep = P.passes_for_place(resolve("Paris"), start, 2, store=shipped)
+    rep = P.passes_for_place(resolve("Paris"), start, 2, store=store)
     assert rep.passes and all(abs(p.age_days) < 10 for p in rep.passes)
 
 
-def test_window_far_from_any_set_is_stale(shipped):
+def test_window_far_from_any_set_is_stale(store):
     start = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc).timestamp()
     with pytest.raises(StaleElementsError, match="30-day limit") as info:
-        P.passes_for_place(resolve("Paris"), start, 1, store=shipped)
+        P.passes_for_place(resolve("Paris"), start, 1, store=store)
     assert info.value.parameter == "allow_stale" and "--" not in str(info.value)
-    rep = P.passes_for_place(resolve("Paris"), start, 1, store=shipped, allow_stale=True)
+    rep = P.passes_for_place(resolve("Paris"), start, 1, store=store, allow_stale=True)
     assert rep.warnings and "days after the epoch" in rep.warnings[0]
     assert all(p.timing_uncertainty_s > 3600 for p in rep.passes)
 
@@ -464,26 +439,26 @@ def test_bad_days(days, what):
         P.validate_window(days, 10, -6)
 
 
-def test_window_shorter_than_float_resolution_is_refused_not_a_crash(shipped):
+def test_window_shorter_than_float_resolution_is_refused_not_a_crash(store):
     # 1e-300 days vanishes next to a 2026 Unix time: the window would be empty
     start = dt.datetime(2026, 10, 10, tzinfo=dt.timezone.utc).timestamp()
     assert start + 1e-300 * 86400.0 == start
     with pytest.raises(TimeRangeError) as info:
-        P.passes_for_place(resolve("Paris"), start, 1e-300, store=shipped)
+        P.passes_for_place(resolve("Paris"), start, 1e-300, store=store)
     assert info.value.parameter == "days"
-    rep = P.passes_for_place(resolve("Paris"), start, P.MIN_DAYS, store=shipped)
+    rep = P.passes_for_place(resolve("Paris"), start, P.MIN_DAYS, store=store)
     assert rep.end_unix_s - rep.start_unix_s == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("start, days, parameter", [
     (dt.datetime(2055, 1, 1), 1, "start"), (dt.datetime(1959, 12, 31), 1, "start"),
     (dt.datetime(2049, 12, 31), 2, "days")])
-def test_window_outside_the_sun_ephemeris_names_its_parameter(shipped, start, days, parameter):
+def test_window_outside_the_sun_ephemeris_names_its_parameter(store, start, days, parameter):
     # DE421 ends in 2053; the services stop at 2050 (was EphemerisRangeError, a 500)
     t = start.replace(tzinfo=dt.timezone.utc).timestamp()
-    for call in (lambda: P.passes_for_place(resolve("Paris"), t, days, store=shipped,
+    for call in (lambda: P.passes_for_place(resolve("Paris"), t, days, store=store,
                                             allow_stale=True),
-                 lambda: P.passes_for_cities(None, t, days, store=shipped, allow_stale=True)):
+                 lambda: P.passes_for_cities(None, t, days, store=store, allow_stale=True)):
         with pytest.raises(TimeRangeError, match="1960-01-01T00:00:00Z .. 2050") as info:
             call()
         assert info.value.parameter == parameter

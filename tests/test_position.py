@@ -11,49 +11,21 @@ skyfield-data. Times are built with ``ts.utc`` from the same UTC instants.
 import dataclasses
 import datetime as dt
 import math
-import os
 
 import numpy as np
 import pytest
-from skyfield.api import EarthSatellite, load, wgs84
-from skyfield.data import iers
+from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 
 from tle.store import ElementStore, StaleElementsError
 from tracker.errors import TimeRangeError, UserError
-from tracker.frames import EarthOrientation, _skyfield_data_dir, footprint_km
+from tracker.frames import footprint_km
 from tracker.position import KM_PER_MI, now_report, position_rows, positions
-from tracker.sun import SunEphemeris
 from tracker.timebase import datetime_to_jdfr, format_utc, unix_to_jdfr
 
+from helpers import sky_time_jdfr
+
 UTC = dt.timezone.utc
-
-
-@pytest.fixture(scope="module")
-def eop():
-    return EarthOrientation.builtin()
-
-
-@pytest.fixture(scope="module")
-def sun():
-    return SunEphemeris.builtin()
-
-
-@pytest.fixture(scope="module")
-def ts():
-    ts = load.timescale(builtin=True)
-    with open(os.path.join(_skyfield_data_dir(), "finals2000A.all"), "rb") as f:
-        iers.install_polar_motion_table(ts, iers.parse_x_y_dut1_from_finals_all(f))
-    return ts
-
-
-@pytest.fixture(scope="module")
-def store():
-    return ElementStore.shipped()
-
-
-def sky_time(ts, jd, fr):
-    return ts.utc(1970, 1, 1.0 + (np.asarray(jd) - 2440587.5), 0, 0, np.asarray(fr) * 86400.0)
 
 
 def test_10000_random_times_match_skyfield(store, eop, sun, ts):
@@ -66,7 +38,7 @@ def test_10000_random_times_match_skyfield(store, eop, sun, ts):
     table = positions(store, jd, fr, eop=eop, sun=sun)
     assert len(table) == 10_000 and not table.error.any()
     assert len(np.unique(table.set_index)) > 50          # many element sets stitched
-    t = sky_time(ts, jd, fr)
+    t = sky_time_jdfr(ts, jd, fr)
     ref = {name: np.empty(len(jd)) for name in ("lat", "lon", "alt", "speed", "ef_speed")}
     for k in np.unique(table.set_index):
         rows = np.flatnonzero(table.set_index == k)
@@ -170,7 +142,7 @@ def test_now_report_fields_against_skyfield(store, eop, sun, ts):
     assert doc["time"] == "2015-03-27T19:42:57.000Z"
     sel = store.nearest(when.timestamp())
     es = sel.element_set
-    t = sky_time(ts, jd, fr)
+    t = sky_time_jdfr(ts, jd, fr)
     sat = EarthSatellite(es.line1, es.line2, ts=ts)
     gp = wgs84.geographic_position_of(sat.at(t))
     assert abs(doc["latitude_deg"] - gp.latitude.degrees) < 0.0005

@@ -25,11 +25,6 @@ DATA = Path(__file__).parent / "data"
 DAY_S = 86400.0
 
 
-@pytest.fixture(scope="module")
-def store():
-    return ElementStore.shipped()
-
-
 def sgp4_epoch_unix(es):
     sat = Satrec.twoline2rv(es.line1, es.line2)
     return ((sat.jdsatepoch - 2440587.5) + sat.jdsatepochF) * DAY_S

@@ -7,27 +7,18 @@ Polar motion is left out of skyfield here (no table installed) and
 ``EarthOrientation`` is built with UT1 only where Earth-fixed results are
 compared, so the two sides use identical Earth orientation.
 """
-import os
 
 import numpy as np
 import pytest
 from skyfield.api import EarthSatellite, wgs84
 
-from tle.parse import parse_tle_file
 from tracker.frames import EarthOrientation
 from tracker.propagation import Elements, propagate
-from tracker.sun import (DAYLIGHT, ECLIPSED, ILLUMINATION_NAMES, PENUMBRA, UNKNOWN, SunEphemeris,
-                         illumination, illumination_name, subsolar_point, sun_altitude_deg,
+from tracker.sun import (DAYLIGHT, ECLIPSED, ILLUMINATION_NAMES, PENUMBRA, UNKNOWN, illumination, illumination_name, subsolar_point, sun_altitude_deg,
                          sun_itrf_km, sun_teme_km)
 from tracker.timebase import unix_to_jdfr
 
-DATA = os.path.join(os.path.dirname(__file__), "..", "tle", "data", "iss_2015_2016.tle")
 pytestmark = pytest.mark.nojit
-
-
-@pytest.fixture(scope="module")
-def sun():
-    return SunEphemeris.builtin()
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +27,6 @@ def eop_no_polar():
     full = EarthOrientation.builtin()
     return EarthOrientation(full._tt_jd, full._delta_t_s, full._leap_utc_jd,
                             full._tai_minus_utc_s, [], [], [])
-
-
-@pytest.fixture(scope="module")
-def iss_sets():
-    with open(DATA) as f:
-        return parse_tle_file(f, source="iss_2015_2016.tle")
 
 
 def test_codes_and_names():

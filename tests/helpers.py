@@ -1,0 +1,74 @@
+"""Plain helpers shared by the tests (fixtures live in conftest.py).
+
+The oracles' set-up is here once: reading the shipped element sets as raw
+text for python-sgp4 and skyfield (independent of our parser), converting
+times for skyfield, and running the CLI in-process.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+
+import numpy as np
+from sgp4.api import Satrec
+
+from tracker.cli import main
+
+UTC = dt.timezone.utc
+DAY_S = 86400.0
+JD_UNIX_EPOCH = 2440587.5
+
+# The API tests' fixed clock: a day after the newest shipped epoch
+# (2026-10-09T19:42Z), so answers are fresh and reproducible.
+FIXED_NOW = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=UTC)
+
+
+def shipped_pairs(*names: str) -> list[tuple[str, str]]:
+    """(line1, line2) of every ISS set in the shipped files, read as raw text."""
+    out = []
+    for name in names or ("iss_2015_2016.tle", "iss_recent.tle"):
+        lines = (resources.files("tle") / "data" / name).read_text().splitlines()
+        out += [(l1, lines[i + 1]) for i, l1 in enumerate(lines) if l1.startswith("1 25544")]
+    return out
+
+
+def newest_shipped_pair() -> tuple[str, str]:
+    """The shipped ISS set with the latest epoch (by python-sgp4's reading)."""
+    def epoch(pair):
+        sat = Satrec.twoline2rv(*pair)
+        return sat.jdsatepoch + sat.jdsatepochF
+    return max(shipped_pairs("iss_recent.tle"), key=epoch)
+
+
+def sky_time_unix(ts, unix_s):
+    """skyfield Time for Unix seconds (UTC), exact to the microsecond."""
+    unix_s = np.atleast_1d(np.asarray(unix_s, dtype=float))
+    days = np.floor(unix_s / DAY_S)      # whole days as a day count: no leap-second overflow
+    return ts.utc(1970, 1, 1 + days, 0, 0, unix_s - days * DAY_S)
+
+
+def sky_time_jdfr(ts, jd, fr):
+    """skyfield Time for split Julian dates (UTC)."""
+    return ts.utc(1970, 1, 1.0 + (np.asarray(jd) - JD_UNIX_EPOCH), 0, 0, np.asarray(fr) * DAY_S)
+
+
+def run_cli(capsys, *argv):
+    """Run ``iss-tracker ARGV`` in-process: (exit status, stdout, stderr)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:            # argparse usage errors: one line, status 2
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, out, err, *fragments):
+    """Exit status 2, nothing on stdout, one ``iss-tracker: error:`` line naming ``fragments``."""
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("iss-tracker") and "error:" in lines[0]
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
