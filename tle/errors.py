@@ -1,4 +1,9 @@
-"""Exceptions raised for bad element-set input; each carries what was wrong."""
+"""The element-set layer's exceptions; each carries what was wrong.
+
+The modules that raise them re-export them (``tle.store.StaleElementsError``,
+``tle.update.UpdateError``, ``tle.omm.OMMFormatError``,
+``tle.history.HistoryError``).
+"""
 
 
 class TLEError(ValueError):
@@ -24,3 +29,48 @@ class TLEFormatError(TLEError):
         if line_number is not None:
             where = f"{where}, line {line_number}"
         super().__init__(f"{where}: {message}")
+
+
+class OMMFormatError(TLEFormatError):
+    """An OMM record could not be accepted; ``record_index`` is 0-based."""
+
+    def __init__(self, message, *, record_index=None, **kw):
+        self.record_index = record_index
+        super().__init__(message, **kw)
+
+
+class StaleElementsError(TLEError):
+    """The element set nearest the requested time is too far from it.
+
+    Attributes: ``age_days`` (t - epoch, days; negative before the epoch),
+    ``epoch`` (aware UTC datetime), ``limit_days``, ``along_track_km`` (the
+    expected 1-sigma along-track error at that age, ``tle.accuracy``) and
+    ``parameter`` = ``"allow_stale"`` (the option that would override it).
+    """
+
+    parameter = "allow_stale"
+
+    def __init__(self, message, *, age_days, epoch, limit_days, along_track_km=None):
+        self.age_days = age_days
+        self.epoch = epoch
+        self.limit_days = limit_days
+        self.along_track_km = along_track_km
+        super().__init__(message)
+
+
+class HistoryError(TLEError):
+    """The history or state file cannot be read, locked or written."""
+
+
+class UpdateError(TLEError):
+    """An update failed; the history was not changed.
+
+    ``cause`` is a short slug ('http-403', 'http-5xx', 'timeout', 'network',
+    'html', 'empty', 'truncated', 'format', 'wrong-satellite', 'future-epoch',
+    'older', 'no-data', 'too-large', 'file'); ``source`` the URL or path.
+    """
+
+    def __init__(self, message, *, cause, source):
+        self.cause = cause
+        self.source = source
+        super().__init__(message)

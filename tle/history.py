@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tle.elements import ElementSet
-from tle.errors import TLEError
+from tle.errors import HistoryError
 from tle.formats import parse_elements
 from tle.store import DEDUP_S, HISTORY_NAME, history_path
 from tle.write import format_tle_text
@@ -36,10 +36,6 @@ from tle.write import format_tle_text
 STATE_NAME = "update_state.json"
 LOCK_NAME = ".lock"
 LOCK_TIMEOUT_S = 60.0
-
-
-class HistoryError(TLEError):
-    """The history or state file cannot be read, locked or written."""
 
 
 @dataclass(frozen=True)

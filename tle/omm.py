@@ -27,7 +27,7 @@ import math
 import re
 
 from tle.elements import ElementSet
-from tle.errors import TLEFormatError
+from tle.errors import OMMFormatError
 
 REQUIRED_KEYS = (
     "EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
@@ -43,14 +43,6 @@ _EPOCH_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d
 _OBJECT_ID_RE = re.compile(r"(\d{4})-(\d{3})([A-Z]{0,3})")
 _NUMBER_RE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 _INT_RE = re.compile(r"\s*[+-]?\d+\s*")
-
-
-class OMMFormatError(TLEFormatError):
-    """An OMM record could not be accepted; ``record_index`` is 0-based."""
-
-    def __init__(self, message, *, record_index=None, **kw):
-        self.record_index = record_index
-        super().__init__(message, **kw)
 
 
 class _Record:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from tle.accuracy import along_track_sigma_km, orbital_speed_km_s
 from tle.elements import ElementSet
-from tle.errors import TLEError
+from tle.errors import StaleElementsError, TLEError
 from tle.formats import parse_elements
 
 ISS_SATNUM = 25544
@@ -56,26 +56,6 @@ def iso_z(unix_s: float) -> str:
     """Unix seconds -> ISO 8601 UTC with 'Z', to the second."""
     t = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=round(unix_s))
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class StaleElementsError(TLEError):
-    """The element set nearest the requested time is too far from it.
-
-    Attributes: ``age_days`` (t - epoch, days; negative before the epoch),
-    ``epoch`` (aware UTC datetime), ``limit_days``, ``along_track_km`` (the
-    expected 1-sigma along-track error at that age, ``tle.accuracy``) and
-    ``parameter`` = ``"allow_stale"`` (the option that would override it).
-    """
-
-    parameter = "allow_stale"
-
-    def __init__(self, message, *, age_days, epoch, limit_days=MAX_AGE_DAYS,
-                 along_track_km=None):
-        self.age_days = age_days
-        self.epoch = epoch
-        self.limit_days = limit_days
-        self.along_track_km = along_track_km
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -147,7 +127,7 @@ def check_staleness(sel: Selection, *, allow_stale: bool = False) -> str | None:
         raise StaleElementsError(
             f"element set too old for this time: {_age_phrase(sel)}, more than the "
             f"{MAX_AGE_DAYS:g}-day limit; {_error_phrase(sel)}",
-            age_days=sel.age_days, epoch=sel.element_set.epoch,
+            age_days=sel.age_days, epoch=sel.element_set.epoch, limit_days=MAX_AGE_DAYS,
             along_track_km=along_track_error_km(sel))
     return staleness_warning(sel)
 

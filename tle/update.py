@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tle.elements import ElementSet
-from tle.errors import TLEError
+from tle.errors import TLEError, UpdateError
 from tle.formats import detect_format, parse_elements
 from tle.history import merge_into_history, read_state, write_state
 from tle.store import DEDUP_S, ISS_SATNUM, ElementStore, history_path, iso_z, shipped_sets
@@ -37,20 +37,6 @@ TIMEOUT_S = 30.0                 # whole request, connect to last byte
 MAX_FUTURE_DAYS = 1.0            # an epoch later than now + this is refused
 MAX_BODY_BYTES = 32 * 1024 * 1024
 USER_AGENT = "iss-tracker/0.1 (offline ISS tracker; +https://celestrak.org/NORAD/documentation/gp-data-formats.php)"
-
-
-class UpdateError(TLEError):
-    """An update failed; the history was not changed.
-
-    ``cause`` is a short slug ('http-403', 'http-5xx', 'timeout', 'network',
-    'html', 'empty', 'truncated', 'format', 'wrong-satellite', 'future-epoch',
-    'older', 'no-data', 'too-large', 'file'); ``source`` the URL or path.
-    """
-
-    def __init__(self, message, *, cause, source):
-        self.cause = cause
-        self.source = source
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ import re
 from flask import Flask, current_app, json
 from werkzeug.exceptions import HTTPException
 
-from tle.errors import TLEError
-from tle.store import StaleElementsError
+from tle.errors import StaleElementsError, TLEError
 from tracker.errors import UserError
 
 PROBLEM_MIME = "application/problem+json"
