@@ -100,10 +100,15 @@ def interval_at(t_s, t):
     return i
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, error_model="numpy")
 def interpolate_track(t_s, r, v, t_query, r_out, v_out):
-    """Hermite track at times ``t_query`` (m,) -> fills r_out, v_out (m, 3)."""
-    for k in prange(t_query.shape[0]):
+    """Hermite track at times ``t_query`` (m,) -> fills r_out, v_out (m, 3).
+
+    Serial: callers (bisection steps of the overflight and shadow searches)
+    ask for tens to hundreds of times per call, where a parallel launch costs
+    far more (~1.5 ms) than the work (~1 us).
+    """
+    for k in range(t_query.shape[0]):
         t = t_query[k]
         if not math.isfinite(t):
             for c in range(3):
