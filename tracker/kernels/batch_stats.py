@@ -5,7 +5,7 @@ as plain Python under NUMBA_DISABLE_JIT=1. For every satellite of a
 coefficient table (``Elements.coeffs``) and a chunk of times, the core's
 SGP4 (vectorised near-Earth blocks, ``kernels.stats.propagate_block``) is
 reduced at once to: ascending-node crossings (TEME z from < 0 to >= 0 with
-vz > 0), the WGS-84 geodetic altitude range (``kernels.stats.
+vz > 0), the WGS-84 geodetic altitude range (``kernels.frames.
 geodetic_sin_cos_alt``), the argument of latitude at the first and last
 valid samples, and the first SGP4 error (6: decayed). No positions are
 stored: memory is O(number of satellites).
@@ -17,8 +17,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from tracker.kernels.frames import geodetic_sin_cos_alt
 from tracker.kernels.sgp4_block import BLOCK, WORK_SIZE, block_eligible
-from tracker.kernels.stats import arg_latitude_rad, geodetic_sin_cos_alt, propagate_block
+from tracker.kernels.stats import arg_latitude_rad, propagate_block
 
 # ---- per-satellite batch columns (``out`` of batch_stats_chunk) ----
 B_NODES = 0            # ascending-node crossings counted so far

@@ -35,7 +35,7 @@ WGS84_A_KM = 6378.137
 WGS84_F = 1.0 / 298.257223563
 WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 
-_GEODETIC_ITERATIONS = 2
+GEODETIC_ITERATIONS = 2          # Bowring steps of geodetic_sin_cos_alt
 
 
 @njit(cache=True, error_model="numpy")
@@ -153,43 +153,51 @@ def track_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme,
 
 
 @njit(cache=True, error_model="numpy")
-def geodetic_one(x, y, z):
-    """ITRF x, y, z (km) -> WGS-84 (lat_rad, lon_rad, alt_km).
+def geodetic_sin_cos_alt(p_km, z_km):
+    """WGS-84 ``(sin lat, cos lat, N km, alt_km)`` of a point at distance
+    ``p_km`` >= 0 from the polar axis and ``z_km`` above the equator plane;
+    N is the prime-vertical radius of curvature at the geodetic latitude.
 
-    Bowring's method (Survey Review 23, 1976) iterated twice, written
-    without trigonometric calls inside the iteration: latitude error
-    < 1e-12 rad (6 micrometres) from the surface to beyond geostationary
-    height. Longitude in (-pi, pi].
+    Bowring's method (Survey Review 23, 1976) iterated GEODETIC_ITERATIONS
+    times, with no trigonometric call and no branch, so loops over it
+    vectorise (``kernels.stats``, ``kernels.batch_stats``). Against an
+    80-bit reference from -10 km to 400,000 km of altitude, at every
+    latitude including the poles: latitude within 3e-16 rad, altitude
+    within 2e-10 km. The Earth's centre gives NaN.
     """
     b = WGS84_A_KM * (1.0 - WGS84_F)
     ep2 = WGS84_E2 / (1.0 - WGS84_E2)
-    p = math.sqrt(x * x + y * y)
-    lon = math.atan2(y, x)
-    if lon == -math.pi:
-        lon = math.pi
     # Reduced latitude beta from the geocentric direction: tan(beta) = a z / (b p).
-    sb = WGS84_A_KM * z
-    cb = b * p
+    sb = WGS84_A_KM * z_km
+    cb = b * p_km
     num = 0.0
     den = 1.0
-    for _ in range(_GEODETIC_ITERATIONS):
+    for _ in range(GEODETIC_ITERATIONS):
         h = math.sqrt(sb * sb + cb * cb)
-        if h == 0.0:                   # at the centre: any latitude
-            break
         s = sb / h
         c = cb / h
-        num = z + ep2 * b * s * s * s
-        den = p - WGS84_E2 * WGS84_A_KM * c * c * c
+        num = z_km + ep2 * b * s * s * s
+        den = p_km - WGS84_E2 * WGS84_A_KM * c * c * c
         # next reduced latitude: tan(beta) = (1 - f) tan(phi)
         sb = (1.0 - WGS84_F) * num
         cb = den
-    lat = math.atan2(num, den)
     h = math.sqrt(num * num + den * den)
     sl = num / h
     cl = den / h
+    w = math.sqrt(1.0 - WGS84_E2 * sl * sl)
     # Distance from the ellipsoid along the normal; valid at every latitude.
-    alt = p * cl + z * sl - WGS84_A_KM * math.sqrt(1.0 - WGS84_E2 * sl * sl)
-    return lat, lon, alt
+    return sl, cl, WGS84_A_KM / w, p_km * cl + z_km * sl - WGS84_A_KM * w
+
+
+@njit(cache=True, error_model="numpy")
+def geodetic_one(x, y, z):
+    """ITRF x, y, z (km) -> WGS-84 (lat_rad, lon_rad, alt_km), by
+    ``geodetic_sin_cos_alt``. Longitude in (-pi, pi]."""
+    lon = math.atan2(y, x)
+    if lon == -math.pi:
+        lon = math.pi
+    sl, cl, _n_km, alt = geodetic_sin_cos_alt(math.sqrt(x * x + y * y), z)
+    return math.atan2(sl, cl), lon, alt
 
 
 @njit(cache=True, error_model="numpy")

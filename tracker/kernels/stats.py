@@ -8,10 +8,9 @@ Positions ``r`` (km) and velocities ``v`` (km/s) are SGP4's, in TEME; times
 ``t_s`` are seconds from an origin chosen by the caller, increasing.
 The kernels call the shared ones: the core's SGP4 (``sgp4_block.near_earth_block``,
 its vectorised near-Earth path, 64 times at once; ``sgp4.sgp4_sample``
-otherwise), ``shadow.illumination_one`` (conical Earth shadow) and the WGS-84
-constants of ``frames``; the geodetic conversion solves
-``frames.geodetic_one``'s latitude equation by Newton's method without
-trigonometric calls (``geodetic_sin_cos_alt``), in a loop LLVM vectorises.
+otherwise), ``shadow.illumination_one`` (conical Earth shadow) and
+``frames.geodetic_sin_cos_alt`` (WGS-84 geodetic conversion without
+trigonometric calls, in a loop LLVM vectorises).
 Propagation is fused: a block of 64 samples is propagated into small arrays
 and reduced at once, so nothing chunk-sized is stored but the outputs.
 
@@ -43,15 +42,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from tracker.kernels.frames import WGS84_A_KM, WGS84_E2
+from tracker.kernels.frames import WGS84_E2, geodetic_sin_cos_alt
 from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
 from tracker.kernels.sgp4 import sgp4_sample
 from tracker.kernels.sgp4_block import BLOCK, WORK_SIZE, block_eligible, near_earth_block
 from tracker.kernels.shadow import DAYLIGHT, ECLIPSED, PENUMBRA, illumination_one
-
-# Newton steps on frames.geodetic_one's latitude equation; from its geocentric
-# start two give the same latitude to 1e-15 rad for 6,500-45,000 km.
-GEODETIC_NEWTON_STEPS = 2
 
 # ---- one sample's state ----
 S_VALID, S_T, S_Z, S_VZ, S_SPEED, S_SX, S_SY, S_SZ, S_ILLUM, S_ALT = range(10)
@@ -73,34 +68,6 @@ N_ACC = 11
 
 EVENT_NODE = 1         # bit in ``events``: ascending node in (t[i-1], t[i]]
 EVENT_SUNRISE = 2      # bit: t[i] is the first daylight sample after shadow
-
-
-@njit(cache=True, error_model="numpy")
-def geodetic_sin_cos_alt(p_km, z_km):
-    """(sin lat, cos lat, N km, alt_km) on WGS-84 for a point at distance
-    ``p_km`` > 0 from the polar axis and ``z_km`` above the equator plane;
-    N is the prime-vertical radius of curvature at the latitude.
-
-    Solves the equation that ``frames.geodetic_one`` iterates on,
-    tan(lat) = (z + e^2 N(lat) sin(lat)) / p, written for t = tan(lat):
-    g(t) = t p - z - e^2 a t / w = 0 with w = sqrt(1 + (1 - e^2) t^2),
-    g'(t) = p - e^2 a / w^3, by GEODETIC_NEWTON_STEPS Newton steps from the
-    same geocentric start t = z / (p (1 - e^2)). No trigonometric call; the
-    tests compare with ``geodetic_one`` (< 1e-10 rad, < 1e-9 km).
-    """
-    one_minus_e2 = 1.0 - WGS84_E2
-    e2a = WGS84_E2 * WGS84_A_KM
-    t = z_km / (p_km * one_minus_e2)
-    for _ in range(GEODETIC_NEWTON_STEPS):
-        w = math.sqrt(1.0 + one_minus_e2 * t * t)
-        t -= (t * p_km - z_km - e2a * t / w) / (p_km - e2a / (w * w * w))
-    q = math.sqrt(1.0 + t * t)
-    cl = 1.0 / q
-    sl = t * cl
-    w = math.sqrt(1.0 + one_minus_e2 * t * t)      # = q sqrt(1 - e^2 sin^2 lat)
-    n_km = WGS84_A_KM * q / w
-    alt = p_km * cl + z_km * sl - WGS84_A_KM * w / q
-    return sl, cl, n_km, alt
 
 
 @njit(cache=True, error_model="numpy")
