@@ -22,13 +22,14 @@ shadow model and how it differs from skyfield's ``is_sunlit``.
 from __future__ import annotations
 
 import functools
+import math
 import os
 
 import numpy as np
 
 from tracker.frames import EarthOrientation, _skyfield_data_dir, teme_to_itrf, topocentric
 from tracker.kernels import shadow as _shadow
-from tracker.timebase import DAY_S, JD_UNIX_EPOCH, jdfr_to_unix
+from tracker.timebase import DAY_S, JD_UNIX_EPOCH, jdfr_to_unix, unix_to_jdfr
 
 ECLIPSED = _shadow.ECLIPSED
 PENUMBRA = _shadow.PENUMBRA
@@ -91,6 +92,22 @@ class SunEphemeris:
         """Sun at every time straight from skyfield (slow; the reference for tests)."""
         t = self._skyfield_time(np.atleast_1d(jd), np.atleast_1d(fr))
         return np.ascontiguousarray(self._earth_to_sun.at(t).frame_xyz(self._teme).km.T)
+
+    def teme_grid_km(self, unix_start_s: float, unix_end_s: float,
+                     step_s: float | None = None) -> tuple[float, np.ndarray]:
+        """The interpolation nodes themselves, for kernels that interpolate
+        (``kernels.stats.sun_at``): ``(t0_unix_s, table)``, the Sun (TEME, km,
+        (m, 3), m >= 2) straight from skyfield at ``t0_unix_s + k * step_s``,
+        nodes aligned to Unix time from the last one at or before
+        ``unix_start_s`` to the first at or after ``unix_end_s``.
+        ``step_s``: default ``grid_step_s``; ``tracker.stats`` uses 6 hours
+        (linear error ~350 km, 0.5 arcsec; tests/test_stats.py measures it).
+        """
+        step = self.grid_step_s if step_s is None else float(step_s)
+        k0 = math.floor(unix_start_s / step)
+        k1 = max(math.ceil(unix_end_s / step), k0 + 1)
+        nodes_s = np.arange(k0, k1 + 1) * step
+        return k0 * step, self.exact_sun_teme_km(*unix_to_jdfr(nodes_s))
 
     def sun_teme_km(self, jd, fr) -> np.ndarray:
         """Geocentric Sun, TEME, km, shape (n, 3), at UTC split Julian dates (n,).
