@@ -31,7 +31,6 @@ from tle.parse import parse_tle_file
 from tle.store import ElementStore, StaleElementsError
 from tracker.errors import TimeRangeError, UserError
 from tracker.kernels import stats as K
-from tracker.kernels.frames import geodetic_one
 from tracker.kernels.shadow import illumination_one
 from tracker.stats import merge_close, orbit_stats
 
@@ -113,16 +112,25 @@ def when(es, days):
 # ---- kernels ------------------------------------------------------------------
 
 @pytest.mark.nojit
-def test_geodetic_matches_the_shared_kernel():
+def test_geodetic_sin_cos_alt_against_skyfield():
+    """The stats kernels use the shared WGS-84 conversion's (sin lat, cos lat,
+    N, alt) directly: check them against skyfield's forward conversion (its
+    ``wgs84.latlon(...).itrs_xyz``), poles and GEO-and-beyond altitudes included."""
+    from skyfield.api import wgs84
+
+    a_km, f = 6378.137, 1.0 / 298.257223563            # WGS-84
+    e2 = f * (2.0 - f)
     rng = np.random.default_rng(7)
-    for _ in range(2000):
-        r = rng.normal(size=3)
-        r *= rng.uniform(6500.0, 45000.0) / np.linalg.norm(r)
-        lat, _lon, alt = geodetic_one(*r)
-        sl, cl, n_km, alt2 = K.geodetic_sin_cos_alt(math.hypot(r[0], r[1]), r[2])
-        assert abs(math.atan2(sl, cl) - lat) < 1e-10          # 0.6 mm on the ground
-        assert abs(alt2 - alt) < 1e-9                          # km
+    lats = np.concatenate([[-90.0, 90.0, 0.0], rng.uniform(-90.0, 90.0, 300)])
+    alts = np.concatenate([[0.0, 400.0, 400000.0], rng.uniform(-10.0, 400000.0, 300)])
+    for lat_deg, alt_km in zip(lats, alts):
+        x, y, z = wgs84.latlon(lat_deg, 33.3, elevation_m=alt_km * 1000.0).itrs_xyz.km
+        sl, cl, n_km, alt = K.geodetic_sin_cos_alt(math.hypot(x, y), z)
+        lat = math.radians(lat_deg)
+        assert abs(math.atan2(sl, cl) - lat) < 1e-10           # 0.6 mm on the ground
         assert abs(sl * sl + cl * cl - 1.0) < 1e-14
+        assert abs(n_km - a_km / math.sqrt(1.0 - e2 * math.sin(lat) ** 2)) < 1e-9
+        assert abs(alt - alt_km) < 1e-6 * max(1.0, alt_km / 1000.0)   # mm, relative far out
 
 
 @pytest.mark.nojit
