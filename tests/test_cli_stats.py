@@ -104,7 +104,8 @@ def test_stats_bad_input_is_one_line_and_exit_2(capsys, tmp_path):
                    "2015-11-05T01:00:00Z", match="--start")
     one_line_error(capsys, "stats", "--mission", "year-in-space", "--start", "2015-11-05T00:00:00Z",
                    match="--mission")
-    one_line_error(capsys, "stats", "--mission", "apollo-11", match="invalid choice")
+    one_line_error(capsys, "stats", "--mission", "apollo-11",
+                   match="unknown mission 'apollo-11'; known missions: year-in-space")
     one_line_error(capsys, "stats", "--start", "2015-11-05T00:00:00Z", match="--end")
     one_line_error(capsys, "stats", "--start", "2015-11-05T00:00:00Z", "--end",
                    "2015-11-05T01:00:00Z", "--plot", str(tmp_path / "a.txt"), match="--plot")

@@ -19,8 +19,8 @@ from tracker.errors import UserError
 
 
 def register(subparsers) -> None:
-    from tracker.missions import MISSIONS
-
+    # No `choices=`: that would import tracker.missions (and its element store)
+    # on every command's start-up; get_mission() names the known missions.
     p = subparsers.add_parser(
         "stats", help="how far the ISS went: orbits, distance, altitude, sunrises over an interval",
         description="Orbit statistics over an interval, stitching the element sets (nearest "
@@ -30,8 +30,9 @@ def register(subparsers) -> None:
                     "--mission year-in-space compares with NASA's published figures.")
     p.add_argument("--start", metavar="T", help="first time (ISO 8601 with Z/offset, Unix s, now)")
     p.add_argument("--end", metavar="T", help="last time")
-    p.add_argument("--mission", choices=sorted(MISSIONS),
-                   help="a preset interval and its element sets, compared with published figures")
+    p.add_argument("--mission", metavar="NAME",
+                   help="a preset interval and its element sets, compared with published "
+                        "figures: year-in-space")
     p.add_argument("--step-s", type=bounded_float("--step-s", "seconds"), default=1.0, metavar="S",
                    help="seconds between samples (default 1)")
     add_tle_option(p)
