@@ -288,6 +288,11 @@ def _satellite_run(coeffs, i, epoch_jd, epoch_fr, jd, fr, tsince, j0, j1,
 
 _TIME_CHUNK = 4 * BLOCK
 _RESONANT_CHUNKS = 32
+# The parallel kernels below pass satellite and time indices to
+# ``_satellite_run`` as np.int64: numba would otherwise compile the whole
+# SGP4/SDP4 chain once per integer type it sees, i.e. for a literal 0, for
+# prange's index as first typed (int64) and again inside the parallel loop
+# body (uint64) -- three copies, seconds each on a cold cache.
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
@@ -300,6 +305,7 @@ def propagate_into(coeffs, epoch_jd, epoch_fr, jd, fr, e_out, r_out, v_out):
     n_sat = coeffs.shape[1]
     n_t = jd.shape[0]
     no_tsince = np.empty(0)
+    zero = np.int64(0)
     if n_sat == 1:
         # Split the times across threads. A resonant satellite integrates
         # from epoch in every chunk, so it gets at most _RESONANT_CHUNKS.
@@ -308,13 +314,13 @@ def propagate_into(coeffs, epoch_jd, epoch_fr, jd, fr, e_out, r_out, v_out):
             chunk = max(chunk, (n_t + _RESONANT_CHUNKS - 1) // _RESONANT_CHUNKS)
         n_chunk = (n_t + chunk - 1) // chunk
         for k in prange(n_chunk):
-            j0 = k * chunk
-            _satellite_run(coeffs, 0, epoch_jd[0], epoch_fr[0], jd, fr, no_tsince,
+            j0 = np.int64(k) * chunk
+            _satellite_run(coeffs, zero, epoch_jd[0], epoch_fr[0], jd, fr, no_tsince,
                            j0, min(j0 + chunk, n_t), e_out[0], r_out[0], v_out[0])
     else:
         for i in prange(n_sat):
-            _satellite_run(coeffs, i, epoch_jd[i], epoch_fr[i], jd, fr, no_tsince,
-                           0, n_t, e_out[i], r_out[i], v_out[i])
+            _satellite_run(coeffs, np.int64(i), epoch_jd[i], epoch_fr[i], jd, fr, no_tsince,
+                           zero, n_t, e_out[i], r_out[i], v_out[i])
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
@@ -326,5 +332,5 @@ def propagate_tsince_into(coeffs, tsince_min, e_out, r_out, v_out):
     """
     no_jd = np.empty(0)
     for i in prange(coeffs.shape[1]):
-        _satellite_run(coeffs, i, 0.0, 0.0, no_jd, no_jd, tsince_min[i], 0,
+        _satellite_run(coeffs, np.int64(i), 0.0, 0.0, no_jd, no_jd, tsince_min[i], np.int64(0),
                        tsince_min.shape[1], e_out[i], r_out[i], v_out[i])

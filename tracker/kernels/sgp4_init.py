@@ -217,4 +217,5 @@ def sgp4_init_one(elements, i, coeffs):
 def sgp4_init_many(elements, coeffs):
     """Initialise every satellite: ``elements`` (N_ELEMENT, n) -> ``coeffs`` (N_COEFF, n)."""
     for i in prange(elements.shape[1]):
-        sgp4_init_one(elements, i, coeffs)
+        # int64, not prange's uint64 in the loop body: one compiled callee.
+        sgp4_init_one(elements, np.int64(i), coeffs)
