@@ -43,6 +43,20 @@ def _skyfield_data_dir() -> str:
     return os.path.join(list(spec.submodule_search_locations)[0], "data")
 
 
+@functools.lru_cache(maxsize=1)
+def builtin_time_tables():
+    """skyfield's bundled daily Delta T and leap-second tables (``iers.npz``),
+    read once: ``(tt_jd, delta_t_s, leap_dates, leap_offsets)``, the arrays
+    ``skyfield.timelib.Timescale`` is built from (as ``load.timescale(builtin=True)``
+    builds it). Shared by ``EarthOrientation.builtin`` and the Sun's timescale."""
+    from skyfield.functions import load_bundled_npy
+
+    arrays = load_bundled_npy("iers.npz")
+    tt = arrays["tt_jd_minus_arange"] + np.arange(len(arrays["tt_jd_minus_arange"]))
+    delta_t = (arrays["delta_t_1e7"] / 1e7).round(7)
+    return tt, delta_t, arrays["leap_dates"], arrays["leap_offsets"]
+
+
 def _fixed_decimal(field):
     """ASCII fixed-point numbers, (n, width) array of single bytes -> float64 (n,).
 
@@ -128,14 +142,10 @@ class EarthOrientation:
     @classmethod
     def builtin(cls) -> "EarthOrientation":
         """Tables shipped inside skyfield and skyfield-data (no download)."""
-        from skyfield.functions import load_bundled_npy
-
-        arrays = load_bundled_npy("iers.npz")
-        tt = arrays["tt_jd_minus_arange"] + np.arange(len(arrays["tt_jd_minus_arange"]))
-        delta_t = (arrays["delta_t_1e7"] / 1e7).round(7)
+        tt, delta_t, leap_dates, leap_offsets = builtin_time_tables()
         pm_jd, xp, yp = _read_finals_polar_motion(
             os.path.join(_skyfield_data_dir(), "finals2000A.all"))
-        return cls(tt, delta_t, arrays["leap_dates"], arrays["leap_offsets"], pm_jd, xp, yp)
+        return cls(tt, delta_t, leap_dates, leap_offsets, pm_jd, xp, yp)
 
     @classmethod
     def zero(cls) -> "EarthOrientation":

@@ -27,7 +27,8 @@ import os
 
 import numpy as np
 
-from tracker.frames import EarthOrientation, _skyfield_data_dir, teme_to_itrf, topocentric
+from tracker.frames import (EarthOrientation, _skyfield_data_dir, builtin_time_tables, teme_to_itrf,
+                             topocentric)
 from tracker.kernels import shadow as _shadow
 from tracker.timebase import DAY_S, JD_UNIX_EPOCH, jdfr_to_unix, unix_to_jdfr
 
@@ -76,11 +77,18 @@ class SunEphemeris:
 
     @classmethod
     def builtin(cls) -> "SunEphemeris":
-        """skyfield's built-in timescale and the bundled DE421 (no download)."""
-        from skyfield.api import load, load_file
+        """skyfield's built-in timescale and the bundled DE421 (no download).
 
-        ts = load.timescale(builtin=True)
-        eph = load_file(os.path.join(_skyfield_data_dir(), "de421.bsp"))
+        Built from ``skyfield.timelib`` and ``skyfield.jpllib`` directly, the
+        same objects ``load.timescale(builtin=True)`` and ``load_file`` give:
+        ``skyfield.api`` would also import its downloader (http, ssl), which
+        every CLI start-up would pay for (~15 ms)."""
+        from skyfield.jpllib import SpiceKernel
+        from skyfield.timelib import Timescale
+
+        tt, delta_t, leap_dates, leap_offsets = builtin_time_tables()
+        ts = Timescale((tt, delta_t), leap_dates, leap_offsets)
+        eph = SpiceKernel(os.path.join(_skyfield_data_dir(), "de421.bsp"))
         return cls(ts, eph)
 
     def _skyfield_time(self, jd, fr):
