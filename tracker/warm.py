@@ -73,24 +73,21 @@ def purge_if_sources_changed() -> bool:
 
 
 def warm_propagation() -> None:
-    """Call each propagation entry point once (near-Earth and resonant)."""
+    """Call each compiled propagation entry point once (near-Earth and
+    resonant satellites): ``sgp4_init_many``, ``propagate_into`` (behind
+    ``propagate`` and ``propagate_into``, one satellite or many),
+    ``propagate_tsince_into`` and ``sgp4_one``; the kernels they call
+    (``sgp4_sample``, ``near_earth_block``, ...) are compiled with them."""
     import numpy as np
 
     from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
-    from tracker.kernels.sgp4 import sgp4_one, sgp4_sample
-    from tracker.propagation import Elements, propagate, propagate_into, propagate_tsince
+    from tracker.kernels.sgp4 import sgp4_one
+    from tracker.propagation import Elements, propagate, propagate_tsince
 
     els = Elements.from_tle([_ISS, _MOLNIYA])
-    jd = np.array([2459776.5, 2459777.5])
-    fr = np.array([0.0, 0.25])
-    propagate(els, jd, fr)
-    propagate(els[0], jd, fr)                       # one satellite: over times
-    e, r, v = propagate(els, jd, fr)
-    propagate_into(els, jd, fr, e, r, v)
+    e, r, v = propagate(els, np.array([2459776.5, 2459777.5]), np.array([0.0, 0.25]))
     propagate_tsince(els, np.array([0.0, 720.0]))
-    state = np.zeros(RESONANCE_STATE_SIZE)
-    sgp4_one(els.coeffs, 1, 100.0, state, r[0, 0], v[0, 0])
-    sgp4_sample(els.coeffs, 1, 100.0, state)
+    sgp4_one(els.coeffs, 1, 100.0, np.zeros(RESONANCE_STATE_SIZE), r[0, 0], v[0, 0])
 
 
 def warm_kernel_modules() -> list[str]:
