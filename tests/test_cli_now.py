@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from skyfield.api import EarthSatellite, load, wgs84
@@ -149,3 +150,13 @@ def test_subprocess_offline_now_and_error(tmp_path):
     assert bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
     assert "after start" in bad.stderr
+
+
+def test_tle_file_without_the_station_names_the_remedy(capsys, tmp_path):
+    # A real element file holding another object (Vanguard 1, from the 2022 catalog).
+    lines = (Path(ROOT) / "tests" / "data" / "catalog_2022-07-15.tle").read_text().splitlines()[:3]
+    path = tmp_path / "vanguard.tle"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(capsys, "now", "--tle", str(path))
+    assert_one_line_error(code, out, err, "no element set for catalog number 25544",
+                          "only catalog numbers 5", "iss-tracker tle update --catalog-number 25544")

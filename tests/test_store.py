@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sgp4.api import Satrec
 
-from tle.errors import TLEError
+from tle.errors import NoElementSetError, TLEError
 from tle.store import (DEDUP_S, MAX_AGE_DAYS, WARN_AGE_DAYS, ElementStore, StaleElementsError,
                        check_staleness, default_data_dir, history_path, load_store, shipped_sets,
                        staleness_warning)
@@ -134,10 +134,12 @@ def test_other_satellites_are_ignored_and_missing_one_is_clear(tmp_path):
     store = ElementStore.from_file(path)
     assert len(store) == 1 and store.newest().satnum == 25544
     assert ElementStore.from_file(path, satnum=5).newest().name == "VANGUARD 1"
-    with pytest.raises(TLEError) as info:
+    with pytest.raises(NoElementSetError) as info:
         ElementStore.from_file(path, satnum=999999)
     assert "no element set for catalog number 999999" in str(info.value)
-    assert "iss-tracker tle update" in str(info.value)
+    assert info.value.satnum == 999999
+    # The store names no command: the CLI adds its remedy (tests/test_cli_now.py).
+    assert "iss-tracker" not in str(info.value)
     with pytest.raises(TLEError) as info:
         ElementStore([])
     assert "no element sets at all" in str(info.value)

@@ -3,8 +3,8 @@
 This package is the data layer. It never imports from ``tracker``.
 """
 from tle.elements import ElementSet
-from tle.errors import (HistoryError, OMMFormatError, StaleElementsError, TLEError,
-                        TLEFormatError, UpdateError)
+from tle.errors import (HistoryError, NoElementSetError, OMMFormatError, StaleElementsError,
+                        TLEError, TLEFormatError, UpdateError)
 
-__all__ = ["ElementSet", "HistoryError", "OMMFormatError", "StaleElementsError", "TLEError",
-           "TLEFormatError", "UpdateError"]
+__all__ = ["ElementSet", "HistoryError", "NoElementSetError", "OMMFormatError",
+           "StaleElementsError", "TLEError", "TLEFormatError", "UpdateError"]

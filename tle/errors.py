@@ -58,6 +58,18 @@ class StaleElementsError(TLEError):
         super().__init__(message)
 
 
+class NoElementSetError(TLEError):
+    """A store was asked for a satellite it holds no element set for.
+
+    Attribute ``satnum``: the catalog number asked for. The message names no
+    command; each front end adds its own remedy.
+    """
+
+    def __init__(self, message, *, satnum):
+        self.satnum = satnum
+        super().__init__(message)
+
+
 class HistoryError(TLEError):
     """The history or state file cannot be read, locked or written."""
 

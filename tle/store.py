@@ -38,7 +38,7 @@ from pathlib import Path
 
 from tle.accuracy import along_track_sigma_km, orbital_speed_km_s
 from tle.elements import ElementSet
-from tle.errors import StaleElementsError, TLEError
+from tle.errors import NoElementSetError, StaleElementsError, TLEError
 from tle.formats import parse_elements
 
 ISS_SATNUM = 25544
@@ -136,7 +136,7 @@ class ElementStore:
     """One satellite's element sets, sorted by epoch, deduplicated.
 
     ``ElementStore(sets, satnum=25544, description=...)`` keeps the sets of
-    ``satnum`` only; raises ``TLEError`` when none is left.
+    ``satnum`` only; raises ``NoElementSetError`` when none is left.
     """
 
     def __init__(self, sets, *, satnum: int = ISS_SATNUM, description: str = "the given sets"):
@@ -146,9 +146,8 @@ class ElementStore:
             others = sorted({es.satnum for es in all_sets})
             found = (f"only catalog numbers {', '.join(map(str, others[:5]))}"
                      f"{' ...' if len(others) > 5 else ''}" if others else "no element sets at all")
-            raise TLEError(f"no element set for catalog number {satnum} in {description} "
-                           f"({found}); get elements with `iss-tracker tle update "
-                           f"--catalog-number {satnum}` or pass --tle FILE")
+            raise NoElementSetError(f"no element set for catalog number {satnum} in "
+                                    f"{description} ({found})", satnum=satnum)
         ordered = sorted(enumerate(mine), key=lambda item: (item[1].epoch_unix_s, item[0]))
         kept: list[ElementSet] = []
         for _, es in ordered:

@@ -53,10 +53,13 @@ def cli_hint(exc) -> str | None:
     """The command line's own remedy for an error, in its syntax (service
     messages name no flags; the HTTP API words its remedies in
     ``tracker.api.problems``)."""
-    from tle.store import StaleElementsError
+    from tle.errors import NoElementSetError, StaleElementsError
     if isinstance(exc, StaleElementsError):
         return ("get fresh elements with `iss-tracker tle update` (or pass --tle FILE), "
                 "or pass --allow-stale to use these anyway")
+    if isinstance(exc, NoElementSetError):
+        return (f"get elements with `iss-tracker tle update --catalog-number {exc.satnum}` "
+                "or pass --tle FILE")
     return None
 
 
