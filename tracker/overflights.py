@@ -39,7 +39,7 @@ import numpy as np
 from tle.store import ElementStore
 from tracker import sun as _sun
 from tracker.errors import TimeRangeError, UserError
-from tracker.frames import default_earth_orientation, itrf_to_geodetic
+from tracker.frames import default_earth_orientation, itrf_to_geodetic, teme_to_itrf, topocentric
 from tracker.places import Place, ground_distance_km
 from tracker.sampled_track import build_track, check_window_staleness
 from tracker.timebase import check_service_range, unix_to_jdfr
@@ -202,10 +202,14 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
     if rows:
         t = np.array([r[0] for r in rows])
         jd, fr = unix_to_jdfr(t)
-        sun_alt = np.array([float(_sun.sun_altitude_deg(jd[k:k + 1], fr[k:k + 1], rows[k][2], rows[k][3],
-                                                        eop=eop, sun=sun)[0]) for k in range(len(rows))])
+        # The Sun once for all closest approaches (one ephemeris evaluation), then
+        # its geometric altitude at each sub-satellite point (as sun.sun_altitude_deg).
+        sun_teme = sun.sun_teme_km(jd, fr)
+        sun_itrf, _ = teme_to_itrf(jd, fr, sun_teme, eop=eop)
+        sun_alt = np.array([topocentric(sun_itrf[k:k + 1], rows[k][2], rows[k][3], 0.0)[1][0]
+                            for k in range(len(rows))])
         # station illumination: needs TEME; re-propagate the few closest-approach times
-        lit = _station_sunlit(rows, jd, fr, sun)
+        lit = _station_sunlit(rows, jd, fr, sun_teme)
         for k, (tc, dc, latc, lonc, altc, enter, exit_, es) in enumerate(rows):
             age = (tc - es.epoch_unix_s) / 86400.0
             overflights.append(Overflight(
@@ -221,14 +225,13 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
                             n_total, warnings, segments)
 
 
-def _station_sunlit(rows, jd, fr, sun):
+def _station_sunlit(rows, jd, fr, sun_teme):
     from tracker.propagation import Elements, propagate
 
     out = np.zeros(len(rows), dtype=bool)
     by_set = {}
     for k, row in enumerate(rows):
         by_set.setdefault(id(row[7]), (row[7], []))[1].append(k)
-    sun_teme = sun.sun_teme_km(jd, fr)
     for es, idx in by_set.values():
         idx = np.array(idx)
         _, r, _ = propagate(Elements.from_element_sets([es]), jd[idx], fr[idx])
