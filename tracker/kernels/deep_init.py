@@ -107,11 +107,43 @@ def _third_body_terms(zcosg, zsing, zcosi, zsini, zcosh, zsinh, cc, xnoi,
             z1, z2, z3, z11, z12, z13, z21, z22, z23, z31, z32, z33)
 
 
+# Coefficient rows of each body's long-period periodics, in the order
+# _periodic_coefficients writes them: e (2 terms), i (2), l (3), gh (3), h (2).
+# Arrays, not tuples: numba types a tuple of int constants by its values,
+# which would compile _periodic_coefficients once per body.
+_SUN_ROWS = np.array([SE2, SE3, SI2, SI3, SL2, SL3, SL4, SGH2, SGH3, SGH4, SH2, SH3])
+_MOON_ROWS = np.array([EE2, E3, XI2, XI3, XL2, XL3, XL4, XGH2, XGH3, XGH4, XH2, XH3])
+
+
 @njit(cache=True, error_model="numpy")
-def _secular_rate(s1, s2, s3, s4, s5, z1, z3, z11, z13, z21, z23, z31, z33,
-                  emsq, zn):
+def _periodic_coefficients(coeffs, i, rows, terms, emsq, ze):
+    """Write one third body's periodic coefficients (``sdp4.dpper``) into
+    ``rows`` of column ``i``, from its ``_third_body_terms`` and its
+    eccentricity ``ze``."""
+    (s1, s2, s3, s4, s5, s6, s7, z1, z2, z3, z11, z12, z13,
+     z21, z22, z23, z31, z32, z33) = terms
+    r_e2, r_e3, r_i2, r_i3, r_l2, r_l3, r_l4, r_gh2, r_gh3, r_gh4, r_h2, r_h3 = rows
+    coeffs[r_e2, i] = 2.0 * s1 * s6
+    coeffs[r_e3, i] = 2.0 * s1 * s7
+    coeffs[r_i2, i] = 2.0 * s2 * z12
+    coeffs[r_i3, i] = 2.0 * s2 * (z13 - z11)
+    coeffs[r_l2, i] = -2.0 * s3 * z2
+    coeffs[r_l3, i] = -2.0 * s3 * (z3 - z1)
+    coeffs[r_l4, i] = -2.0 * s3 * (-21.0 - 9.0 * emsq) * ze
+    coeffs[r_gh2, i] = 2.0 * s4 * z32
+    coeffs[r_gh3, i] = 2.0 * s4 * (z33 - z31)
+    coeffs[r_gh4, i] = -18.0 * s4 * ze
+    coeffs[r_h2, i] = -2.0 * s2 * z22
+    coeffs[r_h3, i] = -2.0 * s2 * (z23 - z21)
+
+
+@njit(cache=True, error_model="numpy")
+def _secular_rate(terms, emsq, zn):
     """Secular rates (de/dt, di/dt, dM/dt, d(omega)/dt, d(node)/dt * sin i)
-    caused by one third body whose mean motion is ``zn`` (rad/min)."""
+    caused by one third body (its ``_third_body_terms``) whose mean motion
+    is ``zn`` (rad/min)."""
+    (s1, s2, s3, s4, s5, s6, s7, z1, z2, z3, z11, z12, z13,
+     z21, z22, z23, z31, z32, z33) = terms
     dedt = s1 * zn * s5
     didt = s2 * zn * (z11 + z13)
     dmdt = -zn * s3 * (z1 + z3 - 14.0 - 6.0 * emsq)
@@ -162,47 +194,17 @@ def deep_space_init(coeffs, i, epoch_days, eccsq, xpidot):
     zsingl = math.sin(zx)
     xnoi = 1.0 / no
 
-    # Sun.
-    (ss1, ss2, ss3, ss4, ss5, ss6, ss7, sz1, sz2, sz3, sz11, sz12, sz13,
-     sz21, sz22, sz23, sz31, sz32, sz33) = _third_body_terms(
-        ZCOSGS, ZSINGS, ZCOSIS, ZSINIS, cnodm, snodm, C1SS, xnoi,
-        cosim, sinim, cosomm, sinomm, em, emsq, betasq, rtemsq)
-    # Moon.
+    sun = _third_body_terms(ZCOSGS, ZSINGS, ZCOSIS, ZSINIS, cnodm, snodm, C1SS, xnoi,
+                            cosim, sinim, cosomm, sinomm, em, emsq, betasq, rtemsq)
     zcosh = zcoshl * cnodm + zsinhl * snodm
     zsinh = snodm * zcoshl - cnodm * zsinhl
-    (s1, s2, s3, s4, s5, s6, s7, z1, z2, z3, z11, z12, z13,
-     z21, z22, z23, z31, z32, z33) = _third_body_terms(
-        zcosgl, zsingl, zcosil, zsinil, zcosh, zsinh, C1L, xnoi,
-        cosim, sinim, cosomm, sinomm, em, emsq, betasq, rtemsq)
+    moon = _third_body_terms(zcosgl, zsingl, zcosil, zsinil, zcosh, zsinh, C1L, xnoi,
+                             cosim, sinim, cosomm, sinomm, em, emsq, betasq, rtemsq)
 
     coeffs[ZMOL, i] = np.fmod(4.7199672 + 0.22997150 * day - gam, TWOPI)
     coeffs[ZMOS, i] = np.fmod(6.2565837 + 0.017201977 * day, TWOPI)
-    # Solar periodic coefficients.
-    coeffs[SE2, i] = 2.0 * ss1 * ss6
-    coeffs[SE3, i] = 2.0 * ss1 * ss7
-    coeffs[SI2, i] = 2.0 * ss2 * sz12
-    coeffs[SI3, i] = 2.0 * ss2 * (sz13 - sz11)
-    coeffs[SL2, i] = -2.0 * ss3 * sz2
-    coeffs[SL3, i] = -2.0 * ss3 * (sz3 - sz1)
-    coeffs[SL4, i] = -2.0 * ss3 * (-21.0 - 9.0 * emsq) * ZES
-    coeffs[SGH2, i] = 2.0 * ss4 * sz32
-    coeffs[SGH3, i] = 2.0 * ss4 * (sz33 - sz31)
-    coeffs[SGH4, i] = -18.0 * ss4 * ZES
-    coeffs[SH2, i] = -2.0 * ss2 * sz22
-    coeffs[SH3, i] = -2.0 * ss2 * (sz23 - sz21)
-    # Lunar periodic coefficients.
-    coeffs[EE2, i] = 2.0 * s1 * s6
-    coeffs[E3, i] = 2.0 * s1 * s7
-    coeffs[XI2, i] = 2.0 * s2 * z12
-    coeffs[XI3, i] = 2.0 * s2 * (z13 - z11)
-    coeffs[XL2, i] = -2.0 * s3 * z2
-    coeffs[XL3, i] = -2.0 * s3 * (z3 - z1)
-    coeffs[XL4, i] = -2.0 * s3 * (-21.0 - 9.0 * emsq) * ZEL
-    coeffs[XGH2, i] = 2.0 * s4 * z32
-    coeffs[XGH3, i] = 2.0 * s4 * (z33 - z31)
-    coeffs[XGH4, i] = -18.0 * s4 * ZEL
-    coeffs[XH2, i] = -2.0 * s2 * z22
-    coeffs[XH3, i] = -2.0 * s2 * (z23 - z21)
+    _periodic_coefficients(coeffs, i, _SUN_ROWS, sun, emsq, ZES)
+    _periodic_coefficients(coeffs, i, _MOON_ROWS, moon, emsq, ZEL)
 
     # ---------------- dsinit: secular rates and resonances ----------------
     nm = no
@@ -214,16 +216,13 @@ def deep_space_init(coeffs, i, epoch_days, eccsq, xpidot):
     coeffs[IREZ, i] = irez
 
     near_equatorial = inclo < _LOW_INCL_RAD or inclo > math.pi - _LOW_INCL_RAD
-    ses, sis, sls, sghs, shs = _secular_rate(
-        ss1, ss2, ss3, ss4, ss5, sz1, sz3, sz11, sz13, sz21, sz23, sz31, sz33,
-        emsq, ZNS)
+    ses, sis, sls, sghs, shs = _secular_rate(sun, emsq, ZNS)
     if near_equatorial:
         shs = 0.0
     if sinim != 0.0:
         shs = shs / sinim
     sgs = sghs - cosim * shs
-    dedt_l, didt_l, dmdt_l, sghl, shll = _secular_rate(
-        s1, s2, s3, s4, s5, z1, z3, z11, z13, z21, z23, z31, z33, emsq, ZNL)
+    dedt_l, didt_l, dmdt_l, sghl, shll = _secular_rate(moon, emsq, ZNL)
     dedt = ses + dedt_l
     didt = sis + didt_l
     dmdt = sls + dmdt_l
