@@ -148,33 +148,29 @@ def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
 
 
 @njit(cache=True, error_model="numpy")
+def _third_body_periodics(zm, ze, e2, e3, i2, i3, l2, l3, l4, gh2, gh3, gh4, h2, h3):
+    """One third body's periodic terms (de, di, dl, dgh, dh) at its mean
+    anomaly ``zm`` (rad), from its eccentricity ``ze`` and coefficients."""
+    sin_zm, cos_zm = sincos(zm)
+    sinzf, coszf = sincos(zm + 2.0 * ze * sin_zm)
+    f2 = 0.5 * sinzf * sinzf - 0.25
+    f3 = -0.5 * sinzf * coszf
+    return (e2 * f2 + e3 * f3, i2 * f2 + i3 * f3, l2 * f2 + l3 * f3 + l4 * sinzf,
+            gh2 * f2 + gh3 * f3 + gh4 * sinzf, h2 * f2 + h3 * f3)
+
+
+@njit(cache=True, error_model="numpy")
 def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
     """Apply lunar-solar periodics at ``t`` minutes since epoch.
 
     Returns the perturbed ``(ep, inclp, nodep, argpp, mp)``.
     """
-    # Sun.
-    zm = c[ZMOS, i] + ZNS * t
-    sin_zm, cos_zm = sincos(zm)
-    sinzf, coszf = sincos(zm + 2.0 * ZES * sin_zm)
-    f2 = 0.5 * sinzf * sinzf - 0.25
-    f3 = -0.5 * sinzf * coszf
-    ses = c[SE2, i] * f2 + c[SE3, i] * f3
-    sis = c[SI2, i] * f2 + c[SI3, i] * f3
-    sls = c[SL2, i] * f2 + c[SL3, i] * f3 + c[SL4, i] * sinzf
-    sghs = c[SGH2, i] * f2 + c[SGH3, i] * f3 + c[SGH4, i] * sinzf
-    shs = c[SH2, i] * f2 + c[SH3, i] * f3
-    # Moon.
-    zm = c[ZMOL, i] + ZNL * t
-    sin_zm, cos_zm = sincos(zm)
-    sinzf, coszf = sincos(zm + 2.0 * ZEL * sin_zm)
-    f2 = 0.5 * sinzf * sinzf - 0.25
-    f3 = -0.5 * sinzf * coszf
-    sel = c[EE2, i] * f2 + c[E3, i] * f3
-    sil = c[XI2, i] * f2 + c[XI3, i] * f3
-    sll = c[XL2, i] * f2 + c[XL3, i] * f3 + c[XL4, i] * sinzf
-    sghl = c[XGH2, i] * f2 + c[XGH3, i] * f3 + c[XGH4, i] * sinzf
-    shll = c[XH2, i] * f2 + c[XH3, i] * f3
+    ses, sis, sls, sghs, shs = _third_body_periodics(
+        c[ZMOS, i] + ZNS * t, ZES, c[SE2, i], c[SE3, i], c[SI2, i], c[SI3, i], c[SL2, i],
+        c[SL3, i], c[SL4, i], c[SGH2, i], c[SGH3, i], c[SGH4, i], c[SH2, i], c[SH3, i])
+    sel, sil, sll, sghl, shll = _third_body_periodics(
+        c[ZMOL, i] + ZNL * t, ZEL, c[EE2, i], c[E3, i], c[XI2, i], c[XI3, i], c[XL2, i],
+        c[XL3, i], c[XL4, i], c[XGH2, i], c[XGH3, i], c[XGH4, i], c[XH2, i], c[XH3, i])
 
     pe = ses + sel
     pinc = sis + sil
