@@ -72,6 +72,15 @@ def sgp4_sample(c, i, t, state):
 
     Returns ``(err, x_km, y_km, z_km, vx_km_s, vy_km_s, vz_km_s)`` (TEME).
     """
+    # numba compiles a kernel once per argument type: a caller's literal 0
+    # or prange index (uint64) would compile this small wrapper again, but
+    # the SGP4/SDP4 step below only for int64.
+    return _sample(c, np.int64(i), t, state)
+
+
+@njit(cache=True, error_model="numpy")
+def _sample(c, i, t, state):
+    """``sgp4_sample`` for an int64 ``i``."""
     # ---- secular gravity and atmospheric drag ----
     xmdf = c[MO, i] + c[MDOT, i] * t
     argpm = c[ARGPO, i] + c[ARGPDOT, i] * t

@@ -62,6 +62,14 @@ def near_earth_block(c, i, tsince_min, n, work, e_out, r_out, v_out):
     Returns False (nothing written) if an angle is too large for the
     polynomial sine and cosine.
     """
+    # As sgp4.sgp4_sample: the block kernel compiles for int64 indices only,
+    # whatever integer type (literal, prange's uint64) the caller has.
+    return _block(c, np.int64(i), tsince_min, np.int64(n), work, e_out, r_out, v_out)
+
+
+@njit(cache=True, error_model="numpy")
+def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
+    """``near_earth_block`` for int64 ``i`` and ``n``."""
     mo = c[MO, i]
     mdot = c[MDOT, i]
     argpo = c[ARGPO, i]
