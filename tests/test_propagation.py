@@ -309,3 +309,27 @@ def test_years_from_epoch_fall_back_to_scalar_kernel():
     fr = np.linspace(1200.0, 2400.0, 400)        # days after 2000-06-27
     _assert_matches(propagate(Elements.from_tle([VANGUARD]), jd, fr),
                     _reference([VANGUARD], jd, fr))
+
+
+def test_any_integer_index_reaches_the_step_kernels_as_int64():
+    """A caller's uint64 index (prange's) or literal gives the same answer,
+    and the heavy SGP4 step and block kernels are compiled for int64 only
+    (one compile of each, seconds of JIT on a cold cache)."""
+    from numba import types
+
+    from tracker.kernels import sgp4, sgp4_block
+
+    els = Elements.from_tle([MOLNIYA, ISS])
+    state = np.zeros(RESONANCE_STATE_SIZE)
+    assert (sgp4.sgp4_sample(els.coeffs, np.uint64(0), 100.0, state)
+            == sgp4.sgp4_sample(els.coeffs, 0, 100.0, state))
+    n = sgp4_block.BLOCK
+    ts = np.linspace(0.0, 1000.0, n)
+    work = np.empty(sgp4_block.WORK_SIZE)
+    out = [(np.empty(n, dtype=np.uint8), np.empty((n, 3)), np.empty((n, 3))) for _ in range(2)]
+    for index, (e, r, v) in zip((np.uint64(1), 1), out):
+        assert sgp4_block.near_earth_block(els.coeffs, index, ts, n, work, e, r, v)
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)
+    for kernel in (sgp4._sample, sgp4_block._block):
+        assert {sig[1] for sig in kernel.signatures} <= {types.int64}
