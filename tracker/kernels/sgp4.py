@@ -298,10 +298,10 @@ def _satellite_run(coeffs, i, epoch_jd, epoch_fr, jd, fr, tsince, j0, j1,
 _TIME_CHUNK = 4 * BLOCK
 _RESONANT_CHUNKS = 32
 # The parallel kernels below pass satellite and time indices to
-# ``_satellite_run`` as np.int64: numba would otherwise compile the whole
-# SGP4/SDP4 chain once per integer type it sees, i.e. for a literal 0, for
-# prange's index as first typed (int64) and again inside the parallel loop
-# body (uint64) -- three copies, seconds each on a cold cache.
+# ``_satellite_run`` as np.int64: numba would otherwise compile it (and the
+# run and wrapper kernels it calls) once per integer type it sees, i.e. for a
+# literal 0, for prange's index as first typed (int64) and again inside the
+# parallel loop body (uint64).
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
