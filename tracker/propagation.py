@@ -39,6 +39,11 @@ _XPDOTP = 1440.0 / (2.0 * math.pi)      # rev/day per rad/min
 _DEG2RAD = math.pi / 180.0
 
 
+def _element_row(row):
+    """A read-only property: row ``row`` of ``Elements.elements``."""
+    return property(lambda self: self.elements[row])
+
+
 class Elements:
     """A batch of SGP4 mean element sets and their derived coefficients.
 
@@ -101,33 +106,13 @@ class Elements:
         motion, rad/min; ``"METHOD"``: 1.0 for deep space)."""
         return self.coeffs[COEFF_NAMES.index(name)]
 
-    @property
-    def no_kozai_rad_min(self):
-        return self.elements[EL_NO_KOZAI]
-
-    @property
-    def ecc(self):
-        return self.elements[EL_ECC]
-
-    @property
-    def incl_rad(self):
-        return self.elements[EL_INCL]
-
-    @property
-    def raan_rad(self):
-        return self.elements[EL_NODE]
-
-    @property
-    def argp_rad(self):
-        return self.elements[EL_ARGP]
-
-    @property
-    def mean_anomaly_rad(self):
-        return self.elements[EL_M]
-
-    @property
-    def bstar_per_er(self):
-        return self.elements[EL_BSTAR]
+    no_kozai_rad_min = _element_row(EL_NO_KOZAI)
+    ecc = _element_row(EL_ECC)
+    incl_rad = _element_row(EL_INCL)
+    raan_rad = _element_row(EL_NODE)
+    argp_rad = _element_row(EL_ARGP)
+    mean_anomaly_rad = _element_row(EL_M)
+    bstar_per_er = _element_row(EL_BSTAR)
 
     @property
     def is_deep_space(self):
