@@ -53,7 +53,7 @@ def block_eligible(c, i):
     return c[METHOD, i] == 0.0 and c[NO, i] > 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def near_earth_block(c, i, tsince_min, n, work, e_out, r_out, v_out):
     """Satellite ``i`` at ``tsince_min[:n]`` (minutes since epoch, n <= BLOCK).
 
