@@ -51,6 +51,17 @@ def gstime_rad(jd_ut1):
 
 
 @njit(cache=True, error_model="numpy")
+def long_period_coefficients(sini, cosi):
+    """(aycof, xlcof): the J3 long-period coefficients for an inclination
+    given by its sine and cosine (also used per time by the deep-space step)."""
+    if abs(cosi + 1.0) > _CUT_ZERO_DIVISOR:
+        xlcof = -0.25 * J3OJ2 * sini * (3.0 + 5.0 * cosi) / (1.0 + cosi)
+    else:
+        xlcof = -0.25 * J3OJ2 * sini * (3.0 + 5.0 * cosi) / _CUT_ZERO_DIVISOR
+    return -0.5 * J3OJ2 * sini, xlcof
+
+
+@njit(cache=True, error_model="numpy")
 def sgp4_init_one(elements, i, coeffs):
     """Fill column ``i`` of ``coeffs`` from column ``i`` of ``elements``."""
     for k in range(N_COEFF):
@@ -164,11 +175,7 @@ def sgp4_init_one(elements, i, coeffs):
         xmcof = -X2O3 * coef * bstar / eeta
     nodecf = 3.5 * omeosq * xhdot1 * cc1
     t2cof = 1.5 * cc1
-    if abs(cosio + 1.0) > _CUT_ZERO_DIVISOR:
-        xlcof = -0.25 * J3OJ2 * sinio * (3.0 + 5.0 * cosio) / (1.0 + cosio)
-    else:
-        xlcof = -0.25 * J3OJ2 * sinio * (3.0 + 5.0 * cosio) / _CUT_ZERO_DIVISOR
-    aycof = -0.5 * J3OJ2 * sinio
+    aycof, xlcof = long_period_coefficients(sinio, cosio)
     delmotemp = 1.0 + eta * math.cos(mo)
     delmo = delmotemp * delmotemp * delmotemp
 
