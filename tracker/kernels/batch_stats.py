@@ -117,7 +117,7 @@ def batch_stats_chunk(coeffs, tsince0_min, t_s, scratch, out):
         r_b = np.empty((BLOCK, 3))
         v_b = np.empty((BLOCK, 3))
         alt_b = np.empty(BLOCK)
-        _batch_one(coeffs, j, tsince0_min[j], t_s, scratch[j], out, work, ts, e_b, r_b, v_b,
+        _batch_one(coeffs, np.int64(j), tsince0_min[j], t_s, scratch[j], out, work, ts, e_b, r_b, v_b,
                    alt_b)
 
 

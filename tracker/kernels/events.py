@@ -344,8 +344,10 @@ def count_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, counts):
     dummy = np.empty((0, N_PCOLS))
     dummy_obs = np.empty(0, dtype=np.int64)
     for k in prange(lat_rad.shape[0]):
-        counts[k] = _scan_observer(t_s, r, v, lat_rad[k], lon_rad[k], alt_km[k], sin_min, k,
-                                   dummy, dummy_obs, 0, False)
+        # np.int64 indices: prange's index and a literal would each compile
+        # _scan_observer (and _write_pass) again.
+        counts[k] = _scan_observer(t_s, r, v, lat_rad[k], lon_rad[k], alt_km[k], sin_min, np.int64(k),
+                                   dummy, dummy_obs, np.int64(0), False)
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
@@ -354,7 +356,7 @@ def fill_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, offsets, out, out_
     ``out`` (n_pass, N_PCOLS) and ``out_obs`` (observer index)."""
     for k in prange(lat_rad.shape[0]):
         if offsets[k + 1] > offsets[k]:
-            _scan_observer(t_s, r, v, lat_rad[k], lon_rad[k], alt_km[k], sin_min, k,
+            _scan_observer(t_s, r, v, lat_rad[k], lon_rad[k], alt_km[k], sin_min, np.int64(k),
                            out, out_obs, offsets[k], True)
 
 

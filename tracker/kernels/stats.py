@@ -249,7 +249,7 @@ def orbit_stats_block(coeffs, tsince0_min, t_s, lo, hi, sun_t0_s, sun_step_s, su
         n = min(BLOCK, hi - b0)
         for j in range(n):
             ts[j] = tsince0_min + t_s[b0 + j] / 60.0
-        propagate_block(coeffs, 0, ts, n, vector, work, scratch, e_b, r_b, v_b)
+        propagate_block(coeffs, np.int64(0), ts, n, vector, work, scratch, e_b, r_b, v_b)
         derive_block(n, r_b, v_b, alt_b, surf_b, speed_b)
         for j in range(n):
             i = b0 + j
@@ -358,9 +358,10 @@ def orbit_stats_chunk(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, ear
     """
     n = t_s.shape[0]
     for b in prange(n_blocks):
-        orbit_stats_block(coeffs, tsince0_min, t_s, (n * b) // n_blocks, (n * (b + 1)) // n_blocks,
+        bi = np.int64(b)            # one signature for orbit_stats_block, not one per index type
+        orbit_stats_block(coeffs, tsince0_min, t_s, (n * bi) // n_blocks, (n * (bi + 1)) // n_blocks,
                           sun_t0_s, sun_step_s, sun_r, earth_radius_km, sun_radius_km,
-                          earth_rate_rad_s, prev, alt_km, events, node_t_s, acc, b, last)
+                          earth_rate_rad_s, prev, alt_km, events, node_t_s, acc, bi, last)
 
 
 def new_state() -> np.ndarray:
