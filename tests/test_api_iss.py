@@ -19,7 +19,7 @@ from skyfield.api import EarthSatellite, load, wgs84
 
 from tracker.api import create_app
 
-from helpers import FIXED_NOW, shipped_pairs
+from helpers import FIXED_NOW, assert_problem, shipped_pairs
 
 KM_PER_MI = 1.609344
 TS = load.timescale(builtin=True)
@@ -42,18 +42,6 @@ def oracle(t: dt.datetime):
 
 def dlon(a, b):
     return (a - b + 180.0) % 360.0 - 180.0
-
-
-def assert_problem(response, status, parameter=None, kind=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert {"type", "title", "status", "detail"} <= set(body)
-    if parameter:
-        assert body["parameter"] == parameter, body
-    if kind:
-        assert body["type"].endswith(":" + kind), body
-    return body
 
 
 # --------------------------------------------------------------------- now

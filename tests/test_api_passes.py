@@ -15,7 +15,7 @@ import pytest
 from skyfield.api import EarthSatellite, load, wgs84
 
 
-from helpers import FIXED_NOW, newest_shipped_pair
+from helpers import FIXED_NOW, assert_problem, newest_shipped_pair
 
 PARIS = (48.85341, 2.3488)               # GeoNames 2988507
 TS = load.timescale(builtin=True)
@@ -48,19 +48,6 @@ def skyfield_passes(lat, lon, alt_m, start, days, min_el):
 
 def utc(text):
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def assert_problem(response, status, parameter=None, kind=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert {"type", "title", "status", "detail"} <= set(body)
-    if parameter:
-        assert body["parameter"] == parameter, body
-        assert parameter in body["detail"]
-    if kind:
-        assert body["type"].endswith(":" + kind), body
-    return body
 
 
 def test_passes_for_a_city_match_skyfield(client):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pathlib
-import threading
 import time
 
 import pytest
@@ -33,7 +32,7 @@ from skyfield.api import EarthSatellite, load, wgs84  # noqa: E402
 TS = load.timescale(builtin=True)
 
 from tracker.api import create_app  # noqa: E402
-from tracker.cli.serve_cmd import make_server  # noqa: E402
+from helpers import served  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -58,13 +57,8 @@ class FastClock:
 
 @pytest.fixture(scope="module")
 def server_url():
-    app = create_app({"CLOCK": FastClock(), "MAP_REFRESH_S": 1.0})
-    server = make_server(app, "127.0.0.1", 0, 4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served(create_app({"CLOCK": FastClock(), "MAP_REFRESH_S": 1.0})) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

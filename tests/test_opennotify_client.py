@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import time
 import urllib.request
 
@@ -14,7 +13,8 @@ import pytest
 import requests
 
 from tracker.api import create_app
-from tracker.cli.serve_cmd import make_server
+
+from helpers import served
 
 CLOCK_T0 = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
 
@@ -23,12 +23,8 @@ CLOCK_T0 = dt.datetime(2026, 10, 10, 12, 0, 0, tzinfo=dt.timezone.utc)
 def base_url():
     t0 = time.monotonic()
     app = create_app({"CLOCK": lambda: CLOCK_T0 + dt.timedelta(seconds=time.monotonic() - t0)})
-    server = make_server(app, "127.0.0.1", 0, 4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served(app) as url:
+        yield url
 
 
 # ---- tutorial code, verbatim apart from the host -------------------------
