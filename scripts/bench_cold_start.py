@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SNIPPET = """
 import numpy as np
-from tracker.propagation import Elements, propagate
+from tracker.propagator.api import Elements, propagate
 els = Elements.from_tle([(
     "1 25544U 98067A   22196.51021208  .00006684  00000-0  12517-3 0  9992",
     "2 25544  51.6398 196.3106 0004941  13.7716  97.3744 15.49958191349577")])

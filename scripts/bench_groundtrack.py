@@ -3,7 +3,7 @@
 The work, both sides: SGP4 propagation of the ISS, TEME -> ITRF -> WGS-84
 latitude/longitude/altitude, and sunlit-or-not for every point.
 
-* ours: ``tracker.groundtrack.ground_track`` (the service the CLI calls:
+* ours: ``tracker.services.groundtrack.ground_track`` (the service the CLI calls:
   also Earth-fixed and ground speeds and element-set selection), timed warm
   (numba cache loaded, one untimed call first), best of ``--repeat`` runs.
 * skyfield: ``EarthSatellite.at(t)``, ``wgs84.geographic_position_of`` and
@@ -35,10 +35,10 @@ def main(argv=None) -> int:
     from skyfield.data import iers
 
     from tle.store import ElementStore
-    from tracker.frames import EarthOrientation, _skyfield_data_dir
-    from tracker.groundtrack import ground_track
-    from tracker.sun import SunEphemeris
-    from tracker.timebase import parse_time, time_grid
+    from tracker.astro.frames import EarthOrientation, _skyfield_data_dir
+    from tracker.services.groundtrack import ground_track
+    from tracker.astro.sun import SunEphemeris
+    from tracker.astro.time import parse_time, time_grid
 
     store = ElementStore.shipped()
     eop = EarthOrientation.builtin()

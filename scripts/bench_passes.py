@@ -5,7 +5,7 @@ find every pass above 10 deg in the window (rise, culmination, set), then
 for each pass decide visibility (station sunlit and the observer's Sun at or
 below -6 deg), the visible segment and the brightest magnitude.
 
-* ours: ``tracker.passes.passes_for_place`` (propagation, frames, Sun,
+* ours: ``tracker.services.passes.passes_for_place`` (propagation, frames, Sun,
   shadow intervals, event kernels, visibility and magnitude), warm: the
   numba cache is loaded by a first call that is not timed;
 * skyfield: ``EarthSatellite.find_events(topos, t0, t1, altitude_degrees=10)``
@@ -29,9 +29,9 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from tle.store import ElementStore  # noqa: E402
-from tracker.passes import passes_for_place  # noqa: E402
-from tracker.places import resolve  # noqa: E402
-from tracker.visibility import visual_magnitude  # noqa: E402
+from tracker.services.passes import passes_for_place  # noqa: E402
+from tracker.places.gazetteer import resolve  # noqa: E402
+from tracker.astro.visibility import visual_magnitude  # noqa: E402
 
 DAY_S = 86400.0
 

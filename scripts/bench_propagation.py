@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import numba  # noqa: E402
 from sgp4.api import Satrec, SatrecArray  # noqa: E402
 
-from tracker.propagation import Elements, propagate  # noqa: E402
+from tracker.propagator.api import Elements, propagate  # noqa: E402
 
 ISS = ("1 25544U 98067A   22196.51021208  .00006684  00000-0  12517-3 0  9992",
        "2 25544  51.6398 196.3106 0004941  13.7716  97.3744 15.49958191349577")

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/bench_stats.py [--quick]
 
 1. Year in Space at 1-s steps (29.4 million propagations; goal: < 5 s wall on
-   2 cores, peak memory < 1 GB). Ours: ``tracker.stats.orbit_stats``.
+   2 cores, peak memory < 1 GB). Ours: ``tracker.services.stats.orbit_stats``.
    Reference: per element-set segment, one day at a time, ``SatrecArray.sgp4``
    then numpy for the same figures (inertial distance, node crossings,
    geodetic altitude by Bowring's method, ground track with skyfield's
@@ -11,7 +11,7 @@
    the first ``--ref-days`` days (default 20) and scaled to the whole
    mission; the output says so.
 2. The 22,677-object catalog for one day at 60-s steps (32.6 million
-   propagations; goal: < 20 s, < 2 GB). Ours: ``tracker.batch.batch_stats``.
+   propagations; goal: < 20 s, < 2 GB). Ours: ``tracker.services.batch.batch_stats``.
    Reference: ``SatrecArray.sgp4`` on blocks of 500 objects then numpy (node
    crossings, altitude range), timed on ``--ref-objects`` objects (default
    3,000) and scaled.
@@ -47,8 +47,8 @@ def _peak_rss_mb() -> float:
 # ---- ours (run in a subprocess) ----------------------------------------------------
 
 def ours_yis(days: float | None) -> dict:
-    from tracker.missions import get_mission, mission_store
-    from tracker.stats import orbit_stats
+    from tracker.services.missions import get_mission, mission_store
+    from tracker.services.stats import orbit_stats
 
     mission = get_mission("year-in-space")
     store = mission_store(mission)
@@ -64,7 +64,7 @@ def ours_yis(days: float | None) -> dict:
 
 def ours_catalog(objects: int | None) -> dict:
     from tle.store import read_element_file
-    from tracker.batch import batch_stats
+    from tracker.services.batch import batch_stats
 
     sets = read_element_file(CATALOG)
     if objects is not None:
@@ -107,8 +107,8 @@ def reference_yis(days: float) -> dict:
     import numpy as np
     from sgp4.api import Satrec, SatrecArray
     from skyfield.sgp4lib import theta_GMST1982
-    from tracker.missions import get_mission, mission_store
-    from tracker.sun import default_sun
+    from tracker.services.missions import get_mission, mission_store
+    from tracker.astro.sun import default_sun
 
     mission = get_mission("year-in-space")
     store = mission_store(mission)

@@ -3,8 +3,8 @@
     .venv/bin/python scripts/year_in_space.py [--step-s 1] [--plot FILE.png] [--json]
 
 Runs the same service functions as ``iss-tracker stats --mission
-year-in-space`` (``tracker.stats.orbit_stats`` on the shipped 2015-2016 ISS
-element sets, ``tracker.missions.compare``) and prints one table: NASA's
+year-in-space`` (``tracker.services.stats.orbit_stats`` on the shipped 2015-2016 ISS
+element sets, ``tracker.services.missions.compare``) and prints one table: NASA's
 published figures, ours, and the nominal model that explains NASA's
 (duration in whole days x whole orbits per day, each orbit a circle at the
 mission's mean altitude). See docs/year_in_space.md.
@@ -19,9 +19,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tracker.missions import compare, get_mission, mission_store  # noqa: E402
-from tracker.progress import ProgressBar  # noqa: E402
-from tracker.stats import count_samples, orbit_stats  # noqa: E402
+from tracker.services.missions import compare, get_mission, mission_store  # noqa: E402
+from tracker.formats.progress import ProgressBar  # noqa: E402
+from tracker.services.stats import count_samples, orbit_stats  # noqa: E402
 
 
 def table(doc: dict, stats, seconds: float) -> str:
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     doc = stats.to_dict()
     doc["mission"] = compare(mission, stats)
     if args.plot:
-        from tracker.plot import plot_altitude
+        from tracker.formats.plot import plot_altitude
         plot_altitude(stats, args.plot, title=mission.title)
     if args.json:
         print(json.dumps(doc, indent=2))

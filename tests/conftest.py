@@ -56,13 +56,13 @@ def eph():
 
 @pytest.fixture(scope="session")
 def eop():
-    from tracker.frames import EarthOrientation
+    from tracker.astro.frames import EarthOrientation
     return EarthOrientation.builtin()
 
 
 @pytest.fixture(scope="session")
 def sun():
-    from tracker.sun import SunEphemeris
+    from tracker.astro.sun import SunEphemeris
     ephemeris = SunEphemeris.builtin()
     yield ephemeris
     ephemeris.close()

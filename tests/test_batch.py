@@ -1,4 +1,4 @@
-"""tracker.batch: per-object statistics over a whole catalog.
+"""tracker.services.batch: per-object statistics over a whole catalog.
 
 The 22,677-object catalog (tests/data/catalog_2022-07-15.tle, see
 tle/data/SOURCES.md) for one day at 60-s steps, checked against
@@ -18,7 +18,7 @@ from sgp4.api import Satrec, SatrecArray
 
 from tle.elements import ElementSet
 from tle.store import read_element_file
-from tracker.batch import batch_stats
+from tracker.services.batch import batch_stats
 from tracker.errors import TimeRangeError, UserError
 
 UTC = dt.timezone.utc

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sgp4.api import Satrec, SatrecArray
 
-from tracker.propagation import Elements, propagate
+from tracker.propagator.api import Elements, propagate
 
 CATALOG = Path(__file__).parent / "data" / "catalog_2022-07-15.tle"
 N_OBJECTS = 22677

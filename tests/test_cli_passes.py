@@ -15,8 +15,8 @@ import pytest
 from skyfield.api import EarthSatellite, load, wgs84
 
 from tle.store import ElementStore
-from tracker.ics import escape_text, fold
-from tracker.places import resolve
+from tracker.formats.ics import escape_text, fold
+from tracker.places.gazetteer import resolve
 
 from helpers import assert_one_line_error, run_cli
 

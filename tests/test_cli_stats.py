@@ -14,8 +14,8 @@ import pytest
 from tle.parse import parse_tle_file
 from tle.store import ElementStore
 from tracker.cli import main
-from tracker.progress import ProgressBar
-from tracker.stats import orbit_stats
+from tracker.formats.progress import ProgressBar
+from tracker.services.stats import orbit_stats
 
 UTC = dt.timezone.utc
 DATA = os.path.join(os.path.dirname(__file__), "..", "tle", "data", "iss_2015_2016.tle")
@@ -192,7 +192,7 @@ def test_stats_outside_the_supported_time_range_is_a_one_line_error(capsys):
     # 2054 is past the Sun ephemeris (DE421 ends in 2053) and the service range:
     # even with --allow-stale it must be a usage error naming the bound, not a traceback.
     from tracker.cli import main
-    from tracker.timebase import SERVICE_RANGE_TEXT
+    from tracker.astro.time import SERVICE_RANGE_TEXT
 
     status = main(["stats", "--start", "2054-01-01T00:00:00Z", "--end", "2054-01-02T00:00:00Z",
                    "--step-s", "60", "--allow-stale"])

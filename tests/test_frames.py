@@ -1,4 +1,4 @@
-"""tracker.frames: TEME -> ITRF -> WGS-84, topocentric, Earth orientation.
+"""tracker.astro.frames: TEME -> ITRF -> WGS-84, topocentric, Earth orientation.
 
 Oracle: skyfield 1.55 with ``load.timescale(builtin=True)`` (the same
 UT1 table we use) plus the polar-motion table from the skyfield-data
@@ -16,11 +16,11 @@ from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 from skyfield.sgp4lib import theta_GMST1982
 
-from tracker.frames import (footprint_km,
+from tracker.astro.frames import (footprint_km,
                             geodetic_to_itrf, itrf_to_geodetic, teme_to_itrf, topocentric)
-from tracker.kernels.frames import gmst82_rad
-from tracker.propagation import Elements, propagate
-from tracker.timebase import unix_to_jdfr
+from tracker.astro.frames_kernels import gmst82_rad
+from tracker.propagator.api import Elements, propagate
+from tracker.astro.time import unix_to_jdfr
 
 from helpers import sky_time_jdfr
 

@@ -1,4 +1,4 @@
-"""tracker.groundtrack: antimeridian splitting, footprint polygons, GeoJSON.
+"""tracker.services.groundtrack: antimeridian splitting, footprint polygons, GeoJSON.
 
 Oracles: hand-made paths with known crossings; for real tracks, the same
 service at a 0.1 s step (the crossing latitude) and spherical trigonometry
@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from tracker.frames import MEAN_EARTH_RADIUS_KM, footprint_km
-from tracker.groundtrack import (footprint_polygon, ground_track, split_antimeridian,
+from tracker.astro.frames import MEAN_EARTH_RADIUS_KM, footprint_km
+from tracker.services.groundtrack import (footprint_polygon, ground_track, split_antimeridian,
                                  track_geojson)
 
 UTC = dt.timezone.utc

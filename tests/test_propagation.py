@@ -15,9 +15,9 @@ from sgp4.api import WGS72, WGS84, Satrec, SatrecArray
 
 from tle.errors import TLEFormatError
 from tle.parse import parse_tle_pair
-from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
-from tracker.kernels.sgp4 import sgp4_one
-from tracker.propagation import Elements, propagate, propagate_into, propagate_tsince
+from tracker.propagator.deep import RESONANCE_STATE_SIZE
+from tracker.propagator.near import sgp4_one
+from tracker.propagator.api import Elements, propagate, propagate_into, propagate_tsince
 
 POS_TOL_KM = 1e-6
 VEL_TOL_KM_S = 1e-9
@@ -317,7 +317,7 @@ def test_any_integer_index_reaches_the_step_kernels_as_int64():
     (one compile of each, seconds of JIT on a cold cache)."""
     from numba import types
 
-    from tracker.kernels import sgp4, sgp4_block
+    from tracker.propagator import near as sgp4, block as sgp4_block
 
     els = Elements.from_tle([MOLNIYA, ISS])
     state = np.zeros(RESONANCE_STATE_SIZE)

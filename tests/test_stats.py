@@ -1,4 +1,4 @@
-"""tracker.stats and tracker.kernels.stats: orbit statistics over an interval.
+"""tracker.services.stats and tracker.services.stats_kernels: orbit statistics over an interval.
 
 Oracles
 -------
@@ -30,9 +30,9 @@ from tle.elements import ElementSet
 from tle.parse import parse_tle_file
 from tle.store import ElementStore, StaleElementsError
 from tracker.errors import TimeRangeError, UserError
-from tracker.kernels import stats as K
-from tracker.kernels.shadow import illumination_one
-from tracker.stats import merge_close, orbit_stats
+from tracker.services import stats_kernels as K
+from tracker.astro.shadow import illumination_one
+from tracker.services.stats import merge_close, orbit_stats
 
 UTC = dt.timezone.utc
 DATA = os.path.join(os.path.dirname(__file__), "..", "tle", "data", "iss_2015_2016.tle")
@@ -175,8 +175,8 @@ def test_merge_close_keeps_the_first_of_close_events():
 
 
 def test_sun_table_interpolation_error():
-    from tracker.stats import SUN_TABLE_STEP_S, sun_table
-    from tracker.sun import default_sun
+    from tracker.services.stats import SUN_TABLE_STEP_S, sun_table
+    from tracker.astro.sun import default_sun
 
     sun = default_sun()
     unix0 = dt.datetime(2015, 6, 1, 3, 17, tzinfo=UTC).timestamp()
@@ -270,7 +270,7 @@ def test_revnum_cross_check_on_a_week(iss_store):
 
 def test_altitude_and_sunlight_against_skyfield(iss_store):
     from skyfield.api import EarthSatellite, load, load_file, wgs84
-    from tracker.frames import _skyfield_data_dir
+    from tracker.astro.frames import _skyfield_data_dir
 
     start = dt.datetime(2015, 12, 19, 14, tzinfo=UTC)
     end = start + dt.timedelta(days=1)

@@ -225,7 +225,7 @@ def test_staleness_policy(age_days, verdict):
 
 
 def _along_track_km_oracle(es, age_days):
-    """The age-growth model of tracker.visibility's timing uncertainty, from
+    """The age-growth model of tracker.astro.visibility's timing uncertainty, from
     python-sgp4's semi-major axis: 1 km + 2 km/day + 30 % of the drag term
     ndot/2 * age^2 revolutions, in quadrature."""
     a_km = Satrec.twoline2rv(es.line1, es.line2).a * 6378.135

@@ -1,4 +1,4 @@
-"""tracker.sun: Sun positions, subsolar point, Earth-shadow model.
+"""tracker.astro.sun: Sun positions, subsolar point, Earth-shadow model.
 
 Oracle: skyfield 1.55 with its built-in timescale and the DE421 ephemeris
 from skyfield-data (the data we use), evaluated at every time without
@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from skyfield.api import EarthSatellite, wgs84
 
-from tracker.frames import EarthOrientation
-from tracker.propagation import Elements, propagate
-from tracker.sun import (DAYLIGHT, ECLIPSED, ILLUMINATION_NAMES, PENUMBRA, UNKNOWN, illumination, illumination_name, subsolar_point, sun_altitude_deg,
+from tracker.astro.frames import EarthOrientation
+from tracker.propagator.api import Elements, propagate
+from tracker.astro.sun import (DAYLIGHT, ECLIPSED, ILLUMINATION_NAMES, PENUMBRA, UNKNOWN, illumination, illumination_name, subsolar_point, sun_altitude_deg,
                          sun_itrf_km, sun_teme_km)
-from tracker.timebase import unix_to_jdfr
+from tracker.astro.time import unix_to_jdfr
 
 pytestmark = pytest.mark.nojit
 

@@ -1,4 +1,4 @@
-"""tracker.timebase: time text -> UTC datetimes -> split Julian dates.
+"""tracker.astro.time: time text -> UTC datetimes -> split Julian dates.
 
 Oracles: sgp4.api.jday (the split Julian date python-sgp4 uses), Python's
 datetime arithmetic, and skyfield's UTC timescale.
@@ -10,7 +10,7 @@ import pytest
 from sgp4.api import jday
 
 from tracker.errors import TimeRangeError, UserError
-from tracker.timebase import (TimeFormatError, datetime_to_jdfr, format_utc, jdfr_to_datetime,
+from tracker.astro.time import (TimeFormatError, datetime_to_jdfr, format_utc, jdfr_to_datetime,
                               jdfr_to_unix, parse_time, time_grid, unix_to_jdfr)
 
 UTC = dt.timezone.utc
@@ -83,7 +83,7 @@ def test_accepted_years_edges():
 
 
 def test_check_service_range_names_the_parameter():
-    from tracker.timebase import check_service_range
+    from tracker.astro.time import check_service_range
     inside = dt.datetime(2049, 12, 31, 23, 59, tzinfo=UTC).timestamp()
     check_service_range([dt.datetime(1960, 1, 1, tzinfo=UTC).timestamp(), inside], "start")
     for bad in (dt.datetime(2050, 1, 1, tzinfo=UTC).timestamp(), -1e300, float("nan")):
@@ -170,5 +170,5 @@ def test_time_grid_refuses_naive():
 
 def test_format_utc_array_matches_format_utc():
     unix = np.array([0.0, 1427485377.0004, 1427485377.9996, -1.25, 1799999999.5])
-    from tracker.timebase import format_utc_array
+    from tracker.astro.time import format_utc_array
     assert format_utc_array(unix) == [format_utc(u) for u in unix]

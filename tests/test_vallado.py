@@ -23,7 +23,7 @@ from sgp4.api import Satrec
 
 from tle.elements import ElementSet
 from tle.parse import epoch_split_jd
-from tracker.propagation import Elements, propagate_tsince
+from tracker.propagator.api import Elements, propagate_tsince
 
 SGP4_DIR = Path(sgp4.__file__).parent
 TLE_PATH = SGP4_DIR / "SGP4-VER.TLE"

@@ -24,7 +24,7 @@ without warning: fresh elements are the only cure.
 
 The model lives here, with the element sets, so that the store's staleness
 warning (``tle.store``) and the pass timing uncertainty
-(``tracker.visibility``) quote the same numbers.
+(``tracker.astro.visibility``) quote the same numbers.
 """
 from __future__ import annotations
 

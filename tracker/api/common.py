@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from tracker.api import resources
-from tracker.timebase import datetime_to_unix, format_utc
+from tracker.astro.time import datetime_to_unix, format_utc
 
 API_V1_COMMON = ("_",)      # parameters every /api/v1 endpoint tolerates (jQuery cache buster)
 

@@ -1,6 +1,6 @@
 """Where the station is: /api/v1/iss/now, /positions, /groundtrack.
 
-Thin handlers over ``tracker.position`` and ``tracker.groundtrack`` (the
+Thin handlers over ``tracker.services.position`` and ``tracker.services.groundtrack`` (the
 services the CLI calls); resources come from ``resources.current()``.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ from tracker.api import cache, params, resources
 from tracker.api.common import (API_V1_COMMON, clean_warnings, elements_info,
                                 json_response)
 from tracker.errors import UserError
-from tracker.groundtrack import ground_track, track_geojson
-from tracker.position import UNITS, now_report, position_rows, positions
-from tracker.timebase import datetime_to_jdfr, datetime_to_unix, format_utc, times_to_jdfr
+from tracker.services.groundtrack import ground_track, track_geojson
+from tracker.services.position import UNITS, now_report, position_rows, positions
+from tracker.astro.time import datetime_to_jdfr, datetime_to_unix, format_utc, times_to_jdfr
 
 bp = Blueprint("iss", __name__, url_prefix="/api/v1/iss")
 
@@ -62,7 +62,7 @@ def now():
 
 
 def _parse_timestamps(raw: str, clock, max_points: int) -> list[dt.datetime]:
-    from tracker.timebase import parse_time
+    from tracker.astro.time import parse_time
     items = raw.split(",")
     if len(items) > max_points:
         raise UserError(f"timestamps: {len(items):,} times is more than the limit of "

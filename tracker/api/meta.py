@@ -11,7 +11,7 @@ from tracker import __version__
 from tracker.api import cache, resources
 from tracker.api.common import elements_info
 from tracker.api.openapi import build_spec
-from tracker.timebase import datetime_to_unix, format_utc
+from tracker.astro.time import datetime_to_unix, format_utc
 
 bp = Blueprint("meta", __name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from tracker import __version__
 from tracker.api.problems import KINDS, TYPE_PREFIX
-from tracker.passes import COMPASS_16, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, MIN_WINDOW_S
-from tracker.timebase import SERVICE_RANGE_TEXT
+from tracker.services.passes import COMPASS_16, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, MIN_WINDOW_S
+from tracker.astro.time import SERVICE_RANGE_TEXT
 
 # ---------------------------------------------------------------- helpers
 

@@ -23,9 +23,9 @@ from tracker.api import params, resources
 from tracker.api.common import clean_warnings, element_headers, stale_warnings
 from tracker.api.iss import station_now
 from tracker.errors import UserError
-from tracker.passes import DEFAULT_MIN_ELEVATION_DEG, passes_for_place
-from tracker.places import Place
-from tracker.timebase import datetime_to_unix
+from tracker.services.passes import DEFAULT_MIN_ELEVATION_DEG, passes_for_place
+from tracker.places.gazetteer import Place
+from tracker.astro.time import datetime_to_unix
 
 bp = Blueprint("opennotify", __name__)
 

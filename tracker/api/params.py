@@ -124,7 +124,7 @@ def get_time(name: str, *, now, required=False, default=None):
 
     Returns an aware UTC datetime, or ``default`` when absent.
     """
-    from tracker.timebase import parse_time
+    from tracker.astro.time import parse_time
     raw = get_str(name, required=required, max_length=64)
     if raw is None:
         return default

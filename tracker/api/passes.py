@@ -1,8 +1,8 @@
 """Passes over an observer: /api/v1/passes (JSON), /api/v1/passes.ics
 (iCalendar) and /api/v1/overflights (sub-satellite point within a radius).
 
-Thin handlers over ``tracker.passes.passes_for_place``, ``tracker.ics`` and
-``tracker.overflights.find_overflights`` (the services the CLI calls). The observer is ``city=`` (name, "Name, Country[, Region]" or a
+Thin handlers over ``tracker.services.passes.passes_for_place``, ``tracker.formats.ics`` and
+``tracker.services.overflights.find_overflights`` (the services the CLI calls). The observer is ``city=`` (name, "Name, Country[, Region]" or a
 GeoNames id) or ``lat=&lon=[&alt_m=]``. Identical requests within
 ``CACHE_TTL_S`` are answered from the in-app cache.
 """
@@ -17,14 +17,14 @@ from tracker.api import cache, params, resources
 from tracker.api.common import (API_V1_COMMON, clean_warnings, element_headers, elements_info,
                                 json_response)
 from tracker.errors import UserError
-from tracker.ics import passes_to_ics
-from tracker.overflights import DEFAULT_RADIUS_KM, find_overflights
-from tracker.overflights import report_to_dict as overflights_to_dict
-from tracker.passes import (DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG, DEFAULT_SUN_MAX_DEG,
+from tracker.formats.ics import passes_to_ics
+from tracker.services.overflights import DEFAULT_RADIUS_KM, find_overflights
+from tracker.services.overflights import report_to_dict as overflights_to_dict
+from tracker.services.passes import (DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG, DEFAULT_SUN_MAX_DEG,
                             passes_for_place, report_to_dict, validate_days,
                             validate_window_times)
-from tracker.places import Place, validate_timezone
-from tracker.timebase import datetime_to_unix
+from tracker.places.gazetteer import Place, validate_timezone
+from tracker.astro.time import datetime_to_unix
 
 bp = Blueprint("passes", __name__, url_prefix="/api/v1")
 

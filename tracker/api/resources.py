@@ -7,8 +7,8 @@ The element store depends on the app's configuration: it is built on first
 use (under a lock, so exactly once per app). Earth orientation, the Sun
 ephemeris and the gazetteer are read-only data the same for every app: they
 are the process-wide instances the CLI uses too
-(``tracker.frames.default_earth_orientation``, ``tracker.sun.default_sun``,
-``tracker.places.default_gazetteer``), loaded once per process. ``warm()``
+(``tracker.astro.frames.default_earth_orientation``, ``tracker.astro.sun.default_sun``,
+``tracker.places.gazetteer.default_gazetteer``), loaded once per process. ``warm()``
 loads everything ahead of time (``serve`` does that before it accepts
 connections).
 """
@@ -70,17 +70,17 @@ class Resources:
 
     @property
     def earth(self):
-        from tracker.frames import default_earth_orientation
+        from tracker.astro.frames import default_earth_orientation
         return default_earth_orientation()
 
     @property
     def sun(self):
-        from tracker.sun import default_sun
+        from tracker.astro.sun import default_sun
         return default_sun()
 
     @property
     def gazetteer(self):
-        from tracker.places import default_gazetteer
+        from tracker.places.gazetteer import default_gazetteer
         return default_gazetteer()
 
     def warm(self):

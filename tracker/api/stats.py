@@ -1,6 +1,6 @@
 """Orbit statistics: /api/v1/stats and /api/v1/missions/year-in-space.
 
-Thin handlers over ``tracker.stats.orbit_stats`` and ``tracker.missions``
+Thin handlers over ``tracker.services.stats.orbit_stats`` and ``tracker.services.missions``
 (the services behind ``iss-tracker stats``). /stats answers are cached like
 passes; the mission preset is deterministic and computed once per app.
 """
@@ -14,9 +14,9 @@ from tracker.api import cache, params, resources
 from tracker.api.common import (API_V1_COMMON, elements_info, json_response,
                                 stale_warnings)
 from tracker.errors import TimeRangeError
-from tracker.missions import compare, get_mission, mission_store
-from tracker.stats import count_samples, orbit_stats
-from tracker.timebase import datetime_to_unix, format_utc
+from tracker.services.missions import compare, get_mission, mission_store
+from tracker.services.stats import count_samples, orbit_stats
+from tracker.astro.time import datetime_to_unix, format_utc
 
 bp = Blueprint("stats", __name__, url_prefix="/api/v1")
 

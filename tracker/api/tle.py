@@ -8,7 +8,7 @@ from tle.write import format_tle_lines
 from tracker.api import params, resources
 from tracker.api.common import (API_V1_COMMON, elements_info, json_response,
                                 stale_warnings)
-from tracker.timebase import datetime_to_unix, format_utc
+from tracker.astro.time import datetime_to_unix, format_utc
 
 bp = Blueprint("tle", __name__, url_prefix="/api/v1")
 

@@ -1,6 +1,6 @@
 """``iss-tracker now``, ``positions`` and ``groundtrack``: parsing and formatting only.
 
-The numbers come from ``tracker.position`` and ``tracker.groundtrack`` (the
+The numbers come from ``tracker.services.position`` and ``tracker.services.groundtrack`` (the
 same services the HTTP API calls). Heavy modules are imported inside the
 command functions so that ``iss-tracker --help`` and other commands stay fast.
 
@@ -73,8 +73,8 @@ def register(subparsers) -> None:
 def _context(args):
     """(store, eop, sun) for a command; the store honours --tle."""
     from tle.store import default_data_dir, load_store
-    from tracker.frames import default_earth_orientation
-    from tracker.sun import default_sun
+    from tracker.astro.frames import default_earth_orientation
+    from tracker.astro.sun import default_sun
 
     store = load_store(default_data_dir(os.environ), args.tle)
     return store, default_earth_orientation(), default_sun()
@@ -87,8 +87,8 @@ def _fmt(x, spec):
 # --- now ----------------------------------------------------------------------
 
 def run_now(args) -> int:
-    from tracker.position import now_report
-    from tracker.timebase import datetime_to_jdfr, parse_time
+    from tracker.services.position import now_report
+    from tracker.astro.time import datetime_to_jdfr, parse_time
 
     t = parse_time(args.time, parameter="--time")
     store, eop, sun = _context(args)
@@ -128,7 +128,7 @@ def format_now_text(doc: dict, units: str) -> str:
 # --- positions ------------------------------------------------------------------
 
 def _parse_times_list(text, now):
-    from tracker.timebase import parse_time
+    from tracker.astro.time import parse_time
 
     parts = [p for p in (s.strip() for s in text.split(",")) if p]
     if not parts:
@@ -143,9 +143,9 @@ def _parse_times_list(text, now):
 def run_positions(args) -> int:
     import datetime as dt
 
-    from tracker.groundtrack import ground_track
-    from tracker.position import position_rows, positions
-    from tracker.timebase import parse_time, times_to_jdfr
+    from tracker.services.groundtrack import ground_track
+    from tracker.services.position import position_rows, positions
+    from tracker.astro.time import parse_time, times_to_jdfr
 
     now = dt.datetime.now(dt.timezone.utc)
     if args.times is not None:
@@ -196,8 +196,8 @@ def _write_csv(out, rows):
 def run_groundtrack(args) -> int:
     import datetime as dt
 
-    from tracker.groundtrack import ground_track, track_geojson
-    from tracker.timebase import format_utc_array, parse_time
+    from tracker.services.groundtrack import ground_track, track_geojson
+    from tracker.astro.time import format_utc_array, parse_time
 
     now = dt.datetime.now(dt.timezone.utc)
     start = parse_time(args.start, now=now, parameter="--start")
@@ -208,7 +208,7 @@ def run_groundtrack(args) -> int:
     if args.format == "csv":
         if args.footprint:
             raise UserError("--footprint works with --format geojson only", parameter="footprint")
-        from tracker.sun import illumination_name
+        from tracker.astro.sun import illumination_name
 
         _warn(table.warnings)
         times = format_utc_array(table.unix_s)

@@ -1,6 +1,6 @@
 """``iss-tracker passes`` and ``overflights``: parsing and formatting only.
 
-The numbers come from ``tracker.passes`` and ``tracker.overflights`` (the
+The numbers come from ``tracker.services.passes`` and ``tracker.services.overflights`` (the
 services the HTTP API calls too). Heavy modules are imported inside the
 command functions so that ``--help`` stays fast.
 
@@ -95,7 +95,7 @@ def _store(args):
 
 def _place_and_tz(args):
     """(Place, tz_name) from --city or --lat/--lon, --alt-m and --tz."""
-    from tracker.places import Place, auto_timezone, resolve, validate_timezone
+    from tracker.places.gazetteer import Place, auto_timezone, resolve, validate_timezone
 
     has_coords = args.lat is not None or args.lon is not None
     if args.city and has_coords:
@@ -147,7 +147,7 @@ def _tz_label(tz_name, unix_s):
 # --- passes -------------------------------------------------------------------
 
 def run_passes(args) -> int:
-    from tracker.timebase import datetime_to_unix, parse_time
+    from tracker.astro.time import datetime_to_unix, parse_time
 
     start = datetime_to_unix(parse_time(args.start, parameter="--start"))
     if getattr(args, "all_cities", False):
@@ -155,7 +155,7 @@ def run_passes(args) -> int:
     fmt = _output_format(args)
     if fmt == "csv":
         raise UserError("--format csv is for --all-cities; use table or json", parameter="format")
-    from tracker.passes import passes_for_place, report_to_dict
+    from tracker.services.passes import passes_for_place, report_to_dict
 
     place, tz_name = _place_and_tz(args)
     report = passes_for_place(place, start, args.days, store=_store(args),
@@ -174,7 +174,7 @@ def run_passes(args) -> int:
 def _write_ics(path, report) -> None:
     import time
 
-    from tracker.ics import passes_to_ics
+    from tracker.formats.ics import passes_to_ics
 
     text = passes_to_ics(report, now_unix_s=time.time())
     try:
@@ -260,11 +260,11 @@ def _run_all_cities(args, start) -> int:
 
     import numpy as np
 
-    from tracker.kernels import events as K
-    from tracker.passes import compass_16, passes_for_cities
-    from tracker.places import default_gazetteer
-    from tracker.progress import ProgressBar
-    from tracker.visibility import timing_sigma_s
+    from tracker.services import events as K
+    from tracker.services.passes import compass_16, passes_for_cities
+    from tracker.places.gazetteer import default_gazetteer
+    from tracker.formats.progress import ProgressBar
+    from tracker.astro.visibility import timing_sigma_s
 
     if args.city or args.lat is not None or args.lon is not None:
         raise UserError("--all-cities takes no --city/--lat/--lon", parameter="all_cities")
@@ -349,9 +349,9 @@ def _run_all_cities(args, start) -> int:
 # --- overflights ------------------------------------------------------------------
 
 def run_overflights(args) -> int:
-    from tracker.overflights import find_overflights, report_to_dict
-    from tracker.progress import ProgressBar
-    from tracker.timebase import datetime_to_unix, parse_time
+    from tracker.services.overflights import find_overflights, report_to_dict
+    from tracker.formats.progress import ProgressBar
+    from tracker.astro.time import datetime_to_unix, parse_time
 
     start = datetime_to_unix(parse_time(args.start, parameter="--start"))
     end = datetime_to_unix(parse_time(args.end, parameter="--end"))

@@ -1,8 +1,8 @@
 """``iss-tracker stats`` and ``batch-stats``: parsing and formatting only.
 
-The numbers come from ``tracker.stats.orbit_stats`` (one satellite, element
-sets stitched over the interval), ``tracker.missions`` (presets such as the
-Year in Space, with the published figures) and ``tracker.batch.batch_stats``
+The numbers come from ``tracker.services.stats.orbit_stats`` (one satellite, element
+sets stitched over the interval), ``tracker.services.missions`` (presets such as the
+Year in Space, with the published figures) and ``tracker.services.batch.batch_stats``
 (every object of an element file). A progress bar is drawn on stderr when
 stderr is a terminal. Heavy modules are imported inside the functions.
 """
@@ -19,7 +19,7 @@ from tracker.errors import UserError
 
 
 def register(subparsers) -> None:
-    # No `choices=`: that would import tracker.missions (and its element store)
+    # No `choices=`: that would import tracker.services.missions (and its element store)
     # on every command's start-up; get_mission() names the known missions.
     p = subparsers.add_parser(
         "stats", help="how far the ISS went: orbits, distance, altitude, sunrises over an interval",
@@ -59,11 +59,11 @@ def register(subparsers) -> None:
 
 def run_stats(args) -> int:
     from tle.store import default_data_dir, load_store
-    from tracker.missions import compare, get_mission, mission_store
-    from tracker.plot import check_plot_path
-    from tracker.progress import ProgressBar
-    from tracker.stats import count_samples, orbit_stats
-    from tracker.timebase import parse_time
+    from tracker.services.missions import compare, get_mission, mission_store
+    from tracker.formats.plot import check_plot_path
+    from tracker.formats.progress import ProgressBar
+    from tracker.services.stats import count_samples, orbit_stats
+    from tracker.astro.time import parse_time
 
     if args.plot:
         check_plot_path(args.plot)
@@ -91,7 +91,7 @@ def run_stats(args) -> int:
     if mission is not None:
         doc["mission"] = compare(mission, result)
     if args.plot:
-        from tracker.plot import plot_altitude
+        from tracker.formats.plot import plot_altitude
         plot_altitude(result, args.plot, title=mission.title if mission else None)
     if args.json:
         print(json.dumps(doc, indent=2))
@@ -170,9 +170,9 @@ def _mission_lines(m: dict) -> list:
 
 def run_batch(args) -> int:
     from tle.store import read_element_file
-    from tracker.batch import COLUMNS, batch_stats, check_batch_inputs
-    from tracker.progress import ProgressBar
-    from tracker.timebase import parse_time
+    from tracker.services.batch import COLUMNS, batch_stats, check_batch_inputs
+    from tracker.formats.progress import ProgressBar
+    from tracker.astro.time import parse_time
 
     start = parse_time(args.start, parameter="--start")
     end = parse_time(args.end, parameter="--end")

@@ -16,7 +16,7 @@ import os
 
 from tle.store import ISS_SATNUM, default_data_dir, iso_z, load_store
 from tracker.cli.argtypes import bounded_float, bounded_int
-from tracker.timebase import datetime_to_unix, parse_time
+from tracker.astro.time import datetime_to_unix, parse_time
 
 
 _catalog_number = bounded_int("catalog number", 1, 339999)

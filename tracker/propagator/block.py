@@ -24,14 +24,14 @@ import math
 import numpy as np
 from numba import njit
 
-from tracker.kernels.sgp4_layout import (
+from tracker.propagator.layout import (
     AO, ARGPDOT, ARGPO, AYCOF, BSTAR_CC4, BSTAR_CC5, CC1, CON41, COSIO, D2,
     D3, D4, DELMO, ECCO, ERR_DECAYED, ERR_MEAN_ECC, ERR_NONE, ERR_SEMILATUS,
     ETA, ISIMP, J2, MDOT, METHOD, MO, NO, NODECF, NODEDOT, NODEO, OMGCOF,
     RADIUS_EARTH_KM, SINIO, SINMAO, T2COF, T3COF, T4COF, T5COF, TWOPI,
     VKMPERSEC, X1MTH2, X7THM1, XKE, XLCOF, XMCOF,
 )
-from tracker.kernels.sgp4_vtrig import VTRIG_MAX_ABS_RAD, sincos_poly
+from tracker.propagator.vtrig import VTRIG_MAX_ABS_RAD, sincos_poly
 
 BLOCK = 64
 # Rows of the work array: 1-D, row k at [k * BLOCK, (k + 1) * BLOCK). The

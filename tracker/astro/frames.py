@@ -1,6 +1,6 @@
 """Earth frames for services: TEME -> ITRF -> WGS-84 geodetic; topocentric az/el.
 
-Array-first wrappers around the numba kernels in ``tracker/kernels/frames.py``.
+Array-first wrappers around the numba kernels in ``tracker/astro/frames_kernels.py``.
 Times are split Julian dates UTC ``(jd, fr)`` (1-D arrays of length n);
 vectors are ``(n, 3)`` arrays, km and km/s.
 
@@ -24,7 +24,7 @@ import os
 
 import numpy as np
 
-from tracker.kernels import frames as _k
+from tracker.astro import frames_kernels as _k
 
 DAY_S = 86400.0
 ARCSEC_RAD = math.pi / (180.0 * 3600.0)

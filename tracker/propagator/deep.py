@@ -24,10 +24,10 @@ import math
 
 from numba import njit
 
-from tracker.kernels.deep_init import RPTIM, ZEL, ZES, ZNL, ZNS
-from tracker.kernels.sgp4_trig import wrap_twopi
-from tracker.kernels.sgp4_vtrig import sincos
-from tracker.kernels.sgp4_layout import (
+from tracker.propagator.deep_init import RPTIM, ZEL, ZES, ZNL, ZNS
+from tracker.propagator.trig import wrap_twopi
+from tracker.propagator.vtrig import sincos
+from tracker.propagator.layout import (
     ARGPDOT, ARGPO, D2201, D2211, D3210, D3222, D4410, D4422, D5220, D5232,
     D5421, D5433, DEDT, DEL1, DEL2, DEL3, DIDT, DMDT, DNODT, DOMDT, E3, EE2,
     GSTO, IREZ, NO, SE2, SE3, SGH2, SGH3, SGH4, SH2, SH3, SI2, SI3, SL2, SL3,

@@ -14,7 +14,7 @@ What is measured (units and frames in the names; see ``OrbitStats.to_dict``)
   NORAD revolution convention); the fractional total adds the osculating
   argument of latitude at the ends: ``crossings + (u_end - u_start) / 2 pi``.
   Cross-check against the revolution numbers printed in the element sets
-  (``tracker.element_history.revnum_orbits``).
+  (``tracker.services.element_history.revnum_orbits``).
 * inertial distance: the integral of |v_TEME| dt (trapezoid), i.e. the path
   length in the (quasi-)inertial TEME frame.
 * ground-track distance: the path of the sub-satellite point (foot of the
@@ -22,7 +22,7 @@ What is measured (units and frames in the names; see ``OrbitStats.to_dict``)
   arcs (``kernels.stats.ground_step_km``).
 * geodetic altitude (WGS-84) minimum, time-weighted mean and maximum.
 * sunrises (shadow or penumbra -> daylight) and the fractions of time in
-  daylight / penumbra / umbra (``tracker.sun`` shadow model).
+  daylight / penumbra / umbra (``tracker.astro.sun`` shadow model).
 
 Element-set switches: at each switch the two sets disagree by a few km;
 node crossings and sunrises closer together than half an orbital period
@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tle.store import check_staleness, Selection
-from tracker import element_history as history
+from tracker.services import element_history as history
 from tracker.errors import TimeRangeError, UserError
-from tracker.kernels import stats as _k
-from tracker.kernels.frames import gmst82_rad
-from tracker.propagation import Elements
-from tracker.timebase import (DAY_S, check_service_range, datetime_to_jdfr, datetime_to_unix,
+from tracker.services import stats_kernels as _k
+from tracker.astro.frames_kernels import gmst82_rad
+from tracker.propagator.api import Elements
+from tracker.astro.time import (DAY_S, check_service_range, datetime_to_jdfr, datetime_to_unix,
                               format_utc)
 
 KM_PER_MILE = 1.609344            # international mile
@@ -282,14 +282,14 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
                 chunk_s: float = DEFAULT_CHUNK_S, n_blocks: int | None = None) -> OrbitStats:
     """Statistics of the store's satellite from ``start`` to ``end`` (aware datetimes).
 
-    ``sun``: a ``tracker.sun.SunEphemeris`` (default: the shared built-in one).
-    ``progress``: an object with ``update(n)`` (e.g. ``tracker.progress.ProgressBar``
+    ``sun``: a ``tracker.astro.sun.SunEphemeris`` (default: the shared built-in one).
+    ``progress``: an object with ``update(n)`` (e.g. ``tracker.formats.progress.ProgressBar``
     with ``total`` = the number of samples, see ``count_samples``), or None.
     Raises ``TimeRangeError``/``UserError`` for bad input and
     ``tle.store.StaleElementsError`` when some moment is more than the
     store's ``MAX_AGE_DAYS`` from the epoch of its set (unless ``allow_stale``).
     """
-    from tracker.sun import SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, default_sun
+    from tracker.astro.sun import SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, default_sun
 
     step_s, span_s, samples = _check_inputs(start, end, step_s)
     unix0 = datetime_to_unix(start)

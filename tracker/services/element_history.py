@@ -2,7 +2,7 @@
 
 These read only the mean elements of a store's sets (no propagation along
 the interval), so they are independent of the sampled statistics in
-``tracker.stats`` and serve as its cross-checks.
+``tracker.services.stats`` and serve as its cross-checks.
 
 Revolution numbers
 ------------------
@@ -37,11 +37,11 @@ import math
 
 import numpy as np
 
-from tracker.kernels.sgp4_layout import RADIUS_EARTH_KM as WGS72_RADIUS_KM
-from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
-from tracker.kernels.sgp4 import sgp4_one
-from tracker.propagation import Elements
-from tracker.timebase import DAY_S, format_utc, unix_to_jdfr
+from tracker.propagator.layout import RADIUS_EARTH_KM as WGS72_RADIUS_KM
+from tracker.propagator.deep import RESONANCE_STATE_SIZE
+from tracker.propagator.near import sgp4_one
+from tracker.propagator.api import Elements
+from tracker.astro.time import DAY_S, format_utc, unix_to_jdfr
 
 REBOOST_THRESHOLD_KM = 0.25
 _MIN_PER_DAY = 1440.0

@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numba import njit
 
-from tracker.kernels.sgp4_layout import (
+from tracker.propagator.layout import (
     ARGPO, D2201, D2211, D3210, D3222, D4410, D4422, D5220, D5232, D5421,
     D5433, DEDT, DEL1, DEL2, DEL3, DIDT, DMDT, DNODT, DOMDT, E3, ECCO, EE2,
     GSTO, INCLO, IREZ, MDOT, MO, NO, NODEDOT, NODEO, SE2, SE3, SGH2, SGH3,

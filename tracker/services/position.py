@@ -30,18 +30,18 @@ import numpy as np
 from tle.elements import ElementSet
 from tle.store import Selection, check_staleness
 from tracker.errors import TimeRangeError, UserError
-from tracker.frames import EarthOrientation, footprint_km, teme_to_itrf
-from tracker.kernels import frames as _kframes
-from tracker.propagation import Elements, propagate
-from tracker.sun import (ILLUMINATION_NAMES, SunEphemeris, illumination, illumination_name,
+from tracker.astro.frames import EarthOrientation, footprint_km, teme_to_itrf
+from tracker.astro import frames_kernels as _kframes
+from tracker.propagator.api import Elements, propagate
+from tracker.astro.sun import (ILLUMINATION_NAMES, SunEphemeris, illumination, illumination_name,
                          subsolar_from_itrf)
-from tracker.timebase import (DAY_S, SERVICE_MAX_UNIX_S, SERVICE_MIN_UNIX_S,
+from tracker.astro.time import (DAY_S, SERVICE_MAX_UNIX_S, SERVICE_MIN_UNIX_S,
                               SERVICE_RANGE_TEXT, format_utc, jdfr_to_unix)
-from tracker.timebase import check_service_range as check_time_range  # noqa: F401 (re-export)
+from tracker.astro.time import check_service_range as check_time_range  # noqa: F401 (re-export)
 
 KM_PER_MI = 1.609344
 UNITS = ("km", "mi")
-# Times we answer for (the services' common span, see tracker.timebase).
+# Times we answer for (the services' common span, see tracker.astro.time).
 MIN_UNIX_S = SERVICE_MIN_UNIX_S
 MAX_UNIX_S = SERVICE_MAX_UNIX_S
 TIME_RANGE_TEXT = SERVICE_RANGE_TEXT
@@ -63,7 +63,7 @@ class PositionTable:
     ``set_index`` indexes ``sets`` (the element set used for each row) and
     ``age_days`` is time minus that set's epoch. ``error`` is SGP4's code
     (0 = fine); rows with an error hold NaN. ``illumination`` holds
-    ``tracker.sun`` codes (255 where unknown). ``warnings`` are one-line
+    ``tracker.astro.sun`` codes (255 where unknown). ``warnings`` are one-line
     texts (staleness, propagation failures).
     """
 
@@ -252,7 +252,7 @@ def now_report(store, jd: float, fr: float, *, eop: EarthOrientation, sun: SunEp
 
 def position_rows(table: PositionTable) -> list[dict]:
     """JSON-ready rows (km units) of a ``PositionTable``; each row names its element set."""
-    from tracker.timebase import format_utc_array
+    from tracker.astro.time import format_utc_array
 
     times = format_utc_array(table.unix_s)
     epochs = [format_utc(s.epoch_unix_s) for s in table.sets]
@@ -286,7 +286,7 @@ def warm_kernels() -> None:
     For ``tracker/warm.py``; uses the same wrappers and argument types as the
     services, so the cached signatures are the ones they need.
     """
-    from tracker.frames import geodetic_to_itrf, itrf_to_geodetic, teme_to_itrf, topocentric
+    from tracker.astro.frames import geodetic_to_itrf, itrf_to_geodetic, teme_to_itrf, topocentric
 
     jd, fr, zero = np.array([2457083.5]), np.array([0.25]), np.zeros(1)
     r = np.array([[6778.0, 100.0, 50.0]])

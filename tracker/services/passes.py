@@ -15,17 +15,17 @@ Definitions
   point lies outside the window ``culmination`` is None and
   ``max_elevation_deg`` is the highest elevation inside the window.
 * *Visible*: the station is sunlit (not in the Earth's umbra, see
-  ``tracker.sampled_track``) and the Sun's geometric altitude at the
+  ``tracker.services.sampled_track``) and the Sun's geometric altitude at the
   observer is at or below ``sun_max_deg`` (default -6 deg: the end of civil
   twilight). The *visible segment* is the longest such stretch of the pass:
   it often ends early, when the station enters the Earth's shadow.
 * *Magnitude*: the brightest estimated visual magnitude within the visible
-  segment (model in ``tracker.visibility``).
+  segment (model in ``tracker.astro.visibility``).
 * *Uncertainty*: each pass carries the epoch and age of its element set and
-  a 1-sigma timing uncertainty from ``tracker.visibility.timing_sigma_s``.
+  a 1-sigma timing uncertainty from ``tracker.astro.visibility.timing_sigma_s``.
 
-Algorithm: ``tracker.sampled_track.build_track`` samples the ISS in ITRF
-every 30 s once; ``tracker.kernels.events`` scans every observer's
+Algorithm: ``tracker.services.sampled_track.build_track`` samples the ISS in ITRF
+every 30 s once; ``tracker.services.events`` scans every observer's
 elevation on those samples (in parallel over observers), brackets threshold
 crossings and maxima with the analytic derivative and refines them by
 bisection on the Hermite interpolant (to 1e-6 s).
@@ -42,11 +42,11 @@ import numpy as np
 
 from tle.store import ElementStore
 from tracker.errors import TimeRangeError, UserError
-from tracker.kernels import events as _ev
-from tracker.places import Place
-from tracker.sampled_track import SampledTrack, build_track
-from tracker.timebase import check_service_range
-from tracker.visibility import ISS_STD_MAG, timing_sigma_s
+from tracker.services import events as _ev
+from tracker.places.gazetteer import Place
+from tracker.services.sampled_track import SampledTrack, build_track
+from tracker.astro.time import check_service_range
+from tracker.astro.visibility import ISS_STD_MAG, timing_sigma_s
 
 MAX_DAYS = 30.0
 MIN_WINDOW_S = 1.0                # shorter windows vanish in float seconds near 2026
@@ -80,7 +80,7 @@ def validate_days(days) -> float:
 def validate_window_times(start_unix_s: float, end_unix_s: float, *,
                           end_parameter: str = "days") -> None:
     """Both ends of a window inside the services' time range
-    (``tracker.timebase.SERVICE_RANGE_TEXT``); ``end_parameter`` names the
+    (``tracker.astro.time.SERVICE_RANGE_TEXT``); ``end_parameter`` names the
     input that set the end (``days`` here, ``end`` where the caller gave one)."""
     check_service_range(start_unix_s, "start")
     check_service_range(end_unix_s, end_parameter)
@@ -177,7 +177,7 @@ class PassTable:
     """Struct of arrays for passes of many observers on one track.
 
     ``obs`` (n,) observer index; ``p`` (n, N_PCOLS) and ``vis`` (n, N_VCOLS)
-    as in ``tracker.kernels.events`` (seconds from ``track.t0_unix_s``);
+    as in ``tracker.services.events`` (seconds from ``track.t0_unix_s``);
     ``look`` maps an event name ('rise', 'culm', 'set', 'peak', 'appear',
     'disappear', 'bright') to ``(az_deg, el_deg, range_km)`` arrays.
     """
@@ -427,14 +427,14 @@ def format_local(unix_s: float, tz) -> str:
 def event_to_dict(e: PassEvent | None, tz) -> dict | None:
     if e is None:
         return None
-    from tracker.timebase import format_utc
+    from tracker.astro.time import format_utc
     return {"time_utc": format_utc(e.unix_s), "time_local": format_local(e.unix_s, tz),
             "azimuth_deg": round(e.azimuth_deg, 2), "elevation_deg": round(e.elevation_deg, 3),
             "compass": e.compass, "range_km": round(e.range_km, 2)}
 
 
 def pass_to_dict(p: Pass, tz) -> dict:
-    from tracker.timebase import format_utc
+    from tracker.astro.time import format_utc
     seg = None
     if p.visible:
         seg = {"appear": event_to_dict(p.appear, tz), "disappear": event_to_dict(p.disappear, tz),
@@ -471,8 +471,8 @@ def report_to_dict(report: PassReport, tz_name: str) -> dict:
     before ``visible_only`` dropped the invisible ones."""
     import zoneinfo
 
-    from tracker.timebase import format_utc
-    from tracker.visibility import (ALONG_TRACK_KM_PER_DAY, DRAG_RELATIVE_ERROR,
+    from tracker.astro.time import format_utc
+    from tracker.astro.visibility import (ALONG_TRACK_KM_PER_DAY, DRAG_RELATIVE_ERROR,
                                     EPOCH_ALONG_TRACK_KM)
     tz = zoneinfo.ZoneInfo(tz_name)
     return {

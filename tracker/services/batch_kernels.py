@@ -17,9 +17,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from tracker.kernels.frames import geodetic_sin_cos_alt
-from tracker.kernels.sgp4_block import BLOCK, WORK_SIZE, block_eligible
-from tracker.kernels.stats import arg_latitude_rad, propagate_block
+from tracker.astro.frames_kernels import geodetic_sin_cos_alt
+from tracker.propagator.block import BLOCK, WORK_SIZE, block_eligible
+from tracker.services.stats_kernels import arg_latitude_rad, propagate_block
 
 # ---- per-satellite batch columns (``out`` of batch_stats_chunk) ----
 B_NODES = 0            # ascending-node crossings counted so far
@@ -135,9 +135,9 @@ def new_batch_state(n_sat: int) -> np.ndarray:
 
 def warm_kernels() -> None:
     """Compile (or load from numba's cache) ``batch_stats_chunk`` with the
-    argument types ``tracker.batch`` passes; run by ``tracker.warm``."""
-    from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
-    from tracker.kernels.stats import warm_test_coeffs
+    argument types ``tracker.services.batch`` passes; run by ``tracker.warm``."""
+    from tracker.propagator.deep import RESONANCE_STATE_SIZE
+    from tracker.services.stats_kernels import warm_test_coeffs
 
     coeffs = warm_test_coeffs(2)
     out = new_batch_state(2)

@@ -14,7 +14,7 @@ in common use for the complete ISS in pass predictors (Heavens-Above-style
 models; also the ISS entry of several open-source magnitude tables); the
 true brightness depends on the attitude of the solar arrays, so predictions
 are typically good to about +/- 1 magnitude. The kernel evaluating it is
-``tracker.kernels.events.magnitude_one``. Not modelled: atmospheric
+``tracker.services.events.magnitude_one``. Not modelled: atmospheric
 extinction near the horizon (~0.3-1 mag below 20 deg) and the dimming in the
 penumbra (a few seconds).
 

@@ -19,7 +19,7 @@ from numba import njit
 
 # The Taylor coefficients (1/n! with alternating signs) are sgp4_vtrig's;
 # sincos_small uses the sine to x^11 and the cosine to x^12.
-from tracker.kernels.sgp4_vtrig import (_C2, _C4, _C6, _C8, _C10, _C12, _S3, _S5, _S7, _S9,
+from tracker.propagator.vtrig import (_C2, _C4, _C6, _C8, _C10, _C12, _S3, _S5, _S7, _S9,
                                         _S11, sincos)
 
 SMALL_ANGLE_RAD = 0.125

@@ -21,8 +21,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from tracker.kernels import deep_init
-from tracker.kernels.sgp4_layout import (
+from tracker.propagator import deep_init
+from tracker.propagator.layout import (
     AO, ARGPDOT, ARGPO, AYCOF, BSTAR, BSTAR_CC4, BSTAR_CC5, CC1, CON41, COSIO,
     D2, D3, D4, DEEP_SPACE_PERIOD_MIN, DELMO, ECCO, EL_ARGP, EL_BSTAR,
     EL_ECC, EL_EPOCH_DAYS, EL_INCL, EL_M, EL_NO_KOZAI, EL_NODE, ETA, GSTO,

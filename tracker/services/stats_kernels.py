@@ -42,11 +42,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from tracker.kernels.frames import WGS84_E2, geodetic_sin_cos_alt
-from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
-from tracker.kernels.sgp4 import sgp4_sample
-from tracker.kernels.sgp4_block import BLOCK, WORK_SIZE, block_eligible, near_earth_block
-from tracker.kernels.shadow import DAYLIGHT, ECLIPSED, PENUMBRA, illumination_one
+from tracker.astro.frames_kernels import WGS84_E2, geodetic_sin_cos_alt
+from tracker.propagator.deep import RESONANCE_STATE_SIZE
+from tracker.propagator.near import sgp4_sample
+from tracker.propagator.block import BLOCK, WORK_SIZE, block_eligible, near_earth_block
+from tracker.astro.shadow import DAYLIGHT, ECLIPSED, PENUMBRA, illumination_one
 
 # ---- one sample's state ----
 S_VALID, S_T, S_Z, S_VZ, S_SPEED, S_SX, S_SY, S_SZ, S_ILLUM, S_ALT = range(10)
@@ -392,8 +392,8 @@ def arg_latitude_rad(rx, ry, rz, vx, vy, vz):
 def warm_test_coeffs(n_sat: int = 1) -> np.ndarray:
     """An SGP4 coefficient table (N_COEFF, n_sat) of an ISS-like near-Earth
     orbit, initialised by the core's kernel (for warm-up calls)."""
-    from tracker.kernels.sgp4_init import sgp4_init_many
-    from tracker.kernels.sgp4_layout import (EL_ARGP, EL_BSTAR, EL_ECC, EL_EPOCH_DAYS,
+    from tracker.propagator.init import sgp4_init_many
+    from tracker.propagator.layout import (EL_ARGP, EL_BSTAR, EL_ECC, EL_EPOCH_DAYS,
                                              EL_INCL, EL_M, EL_NO_KOZAI, EL_NODE, N_COEFF,
                                              N_ELEMENT)
 
@@ -413,7 +413,7 @@ def warm_test_coeffs(n_sat: int = 1) -> np.ndarray:
 
 def warm_kernels() -> None:
     """Compile (or load from numba's cache) this module's kernels with the
-    argument types ``tracker.stats`` passes; run by ``tracker.warm``."""
+    argument types ``tracker.services.stats`` passes; run by ``tracker.warm``."""
     coeffs = warm_test_coeffs()
     n = 300
     t_s = np.arange(n, dtype=np.float64)

@@ -1,6 +1,6 @@
 """The public face of the SGP4/SDP4 core: ``Elements`` and ``propagate``.
 
-    from tracker.propagation import Elements, propagate
+    from tracker.propagator.api import Elements, propagate
     els = Elements.from_tle([(line1, line2), ...])
     e, r, v = propagate(els, jd, fr)
     # e: uint8 (n_sat, n_t) error codes as sgp4.api.SGP4_ERRORS
@@ -12,8 +12,8 @@ by our numba kernels in ``tracker.kernels`` (``sgp4_init``, ``sgp4``,
 ``sdp4``, ``deep_init``). Errors are per sample: codes 1-4 give NaN r and v,
 code 6 (decayed) keeps the computed r and v; nothing raises mid-array.
 
-For fused kernels, ``tracker.kernels.sgp4.sgp4_one`` (one satellite, one
-time) and ``tracker.kernels.sgp4.propagate_into`` (caller-allocated outputs)
+For fused kernels, ``tracker.propagator.near.sgp4_one`` (one satellite, one
+time) and ``tracker.propagator.near.propagate_into`` (caller-allocated outputs)
 take ``els.coeffs``; ``propagate_into`` here is the checked Python wrapper.
 """
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from tle.elements import ElementSet
-from tracker.kernels import sgp4 as _sgp4
-from tracker.kernels import sgp4_init as _init
-from tracker.kernels.sgp4_layout import (
+from tracker.propagator import near as _sgp4
+from tracker.propagator import init as _init
+from tracker.propagator.layout import (
     COEFF_NAMES, EL_ARGP, EL_BSTAR, EL_ECC, EL_EPOCH_DAYS, EL_INCL, EL_M,
     EL_NDDOT, EL_NDOT, EL_NO_KOZAI, EL_NODE, JD_1950, N_COEFF, N_ELEMENT,
     RADIUS_EARTH_KM,
@@ -52,7 +52,7 @@ class Elements:
     ``satnum`` (int64), ``epoch_jd``, ``epoch_fr`` (split Julian date, UTC)
         public 1-D arrays;
     ``elements``: float64 (N_ELEMENT, n) mean elements in SGP4 units (rows
-        ``tracker.kernels.sgp4_layout.ELEMENT_NAMES``; also as the properties
+        ``tracker.propagator.layout.ELEMENT_NAMES``; also as the properties
         ``no_kozai_rad_min``, ``ecc``, ``incl_rad``, ``raan_rad``,
         ``argp_rad``, ``mean_anomaly_rad``, ``bstar_per_er``);
     ``coeffs``: float64 (N_COEFF, n) the initialised coefficient table read

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracker.errors import TimeRangeError, UserError
-from tracker.kernels import batch_stats as _k
-from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
-from tracker.kernels.sgp4_layout import RADIUS_EARTH_KM as WGS72_RADIUS_KM
-from tracker.propagation import Elements
-from tracker.stats import sample_grid
-from tracker.timebase import datetime_to_jdfr, format_utc
+from tracker.services import batch_kernels as _k
+from tracker.propagator.deep import RESONANCE_STATE_SIZE
+from tracker.propagator.layout import RADIUS_EARTH_KM as WGS72_RADIUS_KM
+from tracker.propagator.api import Elements
+from tracker.services.stats import sample_grid
+from tracker.astro.time import datetime_to_jdfr, format_utc
 
 MIN_STEP_S = 1.0
 MAX_STEP_S = 3600.0

@@ -37,13 +37,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tle.store import ElementStore
-from tracker import sun as _sun
+from tracker.astro import sun as _sun
 from tracker.errors import TimeRangeError, UserError
-from tracker.frames import default_earth_orientation, itrf_to_geodetic, teme_to_itrf, topocentric
-from tracker.places import Place, ground_distance_km
-from tracker.sampled_track import build_track, check_window_staleness
-from tracker.timebase import check_service_range, unix_to_jdfr
-from tracker.visibility import timing_sigma_s
+from tracker.astro.frames import default_earth_orientation, itrf_to_geodetic, teme_to_itrf, topocentric
+from tracker.places.gazetteer import Place, ground_distance_km
+from tracker.services.sampled_track import build_track, check_window_staleness
+from tracker.astro.time import check_service_range, unix_to_jdfr
+from tracker.astro.visibility import timing_sigma_s
 
 DARK_SUN_ALT_DEG = -6.0
 DEFAULT_RADIUS_KM = 100.0
@@ -226,7 +226,7 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
 
 
 def _station_sunlit(rows, jd, fr, sun_teme):
-    from tracker.propagation import Elements, propagate
+    from tracker.propagator.api import Elements, propagate
 
     out = np.zeros(len(rows), dtype=bool)
     by_set = {}
@@ -244,8 +244,8 @@ def report_to_dict(report: OverflightReport, tz_name: str) -> dict:
     """The JSON document of ``iss-tracker overflights --json`` and the API."""
     import zoneinfo
 
-    from tracker.passes import format_local
-    from tracker.timebase import format_utc
+    from tracker.services.passes import format_local
+    from tracker.astro.time import format_utc
     tz = zoneinfo.ZoneInfo(tz_name)
 
     def both(t):

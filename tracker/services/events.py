@@ -27,7 +27,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from tracker.kernels.frames import geodetic_to_itrf_one
+from tracker.astro.frames_kernels import geodetic_to_itrf_one
 
 # columns of the pass table
 P_RISE = 0          # threshold crossing upwards (NaN: above threshold at window start)
@@ -450,7 +450,7 @@ def magnitude_one(t_s, r, v, sun_hat, t, ox, oy, oz, std_mag):
     c = min(1.0, max(-1.0, c))
     a = math.acos(c)
     f = math.sin(a) + (math.pi - a) * c
-    if not f > 1e-9:            # back-lit (tracker.visibility.BACKLIT_F)
+    if not f > 1e-9:            # back-lit (tracker.astro.visibility.BACKLIT_F)
         return math.inf
     return std_mag + 5.0 * math.log10(rng / 1000.0) - 2.5 * math.log10(f)
 

@@ -27,10 +27,10 @@ import os
 
 import numpy as np
 
-from tracker.frames import (EarthOrientation, _skyfield_data_dir, builtin_time_tables, teme_to_itrf,
+from tracker.astro.frames import (EarthOrientation, _skyfield_data_dir, builtin_time_tables, teme_to_itrf,
                              topocentric)
-from tracker.kernels import shadow as _shadow
-from tracker.timebase import DAY_S, JD_UNIX_EPOCH, jdfr_to_unix, unix_to_jdfr
+from tracker.astro import shadow as _shadow
+from tracker.astro.time import DAY_S, JD_UNIX_EPOCH, jdfr_to_unix, unix_to_jdfr
 
 ECLIPSED = _shadow.ECLIPSED
 PENUMBRA = _shadow.PENUMBRA
@@ -108,7 +108,7 @@ class SunEphemeris:
         (m, 3), m >= 2) straight from skyfield at ``t0_unix_s + k * step_s``,
         nodes aligned to Unix time from the last one at or before
         ``unix_start_s`` to the first at or after ``unix_end_s``.
-        ``step_s``: default ``grid_step_s``; ``tracker.stats`` uses 6 hours
+        ``step_s``: default ``grid_step_s``; ``tracker.services.stats`` uses 6 hours
         (linear error ~350 km, 0.5 arcsec; tests/test_stats.py measures it).
         """
         step = self.grid_step_s if step_s is None else float(step_s)
@@ -220,7 +220,7 @@ def illumination(r_teme_km, sun_teme_km) -> np.ndarray:
 
     Model: conical shadow of a spherical Earth of radius 6378.137 km (WGS-84
     equatorial) lit by a spherical Sun of radius 695,700 km (see
-    ``tracker/kernels/shadow.py``): umbra = the whole solar disc hidden,
+    ``tracker/astro/shadow.py``): umbra = the whole solar disc hidden,
     penumbra = part of it hidden. Skyfield's ``is_sunlit`` instead asks
     whether the line from the satellite to the Sun's *centre* misses a
     sphere of radius 6378.1366 km: a sharp edge that falls inside our

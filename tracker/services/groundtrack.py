@@ -9,7 +9,7 @@ time) and one line ends at +/-180 while the next starts at -/+180 (at a
 measured against a 0.1 s track in tests/test_groundtrack.py). Rows that could not be propagated (NaN) also break the line.
 
 ``footprint_polygon`` is the circle on the ground from which the satellite
-is above the horizon (``tracker.frames.footprint_km``: spherical Earth of
+is above the horizon (``tracker.astro.frames.footprint_km``: spherical Earth of
 radius 6371 km), as a GeoJSON Polygon, a MultiPolygon when it straddles the
 antimeridian, or a polygon closed along the pole when it covers a pole.
 Coordinates are [longitude, latitude] in degrees (RFC 7946 order).
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracker.frames import MEAN_EARTH_RADIUS_KM, EarthOrientation, footprint_km
-from tracker.position import PositionTable, positions
-from tracker.sun import SunEphemeris
-from tracker.timebase import (check_service_range, datetime_to_unix, format_utc,
+from tracker.astro.frames import MEAN_EARTH_RADIUS_KM, EarthOrientation, footprint_km
+from tracker.services.position import PositionTable, positions
+from tracker.astro.sun import SunEphemeris
+from tracker.astro.time import (check_service_range, datetime_to_unix, format_utc,
                               format_utc_array, time_grid)
 
 DEFAULT_STEP_S = 30.0

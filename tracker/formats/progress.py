@@ -4,7 +4,7 @@ It draws only when its stream is a terminal, or when ``force=True``; with
 ``force=False`` it never draws. So a command can always create one and
 report progress: piped or captured output (tests, ``2> log``) stays clean.
 
-    from tracker.progress import ProgressBar
+    from tracker.formats.progress import ProgressBar
 
     with ProgressBar(total=n_steps, label="stats") as bar:
         for chunk in chunks:

@@ -47,10 +47,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from tracker.kernels import sdp4, sgp4_block, sgp4_trig
-from tracker.kernels.sgp4_block import BLOCK
-from tracker.kernels.sgp4_init import long_period_coefficients
-from tracker.kernels.sgp4_layout import (
+from tracker.propagator import deep as sdp4, block as sgp4_block, trig as sgp4_trig
+from tracker.propagator.block import BLOCK
+from tracker.propagator.init import long_period_coefficients
+from tracker.propagator.layout import (
     AO, ARGPDOT, ARGPO, AYCOF, BSTAR_CC4, BSTAR_CC5, CC1, CON41, COSIO, D2, D3,
     D4, DELMO, ECCO, ERR_DECAYED, ERR_MEAN_ECC, ERR_MEAN_MOTION, ERR_NONE,
     ERR_PERT_ECC, ERR_SEMILATUS, ETA, INCLO, IREZ, ISIMP, J2, MDOT,
@@ -58,9 +58,9 @@ from tracker.kernels.sgp4_layout import (
     SINMAO, T2COF, T3COF, T4COF, T5COF, VKMPERSEC, X1MTH2, X2O3, X7THM1, XKE,
     XLCOF, XMCOF,
 )
-from tracker.kernels.sdp4 import RESONANCE_STATE_SIZE
-from tracker.kernels.sgp4_trig import wrap_twopi
-from tracker.kernels.sgp4_vtrig import sincos
+from tracker.propagator.deep import RESONANCE_STATE_SIZE
+from tracker.propagator.trig import wrap_twopi
+from tracker.propagator.vtrig import sincos
 
 _NAN = np.nan
 _INV_XKE = 1.0 / XKE

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker.passes import PassReport
+from tracker.services.passes import PassReport
 
 PRODID = "-//iss-tracker//ISS passes//EN"
 MAX_OCTETS = 75

@@ -115,7 +115,7 @@ def _relative(ours: float, theirs: float) -> float:
 
 def compare(mission: Mission, stats) -> dict:
     """The mission section of the output: NASA's figures, ours, the nominal
-    model, and relative differences. ``stats`` is a ``tracker.stats.OrbitStats``."""
+    model, and relative differences. ``stats`` is a ``tracker.services.stats.OrbitStats``."""
     pub = mission.published
     nominal = nominal_model(stats.duration_s, stats.mean_motion_rev_day, stats.mean_alt_km)
     ours_mi = stats.inertial_distance_km / KM_PER_MILE

@@ -15,7 +15,7 @@ the store chooses for the window (switching at the midpoints between epochs,
   sunlit, i.e. ``sun.illumination`` is not ECLIPSED (daylight or penumbra:
   some of the solar disc is visible), boundaries refined to 1 ms.
 
-Between samples the kernels in ``tracker/kernels/events.py`` use the cubic
+Between samples the kernels in ``tracker/services/events.py`` use the cubic
 Hermite interpolant of (r, v), good to centimetres at 30 s spacing.
 
 Staleness: every segment's element set is checked at both ends of its
@@ -34,11 +34,11 @@ import numpy as np
 
 from tle.elements import ElementSet
 from tle.store import WARN_AGE_DAYS, ElementStore, Selection, check_staleness
-from tracker import sun as _sun
-from tracker.frames import EarthOrientation, default_earth_orientation, teme_to_itrf
-from tracker.kernels import events as _ev
-from tracker.propagation import Elements, propagate
-from tracker.timebase import unix_to_jdfr
+from tracker.astro import sun as _sun
+from tracker.astro.frames import EarthOrientation, default_earth_orientation, teme_to_itrf
+from tracker.services import events as _ev
+from tracker.propagator.api import Elements, propagate
+from tracker.astro.time import unix_to_jdfr
 
 DEFAULT_STEP_S = 30.0
 SHADOW_TOL_S = 1e-3
@@ -163,7 +163,7 @@ def build_track(store: ElementStore, start_unix_s: float, end_unix_s: float, *,
 
 def _sun_teme_at(track: SampledTrack, t_s):
     """Sun (TEME, km) at times t_s, linear between samples (the Sun itself is
-    interpolated linearly between hourly nodes by tracker.sun)."""
+    interpolated linearly between hourly nodes by tracker.astro.sun)."""
     return np.stack([np.interp(t_s, track.t_s, track.sun_teme_km[:, c]) for c in range(3)], axis=1)
 
 

@@ -1,0 +1,1 @@
+"""Time, frames, the Sun and visibility: the sky around the propagator."""

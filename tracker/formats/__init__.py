@@ -1,0 +1,1 @@
+"""Output formats: iCalendar, plots, progress bars."""

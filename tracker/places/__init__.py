@@ -1,0 +1,1 @@
+"""Places: the offline gazetteer (names -> coordinates and time zones)."""

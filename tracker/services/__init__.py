@@ -1,0 +1,1 @@
+"""Services: position, ground track, passes, overflights, statistics, batch, missions."""
