@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from tle.errors import TLEError
 from tracker.errors import UserError
 
-# Command modules, in the order they appear in --help. A module that is not
-# there yet is skipped, so commands can land one at a time.
+# Exit status for a failure that is our fault, not the input's (EX_SOFTWARE):
+# fuzz tests treat it as a failure, unlike the 2 of a refused input.
+EXIT_INTERNAL = 70
+
+# Command modules, in the order they appear in --help.
 COMMAND_MODULES = (
     "tracker.cli.now_cmd",
     "tracker.cli.passes_cmd",
@@ -39,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -84,6 +82,20 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # The machine said no (disk full, permission, missing file): the
+        # user's to fix, so it is reported like bad input. Only the file's
+        # name is shown, never the server's directories.
+        name = os.path.basename(exc.filename) if exc.filename else None
+        what = exc.strerror or type(exc).__name__
+        print(f"iss-tracker: error: {what}{': ' + name if name else ''}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug of ours: still one line, never a traceback
+        if os.environ.get("ISS_TRACKER_DEBUG"):
+            raise
+        print(f"iss-tracker: internal error ({type(exc).__name__}); please report it "
+              "(ISS_TRACKER_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
