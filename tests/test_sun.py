@@ -3,30 +3,29 @@
 Oracle: skyfield 1.55 with its built-in timescale and the DE421 ephemeris
 from skyfield-data (the data we use), evaluated at every time without
 interpolation; ``EarthSatellite.at(t).is_sunlit(eph)`` for the shadow.
-Polar motion is left out of skyfield here (no table installed) and
-``EarthOrientation`` is built with UT1 only where Earth-fixed results are
-compared, so the two sides use identical Earth orientation.
+Both sides use the one timescale (``SunEphemeris.builtin`` shares
+``tracker.astro.timescale.builtin_timescale``, polar motion included), so
+Earth-fixed results are compared with identical Earth orientation.
 """
 
 import numpy as np
 import pytest
 from skyfield.api import EarthSatellite, wgs84
 
-from tracker.astro.frames import EarthOrientation
+from tracker.astro.sun import (DAYLIGHT, ECLIPSED, ILLUMINATION_NAMES, PENUMBRA, UNKNOWN,
+                               SunEphemeris, illumination, illumination_name, subsolar_point,
+                               sun_altitude_deg, sun_itrf_km, sun_teme_km)
+from tracker.astro.time import Instant, unix_to_jdfr
 from tracker.propagator.api import Elements, propagate
-from tracker.astro.sun import (DAYLIGHT, ECLIPSED, ILLUMINATION_NAMES, PENUMBRA, UNKNOWN, illumination, illumination_name, subsolar_point, sun_altitude_deg,
-                         sun_itrf_km, sun_teme_km)
-from tracker.astro.time import unix_to_jdfr
+
+from helpers import sky_time_jdfr
 
 pytestmark = pytest.mark.nojit
 
 
-@pytest.fixture(scope="module")
-def eop_no_polar():
-    """Built-in UT1, no polar motion: matches a skyfield timescale without a polar table."""
-    full = EarthOrientation.builtin()
-    return EarthOrientation(full._tt_jd, full._delta_t_s, full._leap_utc_jd,
-                            full._tai_minus_utc_s, [], [], [])
+def test_sun_methods_that_repeat_module_functions_are_gone():
+    for name in ("sun_itrf_km", "subsolar_point", "sun_altitude_deg"):
+        assert not hasattr(SunEphemeris, name)
 
 
 def test_codes_and_names():
@@ -51,24 +50,27 @@ def test_interpolated_sun_matches_skyfield(sun, lo, hi):
     node = np.array([unix_to_jdfr(np.array([lo + 7200.0]))]).reshape(2, 1)
     assert np.max(np.abs(sun.sun_teme_km(*node) - sun.exact_sun_teme_km(*node))) < 1e-6
     assert np.allclose(sun_teme_km(jd[:5], fr[:5], sun=sun), ours[:5])
+    # An Instant gives the same, and the exact path agrees with skyfield built separately.
+    assert np.array_equal(sun.sun_teme_km(Instant.from_jdfr(jd, fr)), ours)
+    assert np.array_equal(sun.exact_sun_teme_km(Instant.from_jdfr(jd[:5], fr[:5])), ref[:5])
 
 
-def test_subsolar_point_and_sun_altitude_match_skyfield(sun, eop_no_polar):
-    ts, eph = sun._ts, sun._eph
+def test_subsolar_point_and_sun_altitude_match_skyfield(sun, eop, ts, eph):
+    assert sun._ts is eop.timescale          # one timescale for the Sun and the frames
     rng = np.random.default_rng(11)
     jd, fr = unix_to_jdfr(rng.uniform(1420070400, 1798761600, 200))
-    t = ts.utc(1970, 1, 1.0 + (jd - 2440587.5), 0, 0, fr * 86400.0)
-    lat, lon = subsolar_point(jd, fr, eop=eop_no_polar, sun=sun)
+    t = sky_time_jdfr(ts, jd, fr)
+    lat, lon = subsolar_point(jd, fr, eop=eop, sun=sun)
     ref = wgs84.subpoint_of((eph["sun"] - eph["earth"]).at(t))
     assert np.max(np.abs(lat - ref.latitude.degrees)) < 1e-4
     assert np.max(np.abs((lon - ref.longitude.degrees + 180) % 360 - 180)) < 1e-4
     assert np.all(np.abs(lat) < 23.45)
     observer = wgs84.latlon(-33.87, 151.21, elevation_m=0.0)
-    alt = sun_altitude_deg(jd, fr, -33.87, 151.21, eop=eop_no_polar, sun=sun)
+    alt = sun_altitude_deg(jd, fr, -33.87, 151.21, eop=eop, sun=sun)
     ref_alt, _, _ = (eph["sun"] - (eph["earth"] + observer)).at(t).altaz()
     assert np.max(np.abs(alt - ref_alt.degrees)) < 1e-4
-    assert np.allclose(sun.sun_itrf_km(jd, fr, eop=eop_no_polar),
-                       sun_itrf_km(jd, fr, eop=eop_no_polar, sun=sun))
+    assert np.array_equal(sun_itrf_km(Instant.from_jdfr(jd, fr), eop=eop, sun=sun),
+                          sun_itrf_km(jd, fr, eop=eop, sun=sun))
 
 
 def test_illumination_geometry():
@@ -94,7 +96,7 @@ def test_illumination_agrees_with_skyfield_is_sunlit(sun, iss_sets):
         jd, fr = unix_to_jdfr(unix)
         e, r, _ = propagate(Elements.from_element_sets([s]), jd, fr)
         codes = illumination(r[0], sun.sun_teme_km(jd, fr))
-        t = ts.utc(1970, 1, 1.0 + (jd - 2440587.5), 0, 0, fr * 86400.0)
+        t = sky_time_jdfr(ts, jd, fr)
         lit = EarthSatellite(s.line1, s.line2, ts=ts).at(t).is_sunlit(eph)
         edges = unix[1:][np.diff(lit.astype(np.int8)) != 0]
         n_transitions += len(edges)

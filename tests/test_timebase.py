@@ -10,8 +10,9 @@ import pytest
 from sgp4.api import jday
 
 from tracker.errors import TimeRangeError, UserError
-from tracker.astro.time import (TimeFormatError, datetime_to_jdfr, format_utc, jdfr_to_datetime,
-                              jdfr_to_unix, parse_time, time_grid, unix_to_jdfr)
+from tracker.astro.time import (TimeFormatError, datetime_to_jdfr, format_utc, format_utc_array,
+                                jdfr_to_datetime, jdfr_to_unix, parse_time, time_grid,
+                                unix_to_jdfr)
 
 UTC = dt.timezone.utc
 pytestmark = pytest.mark.nojit
@@ -172,3 +173,55 @@ def test_format_utc_array_matches_format_utc():
     unix = np.array([0.0, 1427485377.0004, 1427485377.9996, -1.25, 1799999999.5])
     from tracker.astro.time import format_utc_array
     assert format_utc_array(unix) == [format_utc(u) for u in unix]
+
+
+def test_instant_from_text_unix_datetime_agree_with_sgp4_jday():
+    from tracker.astro.time import Instant
+    t = dt.datetime(2015, 3, 27, 19, 42, 57, 250000, tzinfo=UTC)
+    ref_jd, ref_fr = jday(2015, 3, 27, 19, 42, 57.25)
+    for inst in (Instant.parse("2015-03-27T19:42:57.25Z"), Instant.parse("1427485377.25"),
+                 Instant.parse("2015-03-27T21:42:57.25+02:00"), Instant.from_datetime(t),
+                 Instant.from_unix(1427485377.25), Instant.from_jdfr(ref_jd, ref_fr)):
+        assert inst.is_scalar and inst.jd == ref_jd
+        assert abs(inst.fr - ref_fr) * 86400 < 1e-9
+        assert abs(inst.unix_s - t.timestamp()) < 1e-6
+        assert inst.iso() == "2015-03-27T19:42:57.250Z"
+        assert abs((inst.datetime() - t).total_seconds()) < 1e-6
+    clock = dt.datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    assert Instant.parse("now", now=clock).iso() == "2026-11-21T12:00:00.000Z"
+    with pytest.raises(TimeFormatError) as info:
+        Instant.parse("2015-03-27T19:42:57", parameter="start")
+    assert info.value.parameter == "start"
+
+
+def test_instant_arrays_and_timescale_views_match_skyfield(ts):
+    from tracker.astro.time import Instant
+    rng = np.random.default_rng(8)
+    unix = rng.uniform(-315619200.0, 2524608000.0, 500)       # 1960 .. 2050
+    inst = Instant.from_unix(unix)
+    assert len(inst) == 500 and inst.shape == (500,) and not inst.is_scalar
+    assert inst.iso() == format_utc_array(unix)
+    assert np.array_equal(inst[3:5].unix_s, unix[3:5])
+    times = [dt.datetime.fromtimestamp(round(u, 6), UTC) for u in unix[:20]]
+    by_dt = Instant.from_datetime(times)
+    assert np.array_equal(by_dt.jd, inst.jd[:20])
+    assert np.max(np.abs(by_dt.fr - inst.fr[:20])) * 86400 < 2e-6
+    # TT and UT1 against skyfield's load.timescale(builtin=True) (the ts fixture).
+    days = np.floor(unix / 86400.0)
+    t = ts.utc(1970, 1, 1 + days, 0, 0, unix - days * 86400.0)
+    tt_whole, tt_fr = inst.tt
+    ut1_whole, ut1_fr = inst.ut1
+    assert np.max(np.abs((tt_whole - t.whole) + (tt_fr - t.tt_fraction))) * 86400 < 1e-6
+    assert np.max(np.abs((ut1_whole - t.whole) + (ut1_fr - t.ut1_fraction))) * 86400 < 1e-6
+    assert np.max(np.abs(inst.dut1_s - t.dut1)) < 1e-6
+    # TT - UTC is 32.184 s plus the leap seconds: 69.184 s since 2017.
+    i = np.argmax(unix > 1.5e9)
+    assert abs(((tt_whole[i] - inst.jd[i]) + (tt_fr[i] - inst.fr[i])) * 86400 - 69.184) < 1e-6
+
+
+def test_the_unix_epoch_julian_date_is_declared_once():
+    import tracker.astro.time as time_module
+    import tracker.constants as constants
+    assert time_module.JD_UNIX_EPOCH is constants.JD_UNIX_EPOCH
+    # 1970-01-01T00:00Z by python-sgp4's own calendar conversion.
+    assert constants.JD_UNIX_EPOCH == sum(jday(1970, 1, 1, 0, 0, 0))

@@ -26,14 +26,9 @@ import math
 
 from numba import njit
 
-TAU = 2.0 * math.pi
-DAY_S = 86400.0
-JD_J2000 = 2451545.0
+from tracker.constants import DAY_S, JD_J2000, WGS84_A_KM, WGS84_E2, WGS84_F  # noqa: F401
 
-# WGS-84 ellipsoid.
-WGS84_A_KM = 6378.137
-WGS84_F = 1.0 / 298.257223563
-WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+TAU = 2.0 * math.pi
 
 GEODETIC_ITERATIONS = 2          # Bowring steps of geodetic_sin_cos_alt
 

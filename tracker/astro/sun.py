@@ -27,10 +27,11 @@ import os
 
 import numpy as np
 
-from tracker.astro.frames import (EarthOrientation, _skyfield_data_dir, builtin_time_tables, teme_to_itrf,
-                             topocentric)
 from tracker.astro import shadow as _shadow
-from tracker.astro.time import DAY_S, JD_UNIX_EPOCH, jdfr_to_unix, unix_to_jdfr
+from tracker.astro import timescale as _timescale
+from tracker.astro.frames import EarthOrientation, teme_to_itrf, topocentric
+from tracker.astro.time import Instant
+from tracker.constants import SUN_RADIUS_KM, WGS84_A_KM
 
 ECLIPSED = _shadow.ECLIPSED
 PENUMBRA = _shadow.PENUMBRA
@@ -38,8 +39,8 @@ DAYLIGHT = _shadow.DAYLIGHT
 UNKNOWN = _shadow.UNKNOWN
 ILLUMINATION_NAMES = ("eclipsed", "penumbra", "daylight")
 
-SHADOW_EARTH_RADIUS_KM = 6378.137   # WGS-84 equatorial radius: a spherical Earth
-SUN_RADIUS_KM = 695700.0            # IAU 2015 nominal solar radius
+SHADOW_EARTH_RADIUS_KM = WGS84_A_KM   # a spherical Earth of the WGS-84 equatorial radius
+# SUN_RADIUS_KM (IAU 2015 nominal solar radius) comes from tracker.constants.
 SUN_GRID_STEP_S = 3600.0
 
 
@@ -77,29 +78,37 @@ class SunEphemeris:
 
     @classmethod
     def builtin(cls) -> "SunEphemeris":
-        """skyfield's built-in timescale and the bundled DE421 (no download).
+        """The shared timescale (``tracker.astro.timescale.builtin_timescale``)
+        and the bundled DE421 (no download).
 
-        Built from ``skyfield.timelib`` and ``skyfield.jpllib`` directly, the
-        same objects ``load.timescale(builtin=True)`` and ``load_file`` give:
+        ``skyfield.jpllib`` is imported directly, as ``load_file`` would open it:
         ``skyfield.api`` would also import its downloader (http, ssl), which
         every CLI start-up would pay for (~15 ms)."""
         from skyfield.jpllib import SpiceKernel
-        from skyfield.timelib import Timescale
 
-        tt, delta_t, leap_dates, leap_offsets = builtin_time_tables()
-        ts = Timescale((tt, delta_t), leap_dates, leap_offsets)
-        eph = SpiceKernel(os.path.join(_skyfield_data_dir(), "de421.bsp"))
-        return cls(ts, eph)
+        eph = SpiceKernel(os.path.join(_timescale.skyfield_data_dir(), "de421.bsp"))
+        return cls(_timescale.builtin_timescale(), eph)
 
-    def _skyfield_time(self, jd, fr):
-        """skyfield Time for UTC split Julian dates (arrays)."""
-        days = np.asarray(jd, dtype=np.float64) - JD_UNIX_EPOCH
-        return self._ts.utc(1970, 1, 1.0 + days, 0, 0, np.asarray(fr, dtype=np.float64) * DAY_S)
+    def _sky_time(self, jd, fr=None):
+        """skyfield Time of an ``Instant`` or of UTC split Julian dates (arrays)."""
+        if isinstance(jd, Instant):
+            if jd.sky.ts is self._ts:
+                return jd.sky
+            jd, fr = jd.jd, jd.fr
+        return _timescale.sky_time(np.atleast_1d(jd), np.atleast_1d(fr), self._ts)
 
-    def exact_sun_teme_km(self, jd, fr) -> np.ndarray:
-        """Sun at every time straight from skyfield (slow; the reference for tests)."""
-        t = self._skyfield_time(np.atleast_1d(jd), np.atleast_1d(fr))
-        return np.ascontiguousarray(self._earth_to_sun.at(t).frame_xyz(self._teme).km.T)
+    def _teme_km(self, t) -> np.ndarray:
+        return np.ascontiguousarray(
+            np.atleast_2d(self._earth_to_sun.at(t).frame_xyz(self._teme).km.T))
+
+    def exact_sun_teme_km(self, jd, fr=None) -> np.ndarray:
+        """Sun at every time straight from skyfield (slow; the reference for tests).
+
+        ``jd, fr``: UTC split Julian dates, or an ``Instant`` and no ``fr``."""
+        return self._teme_km(self._sky_time(jd, fr))
+
+    def _nodes_teme_km(self, nodes_unix_s) -> np.ndarray:
+        return self._teme_km(_timescale.sky_time_unix(nodes_unix_s, self._ts))
 
     def teme_grid_km(self, unix_start_s: float, unix_end_s: float,
                      step_s: float | None = None) -> tuple[float, np.ndarray]:
@@ -114,15 +123,16 @@ class SunEphemeris:
         step = self.grid_step_s if step_s is None else float(step_s)
         k0 = math.floor(unix_start_s / step)
         k1 = max(math.ceil(unix_end_s / step), k0 + 1)
-        nodes_s = np.arange(k0, k1 + 1) * step
-        return k0 * step, self.exact_sun_teme_km(*unix_to_jdfr(nodes_s))
+        return k0 * step, self._nodes_teme_km(np.arange(k0, k1 + 1) * step)
 
-    def sun_teme_km(self, jd, fr) -> np.ndarray:
-        """Geocentric Sun, TEME, km, shape (n, 3), at UTC split Julian dates (n,).
+    def sun_teme_km(self, jd, fr=None) -> np.ndarray:
+        """Geocentric Sun, TEME, km, shape (n, 3), at UTC split Julian dates (n,)
+        (or an ``Instant`` and no ``fr``).
 
         Linear interpolation between skyfield values on the hourly grid.
         """
-        unix = np.atleast_1d(jdfr_to_unix(jd, fr)).astype(np.float64)
+        t = jd if isinstance(jd, Instant) else Instant(np.atleast_1d(jd), np.atleast_1d(fr))
+        unix = np.atleast_1d(t.unix_s).astype(np.float64)
         if unix.size == 0:
             return np.empty((0, 3))
         if not np.all(np.isfinite(unix)):
@@ -136,28 +146,13 @@ class SunEphemeris:
             # Sparse times over years: only the nodes that bracket a time.
             nodes = np.unique(np.concatenate([k, k + 1.0]))
         nodes_s = nodes * step
-        node_days = np.floor(nodes_s / DAY_S)
-        node_pos = self.exact_sun_teme_km(JD_UNIX_EPOCH + node_days,
-                                          (nodes_s - node_days * DAY_S) / DAY_S)
+        node_pos = self._nodes_teme_km(nodes_s)
         # Each time lies between two consecutive listed nodes k and k + 1, so
         # interpolating over the listed nodes never bridges a gap.
         out = np.empty((unix.size, 3))
         for c in range(3):
             out[:, c] = np.interp(unix, nodes_s, node_pos[:, c])
         return out
-
-    def sun_itrf_km(self, jd, fr, *, eop: EarthOrientation) -> np.ndarray:
-        """Geocentric Sun in ITRF, km, (n, 3). See the module function."""
-        return sun_itrf_km(jd, fr, eop=eop, sun=self)
-
-    def subsolar_point(self, jd, fr, *, eop: EarthOrientation):
-        """``(lat_deg, lon_deg)`` where the Sun is at the zenith. See the module function."""
-        return subsolar_point(jd, fr, eop=eop, sun=self)
-
-    def sun_altitude_deg(self, jd, fr, lat_deg, lon_deg, *, eop: EarthOrientation,
-                         alt_km: float = 0.0) -> np.ndarray:
-        """Geometric Sun altitude for an observer. See the module function."""
-        return sun_altitude_deg(jd, fr, lat_deg, lon_deg, eop=eop, sun=self, alt_km=alt_km)
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,22 +161,25 @@ def default_sun() -> SunEphemeris:
     return SunEphemeris.builtin()
 
 
-def sun_teme_km(jd, fr, *, sun: SunEphemeris | None = None) -> np.ndarray:
+def sun_teme_km(jd, fr=None, *, sun: SunEphemeris | None = None) -> np.ndarray:
     """Geocentric Sun, TEME, km, (n, 3): ``SunEphemeris.sun_teme_km`` of ``sun``
     (default: the shared ``default_sun()``)."""
     return (sun or default_sun()).sun_teme_km(jd, fr)
 
 
-def sun_itrf_km(jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None = None) -> np.ndarray:
-    """Geocentric Sun in ITRF (Earth-fixed), km, (n, 3)."""
+def sun_itrf_km(jd, fr=None, *, eop: EarthOrientation,
+                sun: SunEphemeris | None = None) -> np.ndarray:
+    """Geocentric Sun in ITRF (Earth-fixed), km, (n, 3), at UTC split Julian
+    dates (or an ``Instant`` and no ``fr``)."""
     sun = sun or default_sun()
-    jd = np.atleast_1d(np.asarray(jd, dtype=np.float64))
-    fr = np.atleast_1d(np.asarray(fr, dtype=np.float64))
-    r, _ = teme_to_itrf(jd, fr, sun.sun_teme_km(jd, fr), eop=eop)
+    t = jd if isinstance(jd, Instant) else Instant(np.atleast_1d(jd), np.atleast_1d(fr))
+    if t.is_scalar:
+        t = Instant(np.atleast_1d(t.jd), np.atleast_1d(t.fr))
+    r, _ = teme_to_itrf(t.jd, t.fr, sun.sun_teme_km(t), eop=eop)
     return r
 
 
-def subsolar_point(jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None = None):
+def subsolar_point(jd, fr=None, *, eop: EarthOrientation, sun: SunEphemeris | None = None):
     """Where the Sun is at the zenith: ``(lat_deg, lon_deg)`` arrays (n,).
 
     Geodetic latitude (the ellipsoid normal points at the Sun), longitude in
@@ -203,6 +201,7 @@ def sun_altitude_deg(jd, fr, lat_deg: float, lon_deg: float, *, eop: EarthOrient
                      sun: SunEphemeris | None = None, alt_km: float = 0.0) -> np.ndarray:
     """Geometric altitude of the Sun's centre (degrees, no refraction) for a WGS-84 observer.
 
+    ``jd, fr``: UTC split Julian dates (or an ``Instant`` and ``None``).
     Sunset by the usual definition (upper limb on a refracted horizon) is
     near -0.83 deg; civil twilight ends at -6 deg.
     """

@@ -34,10 +34,9 @@ import re
 
 import numpy as np
 
+from tracker.constants import DAY_S, JD_UNIX_EPOCH  # noqa: F401 (re-exported)
 from tracker.errors import TimeRangeError, UserError
 
-JD_UNIX_EPOCH = 2440587.5          # Julian date of 1970-01-01T00:00:00Z
-DAY_S = 86400.0
 _UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # Times parse_time accepts, in any form: years 1900..2199 (datetime itself stops at 9999).
@@ -237,3 +236,136 @@ def times_to_jdfr(times) -> tuple[np.ndarray, np.ndarray]:
         return np.empty(0), np.empty(0)
     jd, fr = zip(*pairs)
     return np.array(jd, dtype=np.float64), np.array(fr, dtype=np.float64)
+
+
+class Instant:
+    """A UTC instant, or an array of them: the one time type the kernels read.
+
+    Built once where input is read, then passed along:
+    ``Instant.parse(text, now=..., parameter=...)`` (the forms of
+    ``parse_time``), ``Instant.from_unix(s)``, ``Instant.from_datetime(dt)``
+    (one aware datetime or a sequence of them), ``Instant.from_jdfr(jd, fr)``.
+
+    Carries ``jd``, ``fr`` (split Julian date UTC: ``jd`` ends in .5, ``fr`` in
+    [0, 1)) and ``unix_s`` (POSIX seconds, leap seconds ignored), float64
+    scalars for one instant and arrays for many. ``tt``, ``ut1`` (split
+    Julian dates ``(whole, fraction)``), ``dut1_s`` (UT1-UTC) and ``sky``
+    (the skyfield ``Time``) come lazily from the one timescale,
+    ``tracker.astro.timescale.builtin_timescale()``. ``iso()`` formats with
+    ``format_utc`` / ``format_utc_array``.
+    """
+
+    __slots__ = ("jd", "fr", "_unix_s", "_sky")
+
+    def __init__(self, jd, fr, unix_s=None):
+        jd = np.asarray(jd, dtype=np.float64)
+        fr = np.asarray(fr, dtype=np.float64)
+        jd, fr = np.broadcast_arrays(jd, fr)
+        if jd.ndim == 0:
+            self.jd, self.fr = np.float64(jd), np.float64(fr)
+        else:
+            self.jd, self.fr = np.ascontiguousarray(jd), np.ascontiguousarray(fr)
+        self._unix_s = unix_s
+        self._sky = None
+
+    # --- construction ---------------------------------------------------------
+    @classmethod
+    def from_jdfr(cls, jd, fr) -> "Instant":
+        """Split Julian dates UTC (scalars or arrays)."""
+        return cls(jd, fr)
+
+    @classmethod
+    def from_unix(cls, unix_s) -> "Instant":
+        """Unix seconds (scalar or array)."""
+        unix = np.asarray(unix_s, dtype=np.float64)
+        jd, fr = unix_to_jdfr(unix)
+        return cls(jd, fr, np.float64(unix) if unix.ndim == 0 else unix)
+
+    @classmethod
+    def from_datetime(cls, t) -> "Instant":
+        """One aware datetime, or a sequence of them (an array instant)."""
+        if isinstance(t, dt.datetime):
+            jd, fr = datetime_to_jdfr(t)
+            return cls(jd, fr, np.float64(datetime_to_unix(t)))
+        times = list(t)
+        jd, fr = times_to_jdfr(times)
+        return cls(jd, fr, np.array([datetime_to_unix(x) for x in times], dtype=np.float64))
+
+    @classmethod
+    def parse(cls, text: str, *, now: dt.datetime | None = None,
+              parameter: str = "time") -> "Instant":
+        """``parse_time`` (same forms, errors and range), as an ``Instant``."""
+        return cls.from_datetime(parse_time(text, now=now, parameter=parameter))
+
+    # --- views ----------------------------------------------------------------
+    @property
+    def unix_s(self):
+        """Unix seconds (float64 scalar or array)."""
+        if self._unix_s is None:
+            u = jdfr_to_unix(self.jd, self.fr)
+            self._unix_s = np.float64(u) if np.ndim(u) == 0 else u
+        return self._unix_s
+
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self.jd)
+
+    @property
+    def is_scalar(self) -> bool:
+        return np.ndim(self.jd) == 0
+
+    def __len__(self) -> int:
+        if self.is_scalar:
+            raise TypeError("a single Instant has no length")
+        return len(self.jd)
+
+    def __getitem__(self, index) -> "Instant":
+        if self.is_scalar:
+            raise TypeError("a single Instant cannot be indexed")
+        unix = None if self._unix_s is None else self._unix_s[index]
+        return Instant(self.jd[index], self.fr[index], unix)
+
+    def __repr__(self) -> str:
+        if self.is_scalar:
+            return f"Instant({self.iso()!r})"
+        return f"Instant(<{len(self)} times>)"
+
+    def datetime(self) -> dt.datetime:
+        """Aware UTC datetime of a single instant (microsecond resolution)."""
+        if not self.is_scalar:
+            raise TypeError("datetime() needs a single Instant")
+        return jdfr_to_datetime(self.jd, self.fr)
+
+    def iso(self):
+        """``format_utc`` text (one instant) or a list of it (an array)."""
+        if self.is_scalar:
+            return format_utc(float(self.unix_s))
+        return format_utc_array(self.unix_s)
+
+    # --- from the timescale (lazy) --------------------------------------------
+    @property
+    def sky(self):
+        """The skyfield ``Time`` of these instants (built once, on first use)."""
+        if self._sky is None:
+            from tracker.astro.timescale import sky_time, sky_time_unix
+
+            self._sky = (sky_time(self.jd, self.fr) if self._unix_s is None
+                         else sky_time_unix(self._unix_s))
+        return self._sky
+
+    @property
+    def tt(self):
+        """TT as a split Julian date ``(whole, fraction)``."""
+        t = self.sky
+        return t.whole, t.tt_fraction
+
+    @property
+    def ut1(self):
+        """UT1 as a split Julian date ``(whole, fraction)``."""
+        t = self.sky
+        return t.whole, t.ut1_fraction
+
+    @property
+    def dut1_s(self):
+        """UT1-UTC in seconds."""
+        return self.sky.dut1
