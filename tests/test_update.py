@@ -25,6 +25,7 @@ import pytest
 from sgp4.api import Satrec
 from sgp4.io import fix_checksum
 
+from tle.errors import HistoryError
 from tle.history import atomic_write_bytes, merge_into_history, read_history
 from tle.parse import parse_tle_text
 from tle.store import ElementStore, history_path, load_store, shipped_sets
@@ -318,8 +319,9 @@ def test_history_never_truncated_by_a_failed_write(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(OSError):
+    with pytest.raises(HistoryError) as info:
         merge_into_history(data, parse_tle_text(NEWER_TLE))
+    assert "No space left on device" in str(info.value) and "\n" not in str(info.value)
     monkeypatch.undo()
     assert history_path(data).read_bytes() == before
     assert not list(data.glob(".history.tle.*.tmp"))
@@ -428,8 +430,9 @@ def test_cli_update_show_import(server, tmp_path, capsys):
     assert out["status"] == "updated" and out["ok"] is True and out["added"] == 1
     assert history_path(data).exists()
 
-    assert main(["tle", "update", "--source", f"{server}/gp.tle"]) == 0
-    assert "at most one request per 2 hours" in capsys.readouterr().out
+    assert main(["tle", "update", "--source", f"{server}/gp.tle"]) == 3     # skipped: its own status
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("skipped:") and "at most one request per 2 hours" in out
 
     t = "2026-10-10T06:00:00Z"
     assert main(["tle", "show", "--time", t, "--json"]) == 0

@@ -4,7 +4,7 @@ This package is the data layer. It never imports from ``tracker``.
 """
 from tle.elements import ElementSet
 from tle.errors import (HistoryError, NoElementSetError, OMMFormatError, StaleElementsError,
-                        TLEError, TLEFormatError, UpdateError)
+                        TLEError, TLEFormatError, UnstorableError, UpdateError)
 
 __all__ = ["ElementSet", "HistoryError", "NoElementSetError", "OMMFormatError",
-           "StaleElementsError", "TLEError", "TLEFormatError", "UpdateError"]
+           "StaleElementsError", "TLEError", "TLEFormatError", "UnstorableError", "UpdateError"]

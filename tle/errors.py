@@ -25,6 +25,7 @@ class TLEFormatError(TLEError):
         self.field = field
         self.expected = expected
         self.found = found
+        self.detail = message           # the message without the "source, line N: " prefix
         where = source or "<string>"
         if line_number is not None:
             where = f"{where}, line {line_number}"
@@ -72,6 +73,21 @@ class NoElementSetError(TLEError):
 
 class HistoryError(TLEError):
     """The history or state file cannot be read, locked or written."""
+
+
+class UnstorableError(HistoryError):
+    """An element set holds a value the history file (TLE columns) cannot
+    hold, or does not read back as the values it was given.
+
+    ``record`` names the set (source and 0-based index in it, catalog
+    number), ``field`` the field (e.g. ``"name"``, ``"mean motion"``).
+    Nothing is written when this is raised.
+    """
+
+    def __init__(self, message, *, field, record=None):
+        self.field = field
+        self.record = record
+        super().__init__(message)
 
 
 class UpdateError(TLEError):

@@ -15,12 +15,23 @@ Every write goes to a temporary file in the same directory, is flushed and
 fsynced, renamed over the old file with ``os.replace`` and the directory is
 fsynced: a crash at any instant leaves either the old or the new file, never
 a partial one. A merge never writes fewer sets than it read.
+
+Nothing can poison the history: every set to be added is first written and
+read back on its own (``tle.write.check_storable``), and the whole new file
+is read back with the reader startup uses (``tle.store.parse_history_bytes``)
+and compared with the sets it should hold, to each field's precision; a
+value the TLE columns cannot hold raises ``UnstorableError`` naming the
+record and the field, and nothing is written. A full disk (or any OSError
+while writing) raises ``HistoryError``; the history is then unchanged. A
+damaged record already in the file is skipped with a warning; the next
+write keeps the old file as ``history.tle.damaged`` before leaving it out.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import tempfile
 import time
@@ -28,23 +39,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tle.elements import ElementSet
-from tle.errors import HistoryError
-from tle.formats import parse_elements
-from tle.store import DEDUP_S, HISTORY_NAME, history_path
-from tle.write import format_tle_text
+from tle.errors import HistoryError, TLEError, UnstorableError
+from tle.store import DEDUP_S, HISTORY_NAME, history_path, parse_history_bytes, read_limited
+from tle.write import check_storable, format_tle_text, roundtrip_mismatch
 
 STATE_NAME = "update_state.json"
 LOCK_NAME = ".lock"
 LOCK_TIMEOUT_S = 60.0
+DAMAGED_SUFFIX = ".damaged"
+
+_log = logging.getLogger("tle.history")
 
 
 @dataclass(frozen=True)
 class MergeResult:
-    """``added``: new sets written; ``total``: sets in the history now."""
+    """``added``: new sets written; ``total``: sets in the history now;
+    ``skipped``: damaged records found in the history before the merge."""
 
     added: int
     total: int
     path: Path
+    skipped: int = 0
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -110,16 +125,25 @@ def locked(data_dir: str | os.PathLike, *, timeout_s: float = LOCK_TIMEOUT_S):
         os.close(fd)   # releases the lock
 
 
-def read_history(data_dir: str | os.PathLike) -> list[ElementSet]:
-    """The sets in the history file (empty when there is none)."""
-    path = history_path(data_dir)
+def _read_history(path: Path, *, warn: bool = True):
+    """(sets, damaged-record messages, raw bytes or None) of a history file."""
     try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError(f"cannot read the element history {path}: {exc}") from None
-    return parse_elements(text, source=str(path), fmt="tle")
+        data = read_limited(path)
+    except TLEError as exc:
+        if not path.exists():
+            return [], [], None
+        raise HistoryError(f"cannot read the element history: {exc}") from None
+    sets, messages = parse_history_bytes(data, name=path.name, source=str(path))
+    if warn:
+        for message in messages:
+            _log.warning("warning: %s", message)
+    return sets, messages, data
+
+
+def read_history(data_dir: str | os.PathLike) -> list[ElementSet]:
+    """The sets in the history file (empty when there is none); damaged
+    records are skipped with a warning, as at startup."""
+    return _read_history(history_path(data_dir))[0]
 
 
 def _key(es: ElementSet):
@@ -146,34 +170,104 @@ def merge_sets(existing: list[ElementSet], new: list[ElementSet]) -> tuple[list[
     return merged, added
 
 
+def record_label(es: ElementSet, index: int | None = None) -> str:
+    """How an error names a set: its source, index there, catalog number."""
+    where = f" record {index}" if index is not None else ""
+    return f"{es.source}{where} (catalog {es.satnum}{', ' + repr(es.name) if es.name else ''})"
+
+
+def check_sets(sets) -> None:
+    """``UnstorableError`` (naming the record and field) for the first set
+    the history file cannot hold exactly; nothing is written by this."""
+    for index, es in enumerate(sets):
+        try:
+            check_storable(es, record_label(es, index))
+        except UnstorableError as exc:
+            raise UnstorableError(f"{exc}; nothing written", field=exc.field, record=exc.record) from None
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise HistoryError(f"cannot write {path.name} ({exc.strerror or type(exc).__name__}); "
+                           f"history unchanged") from None
+
+
 def merge_into_history(data_dir: str | os.PathLike, sets: list[ElementSet]) -> MergeResult:
     """Lock, read the history, add the new sets, write it back atomically.
-    The history file is not touched when nothing is new."""
+    The history file is not touched when nothing is new. Every new set is
+    checked first (``check_sets``) and the new file is read back and
+    compared before it replaces the old one."""
+    sets = list(sets)
+    check_sets(sets)
     with locked(data_dir) as d:
-        existing = read_history(d)
-        merged, added = merge_sets(existing, sets)
         path = history_path(d)
+        existing, damaged, old = _read_history(path)
+        merged, added = merge_sets(existing, sets)
         if added:
             if len(merged) < len(existing):   # cannot happen; never shorten the history
-                raise HistoryError(f"refusing to write {path}: merge would drop sets")
-            atomic_write_bytes(path, format_tle_text(merged).encode("ascii"))
-        return MergeResult(added, len(merged), path)
+                raise HistoryError(f"refusing to write {path.name}: merge would drop sets")
+            data = format_tle_text(merged).encode("ascii")
+            _verify(data, merged, path)
+            if damaged:
+                keep = path.with_name(path.name + DAMAGED_SUFFIX)
+                _write(keep, old)
+                _log.warning("warning: %s had %d damaged record%s; the old file is kept as %s",
+                             path.name, len(damaged), "s" if len(damaged) != 1 else "", keep.name)
+            _write(path, data)
+        return MergeResult(added, len(merged), path, len(damaged))
+
+
+def _verify(data: bytes, expected: list[ElementSet], path: Path) -> None:
+    """Read ``data`` back with the startup reader; HistoryError unless it
+    holds exactly ``expected`` (to each field's precision)."""
+    back, problems = parse_history_bytes(data, name=path.name)
+    if problems or len(back) != len(expected):
+        raise HistoryError(f"refusing to write {path.name}: the new file does not read back "
+                           f"({problems[0] if problems else f'{len(back)} of {len(expected)} sets'}); "
+                           f"history unchanged")
+    for index, (given, read) in enumerate(zip(expected, back)):
+        diff = roundtrip_mismatch(given, read)
+        if diff is not None:
+            field, a, b = diff
+            raise HistoryError(f"refusing to write {path.name}: {record_label(given, index)} field "
+                               f"{field!r} reads back as {b!r}, not {a!r}; history unchanged")
 
 
 def read_state(data_dir: str | os.PathLike) -> dict:
-    """The per-source update state (empty when missing or unreadable: the
-    state only paces requests, losing it is harmless)."""
+    """The per-source update state (the state only paces requests, so a
+    missing file is empty, and an unreadable or corrupt one is treated as
+    absent with a warning)."""
+    path = Path(data_dir) / STATE_NAME
     try:
-        state = json.loads((Path(data_dir) / STATE_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {}
-    return state if isinstance(state, dict) else {}
+    except (OSError, ValueError) as exc:
+        _log.warning("warning: cannot read %s (%s); treated as absent", STATE_NAME,
+                     getattr(exc, "strerror", None) or type(exc).__name__)
+        return {}
+    try:
+        state = json.loads(text)
+    except (ValueError, RecursionError):
+        state = None
+    if not isinstance(state, dict):
+        _log.warning("warning: %s is corrupt (not a JSON object of sources); treated as absent",
+                     STATE_NAME)
+        return {}
+    return state
 
 
 def write_state(data_dir: str | os.PathLike, source: str, entry: dict) -> None:
-    """Record ``entry`` for ``source`` (under the lock, atomically)."""
-    with locked(data_dir) as d:
-        state = read_state(d)
-        state[source] = entry
-        atomic_write_bytes(Path(d) / STATE_NAME,
-                           (json.dumps(state, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    """Record ``entry`` for ``source`` (under the lock, atomically). Never
+    raises: a state that cannot be written only loses pacing (warning)."""
+    try:
+        with locked(data_dir) as d:
+            state = read_state(d)
+            state[source] = entry
+            atomic_write_bytes(Path(d) / STATE_NAME,
+                               (json.dumps(state, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    except (OSError, HistoryError) as exc:
+        _log.warning("warning: cannot write %s (%s); request pacing not recorded", STATE_NAME,
+                     getattr(exc, "strerror", None) or exc)

@@ -39,10 +39,11 @@ OPTIONAL_KEYS = ("OBJECT_NAME", "OBJECT_ID")
 
 _EPOCH0 = dt.datetime(1949, 12, 31)
 _JD_EPOCH0 = 2433281.5
-_EPOCH_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?")
-_OBJECT_ID_RE = re.compile(r"(\d{4})-(\d{3})([A-Z]{0,3})")
-_NUMBER_RE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
-_INT_RE = re.compile(r"\s*[+-]?\d+\s*")
+# ASCII only: Python's \d and int() would take other scripts' digits.
+_EPOCH_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?", re.ASCII)
+_OBJECT_ID_RE = re.compile(r"(\d{4})-(\d{3})([A-Z]{0,3})", re.ASCII)
+_NUMBER_RE = re.compile(r"\s*[+-]?(?:\d{1,400}\.?\d{0,400}|\.\d{1,400})(?:[eE][+-]?\d{1,4})?\s*", re.ASCII)
+_INT_RE = re.compile(r"\s*[+-]?\d{1,18}\s*", re.ASCII)
 
 
 class _Record:
@@ -71,9 +72,10 @@ class _Record:
         if isinstance(value, str):
             if not _NUMBER_RE.fullmatch(value):
                 self.fail(key, what, value)
+        try:
             number = float(value)
-        else:
-            number = float(value)
+        except (OverflowError, ValueError):
+            self.fail(key, what, value)
         if not math.isfinite(number):
             self.fail(key, what, value)
         if low is not None and number < low or high is not None and (
@@ -91,6 +93,8 @@ class _Record:
             number = int(value)
         elif isinstance(value, int):
             number = value
+            if abs(number) > 10**18:
+                self.fail(key, what, value)
         elif isinstance(value, float) and value.is_integer():
             number = int(value)
         else:
@@ -210,6 +214,14 @@ def parse_omm_json(text_or_file, *, source: str | None = None) -> list[ElementSe
         raise OMMFormatError(f"expected OMM JSON, found invalid JSON ({exc.msg}, column {exc.colno})",
                              source=source, line_number=exc.lineno, field="json",
                              expected="a JSON list of OMM objects", found=text[exc.pos:exc.pos + 20]) from None
+    except RecursionError:
+        raise OMMFormatError("expected OMM JSON (a list of flat objects), found JSON nested too deeply",
+                             source=source, field="json", expected="a list of flat objects",
+                             found="deep nesting") from None
+    except ValueError as exc:    # e.g. an integer of more than 4,300 digits
+        raise OMMFormatError(f"expected OMM JSON, found a value Python cannot read ({exc})",
+                             source=source, field="json", expected="a JSON list of OMM objects",
+                             found=str(exc)[:80]) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -229,6 +241,15 @@ def parse_omm_csv(fileobj, *, source: str | None = None) -> list[ElementSet]:
         source = name if isinstance(name, str) else "<string>"
     reader = csv.DictReader(line.lstrip("\ufeff") if i == 0 else line
                             for i, line in enumerate(fileobj))
+    try:
+        return _csv_records(reader, source)
+    except csv.Error as exc:
+        raise OMMFormatError(f"OMM CSV: cannot read line {reader.line_num} ({exc})",
+                             source=source, line_number=reader.line_num, field="csv",
+                             expected="CSV with a header row", found=str(exc)) from None
+
+
+def _csv_records(reader, source):
     header = reader.fieldnames or []
     missing = [key for key in REQUIRED_KEYS if key not in header]
     if missing:

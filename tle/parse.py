@@ -34,14 +34,15 @@ _ALPHA5_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # A=10 ... Z=33; I and O are not u
 _SATNUM_RE = re.compile(r"(?: *[0-9]+|[A-HJ-NP-Z][0-9]{4})")
 _INTLDESG_RE = re.compile(r"(?:[0-9]{5}[A-Z]{0,3} *| {8})")
 _YEAR_RE = re.compile(r"[0-9]{2}")
-_DAY_RE = re.compile(r"[ 0-9]{2}[0-9]\.[0-9]{8}")
+# Leading blanks only: a blank inside a number ('0 1.0032', '1 1.1234') is refused.
+_DAY_RE = re.compile(r" *[0-9]+\.[0-9]{8}")
 _NDOT_RE = re.compile(r"[ +-]\.[0-9]{8}")
 _EXP_RE = re.compile(r"[ +-][0-9]{5}[+-][0-9]")
 _DIGIT_OR_BLANK_RE = re.compile(r"[0-9 ]")
 _INT_RE = re.compile(r" *[0-9]+")
-_ANGLE_RE = re.compile(r"[ 0-9]{2}[0-9]\.[0-9]{4}")
+_ANGLE_RE = re.compile(r" *[0-9]+\.[0-9]{4}")
 _ECC_RE = re.compile(r"[0-9]{7}")
-_MEAN_MOTION_RE = re.compile(r"[ 0-9][0-9]\.[0-9]{8}")
+_MEAN_MOTION_RE = re.compile(r" ?[0-9]+\.[0-9]{8}")
 
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -236,6 +237,7 @@ def _parse_pair(line1, line2, source, line_number, n2, name):
         b.blank(start + 8)
     eccentricity = float("0." + b.field("eccentricity", 26, 33, _ECC_RE,
                                         "7 digits after an implied decimal point"))
+    b.blank(33)
     mm_text = b.field("mean motion", 52, 63, _MEAN_MOTION_RE, "revolutions per day as 'NN.NNNNNNNN'")
     mean_motion = float(mm_text)
     if mean_motion <= 0.0:
@@ -256,68 +258,111 @@ def _looks_like(text, number):
     return text.startswith(f"{number} ") or text == str(number)
 
 
-def _text_lines(lines, source):
-    """Yield (line_number, text) with line ends, CR and a leading BOM removed."""
+def _text_lines(lines, source, lenient=False):
+    """Yield (line_number, text) with line ends, CR and a leading BOM removed.
+    A bytes line that is not ASCII raises TLEFormatError (yielded instead
+    when ``lenient``)."""
     for number, raw in enumerate(lines, start=1):
         if isinstance(raw, (bytes, bytearray)):
             try:
                 raw = raw.decode("ascii")
             except UnicodeDecodeError as exc:
-                raise TLEFormatError(f"expected ASCII text, found byte {raw[exc.start]:#04x}",
-                                     source=source, line_number=number, field="encoding",
-                                     expected="ASCII", found=repr(bytes(raw[exc.start:exc.start + 1]))) from None
+                error = TLEFormatError(f"expected ASCII text, found byte {raw[exc.start]:#04x}",
+                                       source=source, line_number=number, field="encoding",
+                                       expected="ASCII", found=repr(bytes(raw[exc.start:exc.start + 1])))
+                if not lenient:
+                    raise error from None
+                yield number, error
+                continue
         text = raw.rstrip("\r\n")
         if number == 1:
             text = text.lstrip("\ufeff")
         yield number, text
 
 
-def parse_tle_lines(lines: Iterable, *, source: str = "<string>") -> list[ElementSet]:
+def _printable(text):
+    return all(" " <= ch <= "~" for ch in text)
+
+
+def parse_tle_lines(lines: Iterable, *, source: str = "<string>",
+                    skipped: list | None = None) -> list[ElementSet]:
     """Parse TLE or 3LE text given as lines (str or bytes), in file order.
 
     A set is an optional name line (``ISS (ZARYA)`` or ``0 ISS (ZARYA)``)
     followed by line 1 and line 2. Blank lines, CRLF line ends and trailing
     whitespace are ignored. Errors carry the real line numbers.
+
+    With ``skipped`` (a list), a damaged record does not stop the parse: its
+    ``TLEFormatError`` is appended to ``skipped`` and the parse goes on with
+    the next record; name lines must then be printable ASCII (the history
+    file's reader uses this, so one bad record never hides the others).
     """
+    lenient = skipped is not None
     result = []
     name = name_line = None
     pending = None  # (line_number, text) of a line 1 waiting for its line 2
-    for number, text in _text_lines(lines, source):
+
+    def damaged(error):
+        if not lenient:
+            raise error
+        skipped.append(error)
+
+    for number, text in _text_lines(lines, source, lenient):
+        if isinstance(text, TLEFormatError):
+            damaged(text)
+            name = name_line = pending = None
+            continue
         stripped = text.strip()
         if not stripped:
             continue
         if pending is not None:
             if not _looks_like(text, 2):
-                raise TLEFormatError(
+                damaged(TLEFormatError(
                     f"expected TLE line 2 after line 1 (line {pending[0]}), found {stripped!r}",
                     source=source, line_number=number, field="line number",
-                    expected="a line starting '2 '", found=stripped)
-            result.append(_parse_pair(pending[1], text, source, pending[0], number, name))
-            pending = None
-            name = name_line = None
-        elif _looks_like(text, 1):
+                    expected="a line starting '2 '", found=stripped))
+                # lenient: the record of ``pending`` is lost; this line starts afresh
+                pending = None
+                name = name_line = None
+            else:
+                try:
+                    result.append(_parse_pair(pending[1], text, source, pending[0], number, name))
+                except TLEFormatError as error:
+                    damaged(error)
+                pending = None
+                name = name_line = None
+                continue
+        if _looks_like(text, 1):
             pending = (number, text)
         elif _looks_like(text, 2):
-            raise TLEFormatError(
+            damaged(TLEFormatError(
                 f"found TLE line 2 without a line 1 before it: {stripped!r}",
                 source=source, line_number=number, field="line number",
-                expected="a line starting '1 ' first", found=stripped)
+                expected="a line starting '1 ' first", found=stripped))
+            name = name_line = None
         else:
             if name is not None:
-                raise TLEFormatError(
+                damaged(TLEFormatError(
                     f"expected TLE line 1 after the name line {name!r} (line {name_line}), found {stripped!r}",
                     source=source, line_number=number, field="line number",
-                    expected="a line starting '1 '", found=stripped)
+                    expected="a line starting '1 '", found=stripped))
+            if lenient and not _printable(stripped):
+                damaged(TLEFormatError(
+                    f"name line: expected printable ASCII, found {stripped!r}",
+                    source=source, line_number=number, field="name",
+                    expected="printable ASCII", found=stripped))
+                name = name_line = None
+                continue
             name = stripped[2:].strip() if stripped.startswith("0 ") else stripped
             name_line = number
     if pending is not None:
-        raise TLEFormatError("the file ends after TLE line 1; line 2 is missing",
-                             source=source, line_number=pending[0], field="line number",
-                             expected="a line starting '2 '", found="end of file")
-    if name is not None:
-        raise TLEFormatError(f"the file ends after the name line {name!r}; its TLE lines are missing",
-                             source=source, line_number=name_line, field="line number",
-                             expected="a line starting '1 '", found="end of file")
+        damaged(TLEFormatError("the file ends after TLE line 1; line 2 is missing",
+                               source=source, line_number=pending[0], field="line number",
+                               expected="a line starting '2 '", found="end of file"))
+    elif name is not None:
+        damaged(TLEFormatError(f"the file ends after the name line {name!r}; its TLE lines are missing",
+                               source=source, line_number=name_line, field="line number",
+                               expected="a line starting '1 '", found="end of file"))
     return result
 
 
@@ -336,5 +381,10 @@ def parse_tle_file(fileobj, *, source: str | None = None) -> list[ElementSet]:
 
 
 def parse_tle_text(text: str, *, source: str = "<string>") -> list[ElementSet]:
-    """Parse TLE/3LE text held in one string."""
-    return parse_tle_lines(text.splitlines(), source=source)
+    """Parse TLE/3LE text held in one string. Lines end at LF (CRLF is
+    fine); other characters ``str.splitlines`` would break at (form feed,
+    U+2028, ...) stay in their line and are refused there, so line numbers
+    are those of the file."""
+    if text.endswith("\n"):
+        text = text[:-1]
+    return parse_tle_lines(text.split("\n") if text else [], source=source)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import logging
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -40,6 +41,7 @@ from tle.accuracy import along_track_sigma_km, orbital_speed_km_s
 from tle.elements import ElementSet
 from tle.errors import NoElementSetError, StaleElementsError, TLEError
 from tle.formats import parse_elements
+from tle.parse import parse_tle_lines
 
 ISS_SATNUM = 25544
 DEDUP_S = 1.0                 # epochs closer than this are one element set
@@ -47,6 +49,9 @@ WARN_AGE_DAYS = 3.0           # |t - epoch| beyond this: warning
 MAX_AGE_DAYS = 30.0           # beyond this: StaleElementsError unless allowed
 SHIPPED_FILES = ("iss_2015_2016.tle", "iss_recent.tle")
 HISTORY_NAME = "history.tle"  # the user's history file inside the data directory
+MAX_FILE_BYTES = 32 * 1024 * 1024   # element files larger than this are refused
+
+_log = logging.getLogger("tle.store")
 
 _JD_UNIX_EPOCH = 2440587.5
 _DAY_S = 86400.0
@@ -139,7 +144,8 @@ class ElementStore:
     ``satnum`` only; raises ``NoElementSetError`` when none is left.
     """
 
-    def __init__(self, sets, *, satnum: int = ISS_SATNUM, description: str = "the given sets"):
+    def __init__(self, sets, *, satnum: int = ISS_SATNUM, description: str = "the given sets",
+                 skipped=()):
         all_sets = list(sets)
         mine = [es for es in all_sets if es.satnum == satnum]
         if not mine:
@@ -156,6 +162,8 @@ class ElementStore:
             kept.append(es)
         self.satnum = satnum
         self.description = description
+        # damaged history records left out (one-line messages: file, line, why)
+        self.skipped: tuple[str, ...] = tuple(skipped)
         self.sets: tuple[ElementSet, ...] = tuple(kept)
         self.epochs_unix_s: tuple[float, ...] = tuple(es.epoch_unix_s for es in kept)
         # switch points: a + (b - a) / 2, the later set owns the midpoint
@@ -179,10 +187,12 @@ class ElementStore:
         file at ``history`` when that path is given and exists."""
         sets = list(shipped_sets())
         description = "the shipped element sets"
+        skipped: list[str] = []
         if history is not None and Path(history).exists():
-            sets.extend(read_element_file(history))
+            mine, skipped = read_history_file(history)
+            sets.extend(mine)
             description += f" and {history}"
-        return cls(sets, satnum=satnum, description=description)
+        return cls(sets, satnum=satnum, description=description, skipped=skipped)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, *, satnum: int = ISS_SATNUM):
@@ -247,15 +257,53 @@ def shipped_sets() -> tuple[ElementSet, ...]:
     return tuple(sets)
 
 
-def read_element_file(path: str | os.PathLike) -> list[ElementSet]:
-    """Parse a TLE/3LE, OMM JSON or OMM CSV file (format detected)."""
+def read_limited(path: str | os.PathLike, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path``; ``TLEError`` when it is larger than ``limit``
+    (read no further, so ``/dev/zero`` fails at once) or cannot be read."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
     except FileNotFoundError:
         raise TLEError(f"{path}: no such element file") from None
     except OSError as exc:
-        raise TLEError(f"{path}: cannot read element file ({exc.strerror})") from None
+        raise TLEError(f"{path}: cannot read element file ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > limit:
+        raise TLEError(f"{path}: larger than {limit // 2**20} MiB; not an element file this tool reads")
+    return data
+
+
+def read_history_file(path: str | os.PathLike) -> tuple[list[ElementSet], list[str]]:
+    """The sets of a history file and one message per damaged record left
+    out (each also logged once as a warning naming the file and line), so a
+    record edited by hand or written by an older version never stops the
+    product. The writers (``tle.history``) check every write with this same
+    reader."""
+    path = Path(path)
+    data = read_limited(path)
+    sets, messages = parse_history_bytes(data, name=path.name, source=str(path))
+    for message in messages:
+        _log.warning("warning: %s", message)
+    return sets, messages
+
+
+def parse_history_bytes(data: bytes, *, name: str = HISTORY_NAME,
+                        source: str | None = None) -> tuple[list[ElementSet], list[str]]:
+    """(sets, messages about damaged records) of history-file bytes."""
+    skipped: list = []
+    if data.endswith(b"\n"):
+        data = data[:-1]
+    lines = data.split(b"\n") if data else []
+    sets = parse_tle_lines(lines, source=source or name, skipped=skipped)
+    messages = [f"{name} line {err.line_number}: damaged element set skipped ({err.detail})"
+                for err in skipped]
+    return sets, messages
+
+
+def read_element_file(path: str | os.PathLike) -> list[ElementSet]:
+    """Parse a TLE/3LE, OMM JSON or OMM CSV file (format detected)."""
+    path = Path(path)
+    data = read_limited(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -272,12 +320,20 @@ def history_path(data_dir: str | os.PathLike) -> Path:
 def default_data_dir(environ) -> Path:
     """The user's data directory from an environment mapping:
     ``$ISS_TRACKER_DATA``, else ``$XDG_DATA_HOME/iss-tracker``, else
-    ``~/.local/share/iss-tracker`` (HOME from ``environ``)."""
-    if environ.get("ISS_TRACKER_DATA"):
-        return Path(environ["ISS_TRACKER_DATA"])
-    if environ.get("XDG_DATA_HOME"):
-        return Path(environ["XDG_DATA_HOME"]) / "iss-tracker"
+    ``~/.local/share/iss-tracker`` (HOME from ``environ``). A leading ``~``
+    is expanded (a quoted ``'~/x'`` names the home directory's ``x``, not
+    ``./~/x``)."""
     home = environ.get("HOME") or os.path.expanduser("~")
+
+    def expand(value):   # '~' and '~/x' from environ's HOME; '~user/x' as the system says
+        if value == "~" or value.startswith("~/"):
+            return Path(home + value[1:])
+        return Path(os.path.expanduser(value))
+
+    if environ.get("ISS_TRACKER_DATA"):
+        return expand(environ["ISS_TRACKER_DATA"])
+    if environ.get("XDG_DATA_HOME"):
+        return expand(environ["XDG_DATA_HOME"]) / "iss-tracker"
     return Path(home) / ".local" / "share" / "iss-tracker"
 
 

@@ -10,13 +10,21 @@ and never raises for network or data problems: it returns the outcome.
 Etiquette (CelesTrak's published rules): at most one request per source per
 ``MIN_INTERVAL_S`` (2 hours) unless forced; conditional requests with
 If-None-Match / If-Modified-Since from the last response; 304 means nothing
-new. Clocks are passed in (``now_unix_s``) so tests need no patching.
+new. Only an answer from the server (success, 304, an HTTP error, or a body
+we refuse) starts that clock: a request that got no answer (no network,
+timeout) does not, so the next update tries again at once. A skipped update
+returns status 'skipped' (``ok`` false; the CLI exits 3). ``timeout_s`` is
+a deadline for the whole exchange (connect, headers, body): a server that
+trickles bytes is cut off at it. Clocks are passed in (``now_unix_s``) so
+tests need no patching.
 """
 from __future__ import annotations
 
+import functools
 import http.client
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -25,17 +33,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tle.elements import ElementSet
-from tle.errors import TLEError, UpdateError
+from tle.errors import TLEError, UnstorableError, UpdateError
 from tle.formats import detect_format, parse_elements
-from tle.history import merge_into_history, read_state, write_state
-from tle.store import DEDUP_S, ISS_SATNUM, ElementStore, history_path, iso_z, shipped_sets
+from tle.history import check_sets, merge_into_history, read_state, write_state
+from tle.store import (DEDUP_S, ISS_SATNUM, MAX_FILE_BYTES, ElementStore, history_path, iso_z,
+                       read_limited, shipped_sets)
 
 CELESTRAK_GP = "https://celestrak.org/NORAD/elements/gp.php?CATNR={catnr}&FORMAT={fmt}"
 CELESTRAK_FORMATS = {"tle": "TLE", "omm-json": "JSON"}
 MIN_INTERVAL_S = 2 * 3600.0      # one request per source per 2 hours
 TIMEOUT_S = 30.0                 # whole request, connect to last byte
 MAX_FUTURE_DAYS = 1.0            # an epoch later than now + this is refused
-MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_BODY_BYTES = MAX_FILE_BYTES
+EXIT_SKIPPED = 3                 # the CLI's exit status for a skipped update
+_NO_ANSWER = ("timeout", "network")   # failures that do not start the etiquette clock
 USER_AGENT = "iss-tracker/0.1 (offline ISS tracker; +https://celestrak.org/NORAD/documentation/gp-data-formats.php)"
 
 
@@ -59,7 +70,9 @@ class UpdateResult:
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        """True when the source was asked and answered (a skip is not ok:
+        nothing was checked)."""
+        return self.status not in ("failed", "skipped")
 
     def __str__(self) -> str:
         return self.message
@@ -90,22 +103,120 @@ class _Response:
     last_modified: str | None
 
 
+class _Deadline:
+    """Shuts every socket it was given at the deadline, so no read (headers
+    or body, however slowly a server trickles them) outlives it."""
+
+    def __init__(self, timeout_s: float):
+        self.fired = False
+        self._socks = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(timeout_s, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def add(self, sock):
+        with self._lock:
+            self._socks.append(sock)
+            fired = self.fired
+        if fired:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _fire(self):
+        with self._lock:
+            self.fired = True
+            socks = list(self._socks)
+        for sock in socks:
+            self._shut(sock)
+
+    def cancel(self):
+        self._timer.cancel()
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, deadline, **kw):
+        super().__init__(*args, **kw)
+        self._deadline = deadline
+
+    def connect(self):
+        super().connect()
+        self._deadline.add(self.sock)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, deadline, **kw):
+        super().__init__(*args, **kw)
+        self._deadline = deadline
+
+    def connect(self):
+        super().connect()
+        self._deadline.add(self.sock)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_HTTPConnection, deadline=self._deadline), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_HTTPSConnection, deadline=self._deadline), req,
+                            context=self._context)
+
+
 def _http_get(url: str, *, etag=None, last_modified=None, timeout_s=TIMEOUT_S) -> _Response:
-    """GET with conditional headers; redirects followed; errors -> UpdateError."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "*/*"}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    request = urllib.request.Request(url, headers=headers)
-    deadline = time.monotonic() + timeout_s
+    """GET with conditional headers; redirects followed; errors -> UpdateError.
+    ``timeout_s`` bounds the whole exchange, not each read."""
+    deadline = _Deadline(timeout_s)
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as resp:
+        return _http_get_within(url, etag, last_modified, timeout_s, deadline)
+    except UpdateError as exc:
+        if deadline.fired and exc.cause != "timeout":
+            raise _timed_out(url, timeout_s) from None
+        raise
+    finally:
+        deadline.cancel()
+
+
+def _timed_out(url, timeout_s):
+    return UpdateError(f"{url}: timed out after {timeout_s:g} s; history unchanged",
+                       cause="timeout", source=url)
+
+
+def _http_get_within(url, etag, last_modified, timeout_s, deadline) -> _Response:
+    headers = {"User-Agent": USER_AGENT, "Accept": "*/*"}
+    if isinstance(etag, str) and etag:
+        headers["If-None-Match"] = etag
+    if isinstance(last_modified, str) and last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        request = urllib.request.Request(url, headers=headers)
+        opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline))
+    except ValueError as exc:
+        raise UpdateError(f"{url}: not a usable URL ({exc}); history unchanged",
+                          cause="network", source=url) from None
+    try:
+        with opener.open(request, timeout=timeout_s) as resp:
             chunks, size = [], 0
             while True:
-                if time.monotonic() > deadline:
+                if deadline.fired:
                     raise socket.timeout()
-                chunk = resp.read(65536)
+                chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
                 if not chunk:
                     break
                 size += len(chunk)
@@ -113,12 +224,16 @@ def _http_get(url: str, *, etag=None, last_modified=None, timeout_s=TIMEOUT_S) -
                     raise UpdateError(f"{url}: response larger than {MAX_BODY_BYTES // 2**20} MiB; "
                                       f"history unchanged", cause="too-large", source=url)
                 chunks.append(chunk)
+            if deadline.fired:
+                raise socket.timeout()
             length = resp.headers.get("Content-Length")
             if length and length.strip().isdigit() and int(length) > size:
                 raise UpdateError(f"{url}: response truncated (got {size} of {int(length)} bytes); "
                                   f"history unchanged", cause="truncated", source=url)
             return _Response(resp.status, b"".join(chunks), resp.headers.get("ETag"),
                              resp.headers.get("Last-Modified"))
+    except UpdateError:
+        raise
     except urllib.error.HTTPError as exc:
         exc.close()    # the error carries the open response
         if exc.code == 304:
@@ -132,21 +247,23 @@ def _http_get(url: str, *, etag=None, last_modified=None, timeout_s=TIMEOUT_S) -
         raise UpdateError(f"{url}: HTTP {exc.code} {exc.reason}{hint}; history unchanged",
                           cause=cause, source=url) from None
     except http.client.IncompleteRead as exc:
+        if deadline.fired:
+            raise _timed_out(url, timeout_s) from None
         raise UpdateError(f"{url}: response truncated (got {len(exc.partial)} bytes, "
                           f"{exc.expected} more expected); history unchanged",
                           cause="truncated", source=url) from None
     except (socket.timeout, TimeoutError):
-        raise UpdateError(f"{url}: timed out after {timeout_s:g} s; history unchanged",
-                          cause="timeout", source=url) from None
+        raise _timed_out(url, timeout_s) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
-        if isinstance(reason, (socket.timeout, TimeoutError)):
-            raise UpdateError(f"{url}: timed out after {timeout_s:g} s; history unchanged",
-                              cause="timeout", source=url) from None
+        if isinstance(reason, (socket.timeout, TimeoutError)) or deadline.fired:
+            raise _timed_out(url, timeout_s) from None
         text = getattr(reason, "strerror", None) or str(reason)
         raise UpdateError(f"{url}: cannot connect ({text}); history unchanged",
                           cause="network", source=url) from None
-    except (http.client.HTTPException, ConnectionError, OSError) as exc:
+    except (http.client.HTTPException, ConnectionError, OSError, ValueError) as exc:
+        if deadline.fired:
+            raise _timed_out(url, timeout_s) from None
         raise UpdateError(f"{url}: connection failed ({type(exc).__name__}: {exc}); history unchanged",
                           cause="network", source=url) from None
 
@@ -155,10 +272,10 @@ def _read_local(path: str) -> bytes:
     if path.startswith("file://"):
         path = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
     try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise UpdateError(f"{path}: cannot read ({exc.strerror}); history unchanged",
-                          cause="file", source=path) from None
+        return read_limited(path, MAX_BODY_BYTES)
+    except TLEError as exc:
+        cause = "too-large" if "larger than" in str(exc) else "file"
+        raise UpdateError(f"{exc}; history unchanged", cause=cause, source=path) from None
 
 
 # --- validation ----------------------------------------------------------------
@@ -182,14 +299,17 @@ def parse_body(body: bytes, *, source: str, fmt: str | None = None) -> list[Elem
         raise UpdateError(f"{source}: response is not text (byte {body[exc.start]:#04x} at offset "
                           f"{exc.start}); history unchanged", cause="format", source=source) from None
     fmt = fmt or detect_format(text)
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if not lines:
+        raise UpdateError(f"{source}: only blank characters, no element sets; history unchanged",
+                          cause="empty", source=source)
     if fmt == "tle" and not any(ln.startswith("1 ") for ln in lines):
         raise UpdateError(f"{source}: no element sets in the response (it says {lines[0].strip()[:80]!r}); "
                           f"history unchanged", cause="no-data", source=source)
     try:
         sets = parse_elements(text, source=source, fmt=fmt)
     except TLEError as exc:
-        last_line = len(text.splitlines())
+        last_line = len(text.rstrip("\n").split("\n"))
         truncated = (getattr(exc, "found", None) == "end of file"
                      or (getattr(exc, "field", None) == "json" and getattr(exc, "found", None) == "")
                      or (not text.endswith("\n") and getattr(exc, "line_number", None) == last_line))
@@ -237,23 +357,37 @@ def update(data_dir, *, source: str | None = None, catalog_number: int = ISS_SAT
     source = source or default_source(catalog_number, fmt)
     checked = iso_z(now)
     if _is_url(source):
-        entry = read_state(data_dir).get(source, {})
+        entry = read_state(data_dir).get(source)
+        entry = entry if isinstance(entry, dict) else {}
         last = entry.get("last_request_unix_s")
-        if not force and isinstance(last, (int, float)) and 0 <= now - last < MIN_INTERVAL_S:
+        if (not force and isinstance(last, (int, float)) and not isinstance(last, bool)
+                and 0 <= now - last < MIN_INTERVAL_S):
             wait_min = (MIN_INTERVAL_S - (now - last)) / 60.0
-            return UpdateResult("skipped", f"{source} was asked {(now - last) / 60.0:.0f} min ago; "
-                                f"CelesTrak asks for at most one request per 2 hours: next in "
-                                f"{wait_min:.0f} min (or use --force)", source, checked_at=checked)
-        # every request counts for pacing; the validators (ETag, Last-Modified)
-        # are kept only once an answer has been accepted, so a rejected body
-        # is asked for again in full rather than answered with 304
-        write_state(data_dir, source, entry | {"last_request_unix_s": now})
-        resp = _http_get(source, etag=entry.get("etag"), last_modified=entry.get("last_modified"),
-                         timeout_s=timeout_s)
+            return UpdateResult("skipped", f"skipped: {source} answered {(now - last) / 60.0:.0f} min ago "
+                                f"and CelesTrak asks for at most one request per 2 hours; nothing "
+                                f"fetched, history unchanged; next in {wait_min:.0f} min (or use --force)",
+                                source, checked_at=checked)
+        # Only an answer from the server starts the etiquette clock; the
+        # validators (ETag, Last-Modified) are kept only once an answer has
+        # been accepted, so a rejected body is asked for again in full
+        # rather than answered with 304.
+        answered = entry | {"last_request_unix_s": now}
+        try:
+            resp = _http_get(source, etag=entry.get("etag"), last_modified=entry.get("last_modified"),
+                             timeout_s=timeout_s)
+        except UpdateError as exc:
+            if exc.cause not in _NO_ANSWER:
+                write_state(data_dir, source, answered)
+            raise
         if resp.status == 304:
+            write_state(data_dir, source, answered)
             return UpdateResult("not-modified", f"{source}: not modified since the last request; "
                                 "history unchanged", source, checked_at=checked)
-        result = _validate_and_merge(data_dir, resp.body, source, catalog_number, now, checked)
+        try:
+            result = _validate_and_merge(data_dir, resp.body, source, catalog_number, now, checked)
+        except BaseException:
+            write_state(data_dir, source, answered)
+            raise
         write_state(data_dir, source, {"last_request_unix_s": now, "etag": resp.etag,
                                        "last_modified": resp.last_modified})
         return result
@@ -290,6 +424,9 @@ def import_file(data_dir, path, *, catalog_number: int | None = None,
 
 
 def _merge(data_dir, sets, source, newest, checked) -> UpdateResult:
+    # every set must be storable, even one that is already known: a file with
+    # a value the history cannot hold is refused whole (naming the record)
+    check_sets(sets)
     # sets the package already ships are not copied into the history
     shipped = {}
     for es in shipped_sets():
@@ -327,4 +464,5 @@ def refresh(data_dir, source: str | None = None, *, catalog_number: int = ISS_SA
     except UpdateError as exc:
         return UpdateResult("failed", str(exc), src, cause=exc.cause, checked_at=iso_z(now))
     except (TLEError, OSError) as exc:
-        return UpdateResult("failed", f"{src}: {exc}", src, cause="file", checked_at=iso_z(now))
+        cause = "unstorable" if isinstance(exc, UnstorableError) else "file"
+        return UpdateResult("failed", f"{src}: {exc}", src, cause=cause, checked_at=iso_z(now))

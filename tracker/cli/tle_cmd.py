@@ -5,6 +5,10 @@
                            [--format tle|omm-json] [--force] [--timeout S] [--json]
     iss-tracker tle import FILE [--catalog-number N] [--json]
 
+``tle update`` exits 0 when the source answered (new sets, nothing new, or
+304), 2 on an error, and 3 (``tle.update.EXIT_SKIPPED``) when it skipped
+the request because the source answered less than 2 hours ago.
+
 The user's history lives in ``$ISS_TRACKER_DATA`` (default
 ``$XDG_DATA_HOME/iss-tracker`` or ``~/.local/share/iss-tracker``). Parsing
 and formatting only; the work is in ``tle.store`` and ``tle.update``.
@@ -84,7 +88,8 @@ def show_report(store, t_unix_s: float) -> dict:
         "line1": es.line1,
         "line2": es.line2,
         "store": {"sets": len(store), "oldest_epoch": iso_z(store.oldest().epoch_unix_s),
-                  "newest_epoch": iso_z(store.newest().epoch_unix_s), "from": store.description},
+                  "newest_epoch": iso_z(store.newest().epoch_unix_s), "from": store.description,
+                  "skipped": list(getattr(store, "skipped", ()))},
     }
 
 
@@ -108,6 +113,10 @@ def run_show(args) -> int:
         print(f"  line 2   {report['line2']}")
     s = report["store"]
     print(f"  store    {s['sets']} sets, epochs {s['oldest_epoch']} .. {s['newest_epoch']} ({s['from']})")
+    if s["skipped"]:
+        n = len(s["skipped"])
+        print(f"  skipped  {n} damaged record{'s' if n != 1 else ''} in the history: "
+              + "; ".join(s["skipped"][:3]) + (" ..." if n > 3 else ""))
     if report["warning"]:
         print(report["warning"])
         print("  get fresh elements with `iss-tracker tle update` (or `iss-tracker tle import FILE`)")
@@ -124,13 +133,13 @@ def _print_result(result, as_json: bool) -> None:
 def run_update(args) -> int:
     # Imported here: the HTTP stack costs ~20 ms that every other command
     # (`now` above all) would otherwise pay at start-up.
-    from tle.update import TIMEOUT_S, default_source, update
+    from tle.update import EXIT_SKIPPED, TIMEOUT_S, default_source, update
 
     source = args.source or default_source(args.catalog_number, args.format)
     result = update(_data_dir(), source=source, catalog_number=args.catalog_number, fmt=args.format,
                     force=args.force, timeout_s=TIMEOUT_S if args.timeout is None else args.timeout)
     _print_result(result, args.json)
-    return 0
+    return EXIT_SKIPPED if result.status == "skipped" else 0
 
 
 def run_import(args) -> int:
