@@ -250,3 +250,9 @@ def test_default_data_dir():
     assert default_data_dir({"ISS_TRACKER_DATA": "/d", "XDG_DATA_HOME": "/x"}) == Path("/d")
     assert default_data_dir({"XDG_DATA_HOME": "/x", "HOME": "/h"}) == Path("/x/iss-tracker")
     assert default_data_dir({"HOME": "/h"}) == Path("/h/.local/share/iss-tracker")
+    # a quoted '~' is expanded, not taken as a directory named '~' (issue 12)
+    assert default_data_dir({"ISS_TRACKER_DATA": "~/x", "HOME": "/h"}) == Path("/h/x")
+    assert default_data_dir({"ISS_TRACKER_DATA": "~", "HOME": "/h"}) == Path("/h")
+    assert default_data_dir({"XDG_DATA_HOME": "~/share", "HOME": "/h"}) == Path("/h/share/iss-tracker")
+    import os
+    assert default_data_dir({"ISS_TRACKER_DATA": "~root/x"}) == Path(os.path.expanduser("~root/x"))

@@ -208,6 +208,15 @@ def test_catalog_numbers_differ():
     (2, 52, "15.5494590X", "mean motion"),
     (2, 52, " 0.00000000", "mean motion"),
     (2, 63, "9313A", "revolution number"),
+    # a blank inside a number is the format error, not a ValueError
+    (1, 20, "0 1.00329596", "epoch day"),
+    (1, 20, "06 .00329596", "epoch day"),
+    (2, 43, " 9 .7821", "mean anomaly"),
+    (2, 43, "9 4.7821", "mean anomaly"),
+    (2, 8, "5 1.6457", "inclination"),
+    (2, 52, "1 .54945907", "mean motion"),
+    # column 34 of line 2 is fixed blank (python-sgp4 reads other elements there)
+    (2, 33, "7", "separator"),
 ])
 def test_bad_field(line, start, text, field):
     line1 = _replace(ISS1, start, text) if line == 1 else ISS1
@@ -281,3 +290,34 @@ def test_parse_tle_file_refuses_a_string():
 
 def test_empty_input_gives_no_sets():
     assert parse_tle_text("\n\n") == []
+
+
+def test_column_34_of_line_2_changes_what_sgp4_reads():
+    """Why column 34 is checked: with a digit there python-sgp4's compiled
+    parser reads other elements than its Python parser refuses to read."""
+    line2 = fix_checksum(_replace(ISS2, 33, "7")[:68])
+    from sgp4.io import twoline2rv
+    from sgp4.earth_gravity import wgs72
+    with pytest.raises(ValueError):
+        twoline2rv(ISS1, line2, wgs72)
+    assert _err(line2=line2, fix=False).field == "separator"
+
+
+def test_form_feed_and_unicode_line_breaks_stay_in_their_line():
+    (es,) = parse_tle_text(f"X\u2028Y\x0cZ\n{ISS1}\n{ISS2}\n", source="x.tle")
+    assert es.name == "X\u2028Y\x0cZ"
+    with pytest.raises(TLEFormatError) as info:
+        parse_tle_text(f"X\u2028Y\x0cZ\n{ISS1}\n{ISS2[:30]}\u2028{ISS2[31:]}\n", source="x.tle")
+    assert info.value.line_number == 3 and info.value.field == "characters"
+
+
+def test_lenient_reader_skips_damaged_records_and_keeps_the_rest():
+    bad1 = ISS1[:68] + str((int(ISS1[68]) + 1) % 10)
+    lines = ["A", ISS1, ISS2, "B", bad1, ISS2, ISS2, "C", "D", ISS1, ISS2, "E", ISS1]
+    skipped = []
+    sets = parse_tle_lines(lines, source="h.tle", skipped=skipped)
+    assert [es.name for es in sets] == ["A", "D"]
+    assert [(e.line_number, e.field) for e in skipped] == [
+        (5, "checksum"), (7, "line number"), (9, "line number"), (13, "line number")]
+    with pytest.raises(TLEFormatError):
+        parse_tle_lines(lines, source="h.tle")

@@ -120,6 +120,16 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif kind == "hang":
             type(self).hang.wait(10)
+        elif kind == "trickle":        # one byte every `payload` s: status line, headers, body
+            text = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"1" * 100000
+            for i in range(len(text)):
+                if type(self).hang.wait(payload):
+                    return
+                try:
+                    self.wfile.write(text[i:i + 1])
+                    self.wfile.flush()
+                except OSError:
+                    return
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +154,7 @@ def server():
         "/future": ("plain", shifted_tle(6.0 + 24 * 3)),
         "/old": ("plain", "".join(f"{es.name}\n{es.line1}\n{es.line2}\n" for es in shipped_sets()[:2])),
         "/hang": ("hang", None),
+        "/trickle": ("trickle", 0.2),
     }
     omm = json.loads((DATA / "iss_recent_omm.json").read_text())[-1]
     omm["EPOCH"] = "2026-10-10T01:42:49.139712"    # 6 h after the newest shipped set
@@ -288,6 +299,41 @@ def test_unreachable_host(seeded):
     with pytest.raises(UpdateError) as info:
         update(seeded, source="http://127.0.0.1:9/gp.tle", now_unix_s=NOW, timeout_s=2)
     assert info.value.cause in ("network", "timeout") and "history unchanged" in str(info.value)
+
+
+def test_timeout_is_a_deadline_for_the_whole_exchange(server, seeded):
+    """A server that trickles one byte every 0.2 s never lets a single read
+    time out; the deadline still stops the exchange at T (issue 12)."""
+    started = time.monotonic()
+    with pytest.raises(UpdateError) as info:
+        update(seeded, source=f"{server}/trickle", now_unix_s=NOW, timeout_s=1.0)
+    elapsed = time.monotonic() - started
+    assert 0.9 < elapsed < 2.5, elapsed
+    assert info.value.cause == "timeout" and "timed out after 1 s" in str(info.value)
+
+
+def test_no_answer_does_not_start_the_etiquette_clock(server, seeded, capsys, monkeypatch):
+    """No network / timeout: the next update tries again at once; a server
+    answer (here an HTTP error) starts the clock, and the skip after it is one
+    line on stdout with exit status 3."""
+    for src, timeout in (("http://127.0.0.1:9/gp.tle", 2), (f"{server}/hang", 0.3)):
+        for _ in range(2):
+            with pytest.raises(UpdateError) as info:
+                update(seeded, source=src, now_unix_s=NOW, timeout_s=timeout)
+            assert info.value.cause in ("network", "timeout")
+        state_file = seeded / "update_state.json"
+        assert not state_file.exists() or src not in json.loads(state_file.read_text())
+    monkeypatch.setenv("ISS_TRACKER_DATA", str(seeded))
+    assert main(["tle", "update", "--source", "http://127.0.0.1:9/gp.tle", "--timeout", "2"]) == 2
+    assert main(["tle", "update", "--source", "http://127.0.0.1:9/gp.tle", "--timeout", "2"]) == 2
+    capsys.readouterr()
+    assert main(["tle", "update", "--source", f"{server}/503"]) == 2      # answered: clock starts
+    capsys.readouterr()
+    assert main(["tle", "update", "--source", f"{server}/503"]) == 3
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("skipped:") and "nothing fetched" in out
+    outcome = refresh(seeded, f"{server}/503")
+    assert outcome.status == "skipped" and not outcome.ok
 
 
 def test_refresh_without_data_dir():
