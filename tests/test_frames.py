@@ -25,7 +25,7 @@ from tracker.astro.frames import (EarthOrientation, footprint_km, geodetic_to_it
                                   itrf_to_geodetic, teme_to_itrf, topocentric)
 from tracker.astro.frames_kernels import gmst82_rad
 from tracker.astro.time import Instant, unix_to_jdfr
-from tracker.constants import MEAN_EARTH_RADIUS_KM
+from tracker.constants import JD_UNIX_EPOCH, MEAN_EARTH_RADIUS_KM
 from tracker.propagator.api import Elements, propagate
 
 from helpers import sky_time_jdfr, sky_time_unix
@@ -49,7 +49,7 @@ def random_states(iss_sets, n_per_set, seed):
 
 def test_gmst82_matches_skyfield():
     rng = np.random.default_rng(3)
-    for jd, fr in zip(2440587.5 + rng.integers(0, 25000, 50), rng.uniform(0, 1, 50)):
+    for jd, fr in zip(JD_UNIX_EPOCH + rng.integers(0, 25000, 50), rng.uniform(0, 1, 50)):
         theta, theta_dot = gmst82_rad(jd, fr)
         ref, ref_dot = theta_GMST1982(jd, fr)
         assert abs((theta - ref + math.pi) % (2 * math.pi) - math.pi) < 1e-12
