@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from tracker.api import params, resources
-from tracker.api.common import API_V1_COMMON, current_selection, elements_info, json_response
+from tracker.api import resources
+from tracker.api.common import current_selection, elements_info, json_response
+from tracker.api.query import parse
+from tracker.services.inputs import CitiesRequest
 
 bp = Blueprint("cities", __name__, url_prefix="/api/v1")
-
-MAX_QUERY_LENGTH = 100
-MAX_LIMIT = 50
 
 
 def city_json(place) -> dict:
@@ -28,10 +27,9 @@ def city_json(place) -> dict:
 
 @bp.get("/cities")
 def cities():
-    params.reject_unknown({"q", "limit", *API_V1_COMMON})
-    query = params.get_str("q", required=True, max_length=MAX_QUERY_LENGTH)
-    limit = params.get_int("limit", lo=1, hi=MAX_LIMIT, default=10)
-    places = resources.current().gazetteer.search(query, limit)
+    q = parse(CitiesRequest)
+    query = q.q
+    places = resources.current().gazetteer.search(query, q.limit)
     selection = current_selection()
     body = {"query": query, "count": len(places), "cities": [city_json(p) for p in places],
             "elements": elements_info(selection)}

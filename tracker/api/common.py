@@ -8,9 +8,6 @@ from flask import current_app
 from tracker.api import resources
 from tracker.astro.time import datetime_to_unix, format_utc
 
-API_V1_COMMON = ("_",)      # parameters every /api/v1 endpoint tolerates (jQuery cache buster)
-
-
 def elements_info(selection) -> dict:
     """{"satnum", "name", "epoch", "age_days"} of the element set used."""
     es = selection.element_set

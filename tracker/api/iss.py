@@ -10,21 +10,16 @@ import datetime as dt
 import numpy as np
 from flask import Blueprint, current_app, request
 
-from tracker.api import cache, params, resources
-from tracker.api.common import (API_V1_COMMON, clean_warnings, elements_info,
-                                json_response)
+from tracker.api import cache, resources
+from tracker.api.common import clean_warnings, elements_info, json_response
+from tracker.api.query import parse
+from tracker.astro.time import Instant, datetime_to_jdfr, datetime_to_unix, format_utc, parse_time
 from tracker.errors import UserError
 from tracker.services.groundtrack import ground_track, track_geojson
-from tracker.services.position import UNITS, now_report, position_rows, positions
-from tracker.astro.time import datetime_to_jdfr, datetime_to_unix, format_utc, times_to_jdfr
+from tracker.services.inputs import GroundTrackRequest, NowRequest, PositionsRequest
+from tracker.services.position import now_report, position_rows, positions
 
 bp = Blueprint("iss", __name__, url_prefix="/api/v1/iss")
-
-MIN_STEP_S = 1.0
-MAX_STEP_S = 86400.0
-GROUNDTRACK_DEFAULT_STEP_S = 30.0
-POSITIONS_DEFAULT_STEP_S = 60.0
-
 
 def _selection_at(t: dt.datetime):
     return resources.current().store.nearest(datetime_to_unix(t))
@@ -51,18 +46,15 @@ def station_now(t: dt.datetime, units: str) -> tuple[dict, object]:
 
 @bp.get("/now")
 def now():
-    params.reject_unknown({"time", "units", *API_V1_COMMON})
-    res = resources.current()
-    clock = res.now().replace(microsecond=0)      # "now" is taken to the whole second
-    t = params.get_time("time", now=clock, default=clock)
-    units = params.get_choice("units", UNITS, default="km")
-    body, selection = station_now(t, units)
+    clock = resources.current().now().replace(microsecond=0)   # "now": to the whole second
+    q = parse(NowRequest, now=clock)
+    t = clock if q.time is None else q.time.datetime()
+    body, selection = station_now(t, q.units)
     max_age = 1 if request.args.get("time") in (None, "now") else 3600
     return json_response(body, selection=selection, max_age=max_age)
 
 
-def _parse_timestamps(raw: str, clock, max_points: int) -> list[dt.datetime]:
-    from tracker.astro.time import parse_time
+def _parse_timestamps(raw: str, clock, max_points: int) -> Instant:
     items = raw.split(",")
     if len(items) > max_points:
         raise UserError(f"timestamps: {len(items):,} times is more than the limit of "
@@ -75,38 +67,27 @@ def _parse_timestamps(raw: str, clock, max_points: int) -> list[dt.datetime]:
             out.append(parse_time(item, now=clock, parameter=f"timestamps[{i}]"))
         except UserError as exc:
             raise type(exc)(f"timestamps: item {i + 1}: {exc}", parameter="timestamps") from None
-    return out
+    return Instant.from_datetime(out)
 
 
-def _grid_params(clock, default_step_s):
-    start = params.get_time("start", now=clock, required=True)
-    end = params.get_time("end", now=clock, required=True)
-    step_s = params.get_float("step_s", lo=MIN_STEP_S, hi=MAX_STEP_S, default=default_step_s,
-                              unit="s")
-    return start, end, step_s
-
-
-@bp.get("/positions")
+@bp.route("/positions", methods=["GET", "POST"])
 def positions_():
-    params.reject_unknown({"start", "end", "step_s", "timestamps", "allow_stale",
-                           *API_V1_COMMON})
+    """GET with a query string, or POST with the same fields as a form body
+    (10,000 timestamps do not fit in a URL)."""
     res = resources.current()
     clock = res.now()
     max_points = int(current_app.config["MAX_POINTS"])
-    allow_stale = params.get_bool("allow_stale", default=False)
-    raw = params.get_str("timestamps", max_length=64 * max_points)
-    if raw is not None:
-        if any(k in request.args for k in ("start", "end", "step_s")):
-            raise UserError("give either timestamps or start/end/step_s, not both",
-                            parameter="timestamps")
-        jd, fr = times_to_jdfr(_parse_timestamps(raw, clock, max_points))
-        table = positions(res.store, jd, fr, eop=res.earth, sun=res.sun,
-                          allow_stale=allow_stale, parameter="timestamps")
+    q = parse(PositionsRequest, now=clock)
+    if q.timestamps is not None:
+        t = _parse_timestamps(q.timestamps, clock, max_points)
+        table = positions(res.store, t.jd, t.fr, eop=res.earth, sun=res.sun,
+                          allow_stale=q.allow_stale, parameter="timestamps")
         step_s = None
     else:
-        start, end, step_s = _grid_params(clock, POSITIONS_DEFAULT_STEP_S)
-        table = ground_track(res.store, start, end, step_s, eop=res.earth, sun=res.sun,
-                             allow_stale=allow_stale, max_points=max_points)
+        step_s = q.step_s
+        table = ground_track(res.store, q.start.datetime(), q.end.datetime(), step_s,
+                             eop=res.earth, sun=res.sun, allow_stale=q.allow_stale,
+                             max_points=max_points)
     first_time = dt.datetime.fromtimestamp(float(table.unix_s[0]), dt.timezone.utc)
     selection = _selection_at(first_time)
     used = sorted(set(int(k) for k in np.unique(table.set_index)))
@@ -123,26 +104,28 @@ def positions_():
 
 @bp.get("/groundtrack")
 def groundtrack():
-    params.reject_unknown({"start", "end", "step_s", "allow_stale", "footprint",
-                           *API_V1_COMMON})
-    return cache.cached(_groundtrack)
-
-
-def _groundtrack():
     res = resources.current()
     clock = res.now()
-    start = params.get_time("start", now=clock, default=clock)
+    q = parse(GroundTrackRequest, now=clock)
+    return cache.cached(lambda: _groundtrack(q, clock))
+
+
+def _groundtrack(q: GroundTrackRequest, clock):
+    res = resources.current()
+    start = clock if q.start is None else q.start.datetime()
     selection = _selection_at(start)
-    period = dt.timedelta(minutes=1440.0 / selection.element_set.mean_motion_rev_day)
-    end = params.get_time("end", now=clock, default=start + period)
-    step_s = params.get_float("step_s", lo=MIN_STEP_S, hi=MAX_STEP_S,
-                              default=GROUNDTRACK_DEFAULT_STEP_S, unit="s")
-    allow_stale = params.get_bool("allow_stale", default=False)
-    footprint = params.get_bool("footprint", default=False)
-    table = ground_track(res.store, start, end, step_s, eop=res.earth, sun=res.sun,
-                         allow_stale=allow_stale,
+    if q.end is not None:
+        end = q.end.datetime()
+    else:
+        try:
+            end = start + dt.timedelta(minutes=1440.0 / selection.element_set.mean_motion_rev_day)
+        except OverflowError:
+            raise UserError(f"start: one orbital period after {format_utc(start)} is past the "
+                            f"years this service answers for", parameter="start") from None
+    table = ground_track(res.store, start, end, q.step_s, eop=res.earth, sun=res.sun,
+                         allow_stale=q.allow_stale,
                          max_points=int(current_app.config["MAX_POINTS"]))
-    geo = track_geojson(table, step_s=step_s, footprint=footprint)
+    geo = track_geojson(table, step_s=q.step_s, footprint=q.footprint)
     geo["elements"] = elements_info(selection)
     geo["warnings"] = clean_warnings(table.warnings)
     return json_response(geo, selection=selection, max_age=60, mimetype="application/geo+json")

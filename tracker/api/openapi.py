@@ -1,16 +1,20 @@
 """The OpenAPI 3.1 document served at /openapi.json.
 
-Every endpoint, parameter (with its unit and allowed range), response body
-and problem type is described here; tests/test_openapi_fuzz.py generates
-requests from this document and validates every answer against it, so the
-document and the handlers cannot drift apart silently.
+Parameters are generated from the operations' declarations
+(``tracker.services.inputs``: the same models the handlers validate with),
+so a range, default or unit is written once. What is declared here is the
+other half: each path's summary, the shape of its answers (JSON Schema
+2020-12, OpenAPI 3.1's own dialect) and the problem types.
+tests/test_openapi_fuzz.py generates requests from this document and
+validates every answer against it.
 """
 from __future__ import annotations
 
 from tracker import __version__
 from tracker.api.problems import KINDS, TYPE_PREFIX
-from tracker.services.passes import COMPASS_16, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, MIN_WINDOW_S
-from tracker.astro.time import SERVICE_RANGE_TEXT
+from tracker.services import inputs
+from tracker.services.inputs import field_bounds, range_text
+from tracker.services.passes import COMPASS_16
 
 # ---------------------------------------------------------------- helpers
 
@@ -20,14 +24,6 @@ STR = {"type": "string"}
 BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time", "pattern": "Z$",
         "description": "UTC, ISO 8601 with milliseconds and Z"}
-TIME_PARAM_SCHEMA = {"type": "string", "format": "iss-time", "minLength": 1, "maxLength": 64}
-TIME_PARAM_TEXT = ("Format `iss-time`: ISO 8601 with `Z` or an offset (`2026-10-10T12:00:00Z`, "
-                   "`2026-10-10T14:00:00+02:00`), Unix seconds (`1791633600`, `1791633600.25`) "
-                   "or `now`. A time without a zone is refused (400), and so is one outside "
-                   "the years 1900 to 2199; computations answer for 1960 to 2049 (400 "
-                   "outside).")
-
-
 def ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -41,34 +37,30 @@ def obj(properties: dict, required=None, description=None, **extra):
     return schema
 
 
-def qparam(name, schema, description, required=False, example=None):
-    p = {"name": name, "in": "query", "required": required, "description": description,
-         "schema": schema}
-    if example is not None:
-        p["example"] = example
-    return p
+def parameters(model) -> list[dict]:
+    """The query parameters of an operation, from its declaration."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = {k: v for k, v in prop.items() if k not in ("title", "x-unit", "x-range")}
+        description = prop.pop("description", "")
+        examples = prop.pop("examples", None)
+        if prop.get("default", 0) is None:
+            del prop["default"]
+        if prop.get("type") in ("number", "integer"):
+            unit = field_bounds(model, name)[4]
+            description = f"{description} ({unit + ', ' if unit else ''}{range_text(model, name)})."
+        param = {"name": name, "in": "query", "required": name in required,
+                 "description": description, "schema": prop}
+        if examples:
+            param["example"] = examples[0]
+        out.append(param)
+    return out
 
 
-def number_param(name, lo, hi, unit, description, required=False, default=None, example=None):
-    schema = {"type": "number", "minimum": lo, "maximum": hi}
-    if default is not None:
-        schema["default"] = default
-    return qparam(name, schema, f"{description} ({unit}, {lo:g} to {hi:g}).", required, example)
-
-
-def integer_param(name, lo, hi, description, required=False, default=None, example=None):
-    schema = {"type": "integer", "minimum": lo, "maximum": hi}
-    if default is not None:
-        schema["default"] = default
-    return qparam(name, schema, f"{description} ({lo} to {hi}).", required, example)
-
-
-def bool_param(name, default, description):
-    return qparam(name, {"type": "boolean", "default": default}, description)
-
-
-def time_param(name, description, required=False, example=None):
-    return qparam(name, TIME_PARAM_SCHEMA, f"{description} {TIME_PARAM_TEXT}", required, example)
+def summary(model) -> str:
+    return (model.__doc__ or "").strip().splitlines()[0]
 
 
 def problem_responses(*statuses):
@@ -176,12 +168,7 @@ def _cities_paths():
         "description": "Cities having a name or alternate name starting with `q` "
                        "(case- and accent-insensitive), own-name matches first, most populous "
                        "first. Use a result's `id` as `city=` in the pass endpoints.",
-        "parameters": [
-            qparam("q", {"type": "string", "minLength": 1, "maxLength": 100},
-                   "Beginning of a city name (1 to 100 characters).", required=True,
-                   example="Par"),
-            integer_param("limit", 1, 50, "Most cities to return", default=10),
-        ],
+        "parameters": parameters(inputs.CitiesRequest),
         "responses": {
             "200": json_ok(obj({
                 "query": STR, "count": INT,
@@ -199,7 +186,7 @@ def _tle_paths():
         "description": "The store picks the set whose epoch is nearest to `time`. `verdict` is "
                        "`fresh` (within 3 days of the epoch), `aging` (3 to 30 days) or `stale` "
                        "(over 30 days: predictions are refused unless `allow_stale=true`).",
-        "parameters": [time_param("time", "When (default: now).")],
+        "parameters": parameters(inputs.ElementsRequest),
         "responses": {
             "200": json_ok(obj({
                 "satnum": INT, "name": {"type": ["string", "null"]}, "intldesg": STR,
@@ -217,13 +204,6 @@ def _tle_paths():
             }), "The element set"),
             **problem_responses(400),
         }}}}
-
-
-ALLOW_STALE = bool_param(
-    "allow_stale", False,
-    "Answer even when the element set is more than 30 days from a requested time (otherwise "
-    "422 stale-elements). Accepted: true/false/1/0/yes/no.")
-STEP_TEXT = "Time step"
 
 
 def _now_schema(u):
@@ -285,12 +265,7 @@ def _iss_paths():
             "description": "Always answers, even from old element sets (then with `warnings`). "
                            "WGS-84 geodetic coordinates; longitude in (-180, 180]. Without "
                            "`time`, now is taken to the whole second.",
-            "parameters": [
-                time_param("time", "When (default: now)."),
-                qparam("units", {"type": "string", "enum": ["km", "mi"], "default": "km"},
-                       "Length unit of altitude, speeds and footprint (field names change "
-                       "accordingly: altitude_km or altitude_mi)."),
-            ],
+            "parameters": parameters(inputs.NowRequest),
             "responses": {"200": json_ok({"oneOf": [_now_schema("km"), _now_schema("mi")]},
                                          "Position"),
                           **problem_responses(400)}}},
@@ -300,16 +275,7 @@ def _iss_paths():
             "description": "Either `start`, `end` (and `step_s`) or `timestamps`; at most 10,000 "
                            "times per request. Each time uses the element set with the nearest "
                            "epoch.",
-            "parameters": [
-                time_param("start", "First time (with end)."),
-                time_param("end", "Last time (with start)."),
-                number_param("step_s", 1, 86400, "s", STEP_TEXT + " (with start/end)",
-                             default=60),
-                qparam("timestamps", {"type": "string", "minLength": 1},
-                       "Comma-separated times, each " + TIME_PARAM_TEXT + " At most 10,000.",
-                       example="2026-10-10T12:00:00Z,1791633660"),
-                ALLOW_STALE,
-            ],
+            "parameters": parameters(inputs.PositionsRequest),
             "responses": {"200": json_ok(obj({
                 "count": INT, "step_s": {"type": ["number", "null"]},
                 "positions": {"type": "array", "items": POSITION_ROW},
@@ -322,14 +288,7 @@ def _iss_paths():
             "summary": "The ground track as GeoJSON, split at the antimeridian.",
             "description": "Default: one orbital period from now, every 30 s. At most 10,000 "
                            "points. Identical requests within a minute are served from memory.",
-            "parameters": [
-                time_param("start", "First time (default: now)."),
-                time_param("end", "Last time (default: start + one orbital period)."),
-                number_param("step_s", 1, 86400, "s", STEP_TEXT, default=30),
-                ALLOW_STALE,
-                bool_param("footprint", False, "Add the visibility footprint at `start` as a "
-                                               "second feature (Polygon or MultiPolygon)."),
-            ],
+            "parameters": parameters(inputs.GroundTrackRequest),
             "responses": {"200": {"description": "GeoJSON FeatureCollection",
                                   "headers": ELEMENT_HEADERS,
                                   "content": {"application/geo+json": {"schema": GEOJSON}}},
@@ -337,35 +296,6 @@ def _iss_paths():
     }
 
 
-OBSERVER_PARAMS = [
-    qparam("city", {"type": "string", "minLength": 1, "maxLength": 200},
-           "Observer city: a name ('Paris'), a qualified name ('Springfield, US, IL') or a "
-           "GeoNames id (from /api/v1/cities). Or give lat/lon instead.", example="Paris"),
-    number_param("lat", -90, 90, "deg", "Observer geodetic latitude, north positive (with lon)"),
-    number_param("lon", -180, 180, "deg", "Observer longitude, east positive (with lat)"),
-    number_param("alt_m", -500, 10000, "m", "Observer height above the WGS-84 ellipsoid",
-                 default=0),
-    qparam("tz", {"type": "string", "minLength": 1, "maxLength": 64},
-           "IANA time zone of the `time_local` fields ('Europe/Paris'), echoed as `timezone`; "
-           "default: the city's zone, or for lat/lon the zone of the nearest city within "
-           "300 km (else UTC); 'auto' the same."),
-]
-DAYS_PARAM = qparam(
-    "days", {"type": "number", "minimum": MIN_DAYS, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
-    f"Length of the window (days, at least {MIN_WINDOW_S:g} s = {MIN_DAYS:.6g} days, at most "
-    f"{MAX_DAYS:g}). The whole window must lie in {SERVICE_RANGE_TEXT}.")
-WINDOW_PARAMS = [
-    time_param("start", "Start of the search window (default: now)."),
-    DAYS_PARAM,
-    {**number_param("min_elevation_deg", 0, 90, "deg",
-                    "Elevation threshold defining rise and set; below 90", default=10),
-     "schema": {"type": "number", "minimum": 0, "exclusiveMaximum": 90, "default": 10}},
-    bool_param("visible_only", False, "Only passes the observer can see (station sunlit, "
-                                      "observer's Sun at or below sun_max_deg)."),
-    number_param("sun_max_deg", -90, 90, "deg", "Highest Sun altitude at the observer for a "
-                 "pass to count as visible (-6 civil, -12 nautical twilight)", default=-6),
-    ALLOW_STALE,
-]
 EVENT = {"oneOf": [{"type": "null"}, obj({
     "time_utc": TIME,
     "time_local": {"type": "string", "description": "the same instant in `timezone`, "
@@ -417,7 +347,7 @@ def _passes_ics_path():
         "summary": "Visible passes as an iCalendar file (one event per visible pass).",
         "description": "Same parameters as /api/v1/passes; only passes the observer can see "
                        "become events, whatever `visible_only` says.",
-        "parameters": OBSERVER_PARAMS + WINDOW_PARAMS,
+        "parameters": parameters(inputs.PassesRequest),
         "responses": {"200": {"description": "iCalendar (RFC 5545)", "headers": ELEMENT_HEADERS,
                               "content": {"text/calendar": {"schema": STR}}},
                       **problem_responses(400, 404, 422)}}}}
@@ -431,17 +361,7 @@ def _overflights_path():
         "description": "Closest approaches of the ground track (great circle on the mean-radius "
                        "sphere) within `radius_km`; `dark`: Sun below -6 deg at the point below "
                        "the station.",
-        "parameters": OBSERVER_PARAMS + [
-            time_param("start", "Start of the window (default: now)."),
-            DAYS_PARAM,
-            {**number_param("radius_km", 0, 2500, "km", "Ground distance; more than 0",
-                            default=100),
-             "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 2500,
-                        "default": 100}},
-            bool_param("night_only", False, "Only overflights with the ground below in "
-                                            "darkness."),
-            ALLOW_STALE,
-        ],
+        "parameters": parameters(inputs.OverflightsRequest),
         "responses": {"200": json_ok(obj({
             "place": PLACE, "timezone": STR, "start_utc": TIME, "end_utc": TIME,
             "radius_km": NUM, "night_only": BOOL, "count": INT, "count_before_night_filter": INT,
@@ -464,7 +384,7 @@ def _passes_json_path():
         "description": "A pass is an interval with the station at or above `min_elevation_deg`. "
                        "Give `city` or `lat`/`lon`. Identical requests within a minute are "
                        "served from memory. `reason` explains an empty list.",
-        "parameters": OBSERVER_PARAMS + WINDOW_PARAMS,
+        "parameters": parameters(inputs.PassesRequest),
         "responses": {"200": json_ok(obj({
             "place": PLACE,
             "timezone": {"type": "string", "description": "IANA zone of every `time_local`"},
@@ -482,10 +402,6 @@ def _passes_json_path():
             **problem_responses(400, 404, 422)}}}}
 
 
-CALLBACK = qparam("callback", {"type": "string", "pattern": r"^[A-Za-z_$][A-Za-z0-9_$]*"
-                               r"(\.[A-Za-z_$][A-Za-z0-9_$]*)*$", "maxLength": 128},
-                  "JSONP: wrap the answer as `/**/NAME(...);` (application/javascript). NAME is "
-                  "a JavaScript identifier or dotted path, at most 128 characters.")
 ON_HEADERS = {**ELEMENT_HEADERS}
 
 
@@ -498,7 +414,7 @@ def _opennotify_paths():
             "operationId": "openNotifyNow", "tags": ["open-notify"],
             "summary": "Open Notify compatible current position (numbers as strings).",
             "description": stale_note,
-            "parameters": [CALLBACK],
+            "parameters": parameters(inputs.OpenNotifyNowRequest),
             "responses": {"200": {
                 "description": "Current position",
                 "headers": ON_HEADERS,
@@ -519,15 +435,7 @@ def _opennotify_paths():
             "operationId": "openNotifyPasses", "tags": ["open-notify"],
             "summary": "Open Notify compatible pass predictions (rise times and durations).",
             "description": "Passes above 10 degrees elevation from now. " + stale_note,
-            "parameters": [
-                number_param("lat", -90, 90, "deg", "Observer latitude", required=True,
-                             example=45.0),
-                number_param("lon", -180, 180, "deg", "Observer longitude, east positive",
-                             required=True, example=-122.3),
-                number_param("alt", 0, 10000, "m", "Observer altitude", default=100),
-                integer_param("n", 1, 100, "Number of passes", default=5),
-                CALLBACK,
-            ],
+            "parameters": parameters(inputs.OpenNotifyPassRequest),
             "responses": {"200": {
                 "description": "Passes",
                 "headers": ON_HEADERS,
@@ -593,14 +501,7 @@ def _stats_paths():
             "summary": "How far it went: orbits, distance, altitude and sunlight over an interval.",
             "description": "At most 1,000,000 samples per request (e.g. 11.5 days at 1 s, 115 "
                            "days at 10 s). Cached like passes.",
-            "parameters": [
-                time_param("start", "Start of the interval.", required=True,
-                           example="2026-10-01T00:00:00Z"),
-                time_param("end", "End of the interval (after start).", required=True,
-                           example="2026-10-02T00:00:00Z"),
-                number_param("step_s", 1, 600, "s", "Sampling step", default=10),
-                ALLOW_STALE,
-            ],
+            "parameters": parameters(inputs.StatsRequest),
             "responses": {"200": json_ok(STATS_BODY, "Statistics"),
                           **problem_responses(400, 422)}}},
         "/api/v1/missions/year-in-space": {"get": {

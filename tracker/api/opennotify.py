@@ -15,35 +15,23 @@ unchanged (numbers in ``iss_position`` are strings, times are Unix integers).
 from __future__ import annotations
 
 import json
-import re
 
 from flask import Blueprint, current_app
 
-from tracker.api import params, resources
+from tracker.api import resources
 from tracker.api.common import clean_warnings, element_headers, stale_warnings
 from tracker.api.iss import station_now
-from tracker.errors import UserError
-from tracker.services.passes import DEFAULT_MIN_ELEVATION_DEG, passes_for_place
-from tracker.places.gazetteer import Place
+from tracker.api.query import parse
 from tracker.astro.time import datetime_to_unix
+from tracker.places.gazetteer import Place
+from tracker.ranges import DEFAULT_MIN_ELEVATION_DEG
+from tracker.services.inputs import OpenNotifyNowRequest, OpenNotifyPassRequest
+from tracker.services.passes import passes_for_place
 
 bp = Blueprint("opennotify", __name__)
 
-CALLBACK_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*")
-CALLBACK_MAX = 128
 PASS_MIN_ELEVATION_DEG = DEFAULT_MIN_ELEVATION_DEG   # what counts as a pass (10 deg)
-MAX_N = 100
-ALT_RANGE_M = (0.0, 10_000.0)
 SEARCH_DAYS = (10.0, 30.0)                            # widen once if too few passes
-
-
-def _callback():
-    name = params.get_str("callback", max_length=CALLBACK_MAX)
-    if name is not None and not CALLBACK_RE.fullmatch(name):
-        raise UserError("callback must be a JavaScript identifier or dotted path of identifiers "
-                        f"(letters, digits, _ and $; at most {CALLBACK_MAX} characters), "
-                        f"e.g. callback=handleIss", parameter="callback")
-    return name
 
 
 def _answer(body: dict, selection, callback, max_age: int):
@@ -61,7 +49,7 @@ def _answer(body: dict, selection, callback, max_age: int):
 
 @bp.get("/iss-now.json")
 def iss_now():
-    callback = _callback()
+    callback = parse(OpenNotifyNowRequest).callback
     clock = resources.current().now()
     t = clock.replace(microsecond=0)
     report, selection = station_now(t, "km")
@@ -78,12 +66,9 @@ def iss_now():
 
 @bp.get("/iss-pass.json")
 def iss_pass():
-    callback = _callback()
+    q = parse(OpenNotifyPassRequest)
+    callback, lat, lon, alt, n = q.callback, q.lat, q.lon, q.alt, q.n
     res = resources.current()
-    lat = params.get_float("lat", required=True, unit="deg")     # ranges: Place checks them
-    lon = params.get_float("lon", required=True, unit="deg")
-    alt = params.get_float("alt", lo=ALT_RANGE_M[0], hi=ALT_RANGE_M[1], default=100.0, unit="m")
-    n = params.get_int("n", lo=1, hi=MAX_N, default=5)
     now = res.now().replace(microsecond=0)
     start_unix_s = datetime_to_unix(now)
     place = Place.from_coordinates(lat, lon, alt, "UTC")

@@ -10,19 +10,18 @@ import threading
 
 from flask import Blueprint, current_app
 
-from tracker.api import cache, params, resources
-from tracker.api.common import (API_V1_COMMON, elements_info, json_response,
-                                stale_warnings)
+from tracker.api import cache, resources
+from tracker.api.common import elements_info, json_response, stale_warnings
+from tracker.api.query import parse
+from tracker.astro.time import datetime_to_unix, format_utc
 from tracker.errors import TimeRangeError
+from tracker.ranges import STATS_STEP_S
+from tracker.services.inputs import MissionRequest, StatsRequest
 from tracker.services.missions import compare, get_mission, mission_store
 from tracker.services.stats import count_samples, orbit_stats
-from tracker.astro.time import datetime_to_unix, format_utc
 
 bp = Blueprint("stats", __name__, url_prefix="/api/v1")
 
-MIN_STEP_S = 1.0
-MAX_STEP_S = 600.0
-DEFAULT_STEP_S = 10.0
 MAX_SAMPLES = 1_000_000          # per request: about a second of computation
 MISSION_STEP_S = 60.0            # orbits and distance agree to the mile with 1-s steps
 MISSION_EXTENSION = "iss_tracker_missions"
@@ -30,25 +29,20 @@ MISSION_EXTENSION = "iss_tracker_missions"
 
 @bp.get("/stats")
 def stats():
-    params.reject_unknown({"start", "end", "step_s", "allow_stale", *API_V1_COMMON})
-    return cache.cached(_stats)
+    q = parse(StatsRequest)
+    return cache.cached(lambda: _stats(q))
 
 
-def _stats():
+def _stats(q: StatsRequest):
     res = resources.current()
-    clock = res.now()
-    start = params.get_time("start", now=clock, required=True)
-    end = params.get_time("end", now=clock, required=True)
-    step_s = params.get_float("step_s", lo=MIN_STEP_S, hi=MAX_STEP_S, default=DEFAULT_STEP_S,
-                              unit="s")
-    allow_stale = params.get_bool("allow_stale", default=False)
+    start, end, step_s, allow_stale = q.start.datetime(), q.end.datetime(), q.step_s, q.allow_stale
     # the service checks the interval (end after start, inside the services' time range)
     samples = count_samples(start, end, step_s)
     if samples > MAX_SAMPLES:
         raise TimeRangeError(
             f"{samples:,} samples from {format_utc(start)} to {format_utc(end)} every {step_s:g} s "
             f"is more than this API's limit of {MAX_SAMPLES:,} per request; use a larger step_s "
-            f"(up to {MAX_STEP_S:g} s) or a shorter interval", parameter="step_s")
+            f"(up to {STATS_STEP_S[1]:g} s) or a shorter interval", parameter="step_s")
     result = orbit_stats(res.store, start, end, step_s=step_s, allow_stale=allow_stale,
                          sun=res.sun)
     body = result.to_dict()
@@ -61,7 +55,7 @@ def _stats():
 
 @bp.get("/missions/year-in-space")
 def year_in_space():
-    params.reject_unknown(set(API_V1_COMMON))
+    parse(MissionRequest)
     body, selection = _mission_document("year-in-space")
     return json_response(body, selection=selection, max_age=86400)
 

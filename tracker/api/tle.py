@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from tle.write import format_tle_lines
-from tracker.api import params, resources
-from tracker.api.common import (API_V1_COMMON, elements_info, json_response,
-                                stale_warnings)
+from tracker.api import resources
+from tracker.api.common import elements_info, json_response, stale_warnings
+from tracker.api.query import parse
+from tracker.services.inputs import ElementsRequest
 from tracker.astro.time import datetime_to_unix, format_utc
 
 bp = Blueprint("tle", __name__, url_prefix="/api/v1")
@@ -37,10 +38,10 @@ def element_set_json(es) -> dict:
 
 @bp.get("/tle")
 def current_tle():
-    params.reject_unknown({"time", *API_V1_COMMON})
     res = resources.current()
     now = res.now()
-    t = params.get_time("time", now=now, default=now)
+    q = parse(ElementsRequest, now=now)
+    t = now if q.time is None else q.time.datetime()
     selection = res.store.nearest(datetime_to_unix(t))
     body = element_set_json(selection.element_set)
     body.update({

@@ -34,6 +34,7 @@ index on first use.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import difflib
 import gc
 import math
@@ -389,3 +390,30 @@ def auto_timezone(lat_deg: float, lon_deg: float) -> str:
     city is within AUTO_TZ_MAX_KM, else 'UTC' (open sea, polar regions)."""
     city, d_km = default_gazetteer().nearest(lat_deg, lon_deg)
     return city.timezone if d_km <= AUTO_TZ_MAX_KM else "UTC"
+
+
+def observer_place(*, city=None, lat_deg=None, lon_deg=None, alt_m=None, tz=None,
+                   gazetteer=None) -> tuple[Place, str]:
+    """The observer of a pass or overflight request, and the zone of its local times.
+
+    ``city`` (a name, "Name, Country[, Region]" or a GeoNames id) or
+    ``lat_deg``/``lon_deg`` (WGS-84, degrees); ``alt_m`` (m above the
+    ellipsoid) applies to either (default: 0). ``tz``: an IANA zone, or
+    None / ``"auto"`` for the city's zone (for coordinates: the nearest city's
+    zone within ``AUTO_TZ_MAX_KM``, else UTC). The CLI and the HTTP API both
+    call this, so a place means the same thing in both.
+    """
+    gz = default_gazetteer() if gazetteer is None else gazetteer
+    if city is not None:
+        place = gz.resolve(city)
+        if alt_m is not None:
+            checked = Place.from_coordinates(place.lat_deg, place.lon_deg, alt_m)
+            place = dataclasses.replace(place, alt_m=checked.alt_m)
+    else:
+        place = Place.from_coordinates(lat_deg, lon_deg, 0.0 if alt_m is None else alt_m, "UTC")
+        near, d_km = gz.nearest(place.lat_deg, place.lon_deg)
+        if d_km <= AUTO_TZ_MAX_KM:
+            place = dataclasses.replace(place, timezone=near.timezone)
+    if tz is None or tz == "auto":
+        return place, place.timezone
+    return place, validate_timezone(tz, parameter="tz")
