@@ -4,7 +4,8 @@ The same equations as ``sgp4.sgp4_sample`` (near-Earth branch), rearranged
 for SIMD: three loops over a block of at most ``BLOCK`` times (secular and
 long-period terms; Kepler's equation; short-period terms and output), with
 ``sgp4_vtrig.sincos_poly`` in place of libm and selects in place of early
-returns. Error codes follow the reference order (1: mean eccentricity, then
+returns; the short-period terms and output are ``short_period``'s, the
+scalar step's own code. Error codes follow the reference order (1: mean eccentricity, then
 4: semi-latus rectum, then 6: decayed) with NaN r, v for 1 and 4.
 
 Kepler's equation keeps the reference iteration exactly: Newton steps
@@ -27,10 +28,11 @@ from numba import njit
 from tracker.propagator.layout import (
     AO, ARGPDOT, ARGPO, AYCOF, BSTAR_CC4, BSTAR_CC5, CC1, CON41, COSIO, D2,
     D3, D4, DELMO, ECCO, ERR_DECAYED, ERR_MEAN_ECC, ERR_NONE, ERR_SEMILATUS,
-    ETA, ISIMP, J2, MDOT, METHOD, MO, NO, NODECF, NODEDOT, NODEO, OMGCOF,
-    RADIUS_EARTH_KM, SINIO, SINMAO, T2COF, T3COF, T4COF, T5COF, TWOPI,
-    VKMPERSEC, X1MTH2, X7THM1, XKE, XLCOF, XMCOF,
+    ETA, ISIMP, MDOT, METHOD, MO, NO, NODECF, NODEDOT, NODEO, OMGCOF,
+    SINIO, SINMAO, T2COF, T3COF, T4COF, T5COF, TWOPI,
+    X1MTH2, X7THM1, XKE, XLCOF, XMCOF,
 )
+from tracker.propagator.short_period import orientation, short_period
 from tracker.propagator.vtrig import VTRIG_MAX_ABS_RAD, sincos_poly
 
 BLOCK = 64
@@ -43,7 +45,6 @@ N_WORK = 18
 WORK_SIZE = N_WORK * BLOCK
 
 _INV_TWOPI = 1.0 / TWOPI
-_INV_XKE = 1.0 / XKE
 _NAN = np.nan
 
 
@@ -184,47 +185,21 @@ def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
         nm = work[W_NM * BLOCK + j]
         sineo1 = work[W_SIN * BLOCK + j]
         coseo1 = work[W_COS * BLOCK + j]
-        ecose = axnl * coseo1 + aynl * sineo1
-        esine = axnl * sineo1 - aynl * coseo1
-        el2 = axnl * axnl + aynl * aynl
-        pl = am * (1.0 - el2)
-        rl = am * (1.0 - ecose)
-        inv_rl = 1.0 / rl
-        rdotl = math.sqrt(am) * esine * inv_rl
-        rvdotl = math.sqrt(abs(pl)) * inv_rl
-        betal = math.sqrt(abs(1.0 - el2))
-        temp = esine / (1.0 + betal)
-        am_rl = am * inv_rl
-        sinu = am_rl * (sineo1 - aynl - axnl * temp)
-        cosu = am_rl * (coseo1 - axnl + aynl * temp)
-        sin2u = (cosu + cosu) * sinu
-        cos2u = 1.0 - 2.0 * sinu * sinu
-        temp = 1.0 / pl
-        temp1 = 0.5 * J2 * temp
-        temp2 = temp1 * temp
-        mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
-        xnode = work[W_NODE * BLOCK + j] + 1.5 * temp2 * cosio * sin2u
-        mvt = rdotl - nm * temp1 * x1mth2 * sin2u * _INV_XKE
-        rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) * _INV_XKE
-
+        pl, mrt, mvt, rvdot, sinu, cosu, dsu, xnode, dinc = short_period(
+            axnl, aynl, am, nm, sineo1, coseo1, con41, x1mth2, x7thm1, cosio, sinio,
+            work[W_NODE * BLOCK + j])
         norm = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
         sinu = sinu * norm
         cosu = cosu * norm
-        sd, cd = sincos_poly(-0.25 * temp2 * x7thm1 * sin2u)
+        sd, cd = sincos_poly(dsu)
         sinsu = sinu * cd + cosu * sd
         cossu = cosu * cd - sinu * sd
-        sd, cd = sincos_poly(1.5 * temp2 * cosio * sinio * cos2u)
+        sd, cd = sincos_poly(dinc)
         sini = sinio * cd + cosio * sd
         cosi = cosio * cd - sinio * sd
         snod, cnod = sincos_poly(xnode)
-        xmx = -snod * cosi
-        xmy = cnod * cosi
-        ux = xmx * sinsu + cnod * cossu
-        uy = xmy * sinsu + snod * cossu
-        uz = sini * sinsu
-        vx = xmx * cossu - cnod * sinsu
-        vy = xmy * cossu - snod * sinsu
-        vz = sini * cossu
+        x, y, z, vx, vy, vz = orientation(mrt, mvt, rvdot, sinsu, cossu, sini, cosi,
+                                          snod, cnod)
 
         bad_e = work[W_BAD_E * BLOCK + j] == 1.0
         bad_pl = pl < 0.0
@@ -236,14 +211,13 @@ def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
         if bad_e:
             err = ERR_MEAN_ECC
         nan = bad_e | bad_pl
-        r_km = mrt * RADIUS_EARTH_KM
         work[W_ERR * BLOCK + j] = err
-        work[W_RX * BLOCK + j] = _NAN if nan else r_km * ux
-        work[W_RY * BLOCK + j] = _NAN if nan else r_km * uy
-        work[W_RZ * BLOCK + j] = _NAN if nan else r_km * uz
-        work[W_VX * BLOCK + j] = _NAN if nan else (mvt * ux + rvdot * vx) * VKMPERSEC
-        work[W_VY * BLOCK + j] = _NAN if nan else (mvt * uy + rvdot * vy) * VKMPERSEC
-        work[W_VZ * BLOCK + j] = _NAN if nan else (mvt * uz + rvdot * vz) * VKMPERSEC
+        work[W_RX * BLOCK + j] = _NAN if nan else x
+        work[W_RY * BLOCK + j] = _NAN if nan else y
+        work[W_RZ * BLOCK + j] = _NAN if nan else z
+        work[W_VX * BLOCK + j] = _NAN if nan else vx
+        work[W_VY * BLOCK + j] = _NAN if nan else vy
+        work[W_VZ * BLOCK + j] = _NAN if nan else vz
 
     for j in range(n):
         e_out[j] = np.uint8(work[W_ERR * BLOCK + j])

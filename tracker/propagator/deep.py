@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from tracker.propagator.deep_init import RPTIM, ZEL, ZES, ZNL, ZNS
@@ -147,12 +148,24 @@ def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
     return em, argpm, inclm, mm, nodem, nm
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _libm_sincos(x):
+    """(sin x, cos x) from libm, correctly rounded or nearly so.
+
+    The lunar-solar periodics multiply these by coefficients that reach
+    hundreds of radians for orbits of very high apogee (e -> 1), so the few
+    ulp of ``sincos_poly`` would show there as millimetres to metres of
+    position; libm keeps the step within ~1e-7 km of the reference.
+    """
+    return math.sin(x), math.cos(x)
+
+
 @njit(cache=True, error_model="numpy")
 def _third_body_periodics(zm, ze, e2, e3, i2, i3, l2, l3, l4, gh2, gh3, gh4, h2, h3):
     """One third body's periodic terms (de, di, dl, dgh, dh) at its mean
     anomaly ``zm`` (rad), from its eccentricity ``ze`` and coefficients."""
-    sin_zm, cos_zm = sincos(zm)
-    sinzf, coszf = sincos(zm + 2.0 * ze * sin_zm)
+    sin_zm, cos_zm = _libm_sincos(zm)
+    sinzf, coszf = _libm_sincos(zm + 2.0 * ze * sin_zm)
     f2 = 0.5 * sinzf * sinzf - 0.25
     f3 = -0.5 * sinzf * coszf
     return (e2 * f2 + e3 * f3, i2 * f2 + i3 * f3, l2 * f2 + l3 * f3 + l4 * sinzf,
@@ -179,7 +192,7 @@ def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
     ph = shs + shll
     inclp = inclp + pinc
     ep = ep + pe
-    sinip, cosip = sincos(inclp)
+    sinip, cosip = _libm_sincos(inclp)
 
     if inclp >= 0.2:
         ph = ph / sinip
@@ -190,14 +203,14 @@ def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
     else:
         # Lyddane modification: apply the node and inclination periodics to
         # (sin i sin node, sin i cos node), which stay regular as i -> 0.
-        sinop, cosop = sincos(nodep)
+        sinop, cosop = _libm_sincos(nodep)
         alfdp = sinip * sinop
         betdp = sinip * cosop
         dalf = ph * cosop + pinc * cosip * sinop
         dbet = -ph * sinop + pinc * cosip * cosop
         alfdp = alfdp + dalf
         betdp = betdp + dbet
-        nodep = wrap_twopi(nodep)
+        nodep = np.fmod(nodep, TWOPI)    # exact, as the reference
         xls = mp + argpp + cosip * nodep
         dls = pl + pgh - pinc * nodep * sinip
         xls = xls + dls

@@ -38,7 +38,12 @@ Performance notes for ``sgp4_sample``: per-satellite work is precomputed in
 semi-major axis uses the stored (XKE/n0)^(2/3), the argument of latitude is
 rotated from (sin u, cos u) instead of through atan2), and the Kepler
 iterates and short-period corrections carry their sin/cos by small-angle
-rotation (``sgp4_trig``).
+rotation (``sgp4_trig``). The deep-space branch uses libm sin/cos, atan2 and
+fmod from the long-period terms on, in the reference's order: with the large
+lunar-solar periodics of orbits with e near 1 the polynomial sin/cos and the
+rotations cost up to ~1e-5 km there (kept within 1e-8 km of python-sgp4 up
+to e = 0.999, tests/test_high_eccentricity.py). The short-period terms and
+the output are ``short_period``'s, shared with the block kernel.
 """
 from __future__ import annotations
 
@@ -53,17 +58,17 @@ from tracker.propagator.init import long_period_coefficients
 from tracker.propagator.layout import (
     AO, ARGPDOT, ARGPO, AYCOF, BSTAR_CC4, BSTAR_CC5, CC1, CON41, COSIO, D2, D3,
     D4, DELMO, ECCO, ERR_DECAYED, ERR_MEAN_ECC, ERR_MEAN_MOTION, ERR_NONE,
-    ERR_PERT_ECC, ERR_SEMILATUS, ETA, INCLO, IREZ, ISIMP, J2, MDOT,
-    METHOD, MO, NO, NODECF, NODEDOT, NODEO, OMGCOF, RADIUS_EARTH_KM, SINIO,
-    SINMAO, T2COF, T3COF, T4COF, T5COF, VKMPERSEC, X1MTH2, X2O3, X7THM1, XKE,
+    ERR_PERT_ECC, ERR_SEMILATUS, ETA, INCLO, IREZ, ISIMP, MDOT,
+    METHOD, MO, NO, NODECF, NODEDOT, NODEO, OMGCOF, SINIO,
+    SINMAO, T2COF, T3COF, T4COF, T5COF, TWOPI, X1MTH2, X2O3, X7THM1, XKE,
     XLCOF, XMCOF,
 )
 from tracker.propagator.deep import RESONANCE_STATE_SIZE
+from tracker.propagator.short_period import orientation, short_period
 from tracker.propagator.trig import wrap_twopi
 from tracker.propagator.vtrig import sincos
 
 _NAN = np.nan
-_INV_XKE = 1.0 / XKE
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -128,10 +133,12 @@ def _sample(c, i, t, state):
 
     if deep:
         # ---- lunar-solar periodics ----
-        xlm = wrap_twopi(mm + argpm + nodem)
-        nodem = wrap_twopi(nodem)
-        argpm = wrap_twopi(argpm)
-        mm = wrap_twopi(xlm - argpm - nodem)
+        # fmod, exact as the reference's: nodem enters the Lyddane terms of
+        # dpper by value, not only modulo 2 pi.
+        xlm = np.fmod(mm + argpm + nodem, TWOPI)
+        nodem = np.fmod(nodem, TWOPI)
+        argpm = np.fmod(argpm, TWOPI)
+        mm = np.fmod(xlm - argpm - nodem, TWOPI)
         ep, xincp, nodep, argpp, mp = sdp4.dpper(c, i, t, em, inclm, nodem, argpm, mm)
         if xincp < 0.0:
             xincp = -xincp
@@ -139,7 +146,8 @@ def _sample(c, i, t, state):
             argpp = argpp - math.pi
         if ep < 0.0 or ep > 1.0:
             return ERR_PERT_ECC, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
-        sinip, cosip = sincos(xincp)
+        sinip = math.sin(xincp)
+        cosip = math.cos(xincp)
         aycof, xlcof = long_period_coefficients(sinip, cosip)
         cosisq = cosip * cosip
         con41 = 3.0 * cosisq - 1.0
@@ -150,6 +158,7 @@ def _sample(c, i, t, state):
         nodep = nodem
         argpp = argpm
         mp = mm
+        xincp = c[INCLO, i]
         sinip = c[SINIO, i]
         cosip = c[COSIO, i]
         aycof = c[AYCOF, i]
@@ -159,17 +168,34 @@ def _sample(c, i, t, state):
         x7thm1 = c[X7THM1, i]
 
     # ---- long-period periodics ----
-    sin_argpp, cos_argpp = sincos(argpp)
+    # Deep space takes libm sines and cosines and no rotations from here on:
+    # lunar-solar periodics of very high apogee orbits (e -> 1) make the
+    # result sensitive to the last bits of these angles (``sdp4.dpper``).
+    if deep:
+        sin_argpp = math.sin(argpp)
+        cos_argpp = math.cos(argpp)
+    else:
+        sin_argpp, cos_argpp = sincos(argpp)
     axnl = ep * cos_argpp
     temp = 1.0 / (am * (1.0 - ep * ep))
     aynl = ep * sin_argpp + temp * aycof
     # u = mean longitude - node, i.e. M + omega + the long-period term.
-    u = wrap_twopi(mp + argpp + temp * xlcof * axnl)
+    if deep:
+        # In the reference's order and with its fmod: near perigee at high
+        # eccentricity E moves by ~1/(1 - e) times any change of u.
+        u = np.fmod(mp + argpp + nodep + temp * xlcof * axnl - nodep, TWOPI)
+    else:
+        u = wrap_twopi(mp + argpp + temp * xlcof * axnl)
 
     # ---- Kepler's equation for E + omega: Newton steps (at most 0.95 rad,
-    # at most 10, stop below 1e-12), sin/cos carried along by rotation ----
+    # at most 10, stop below 1e-12), sin/cos carried along by rotation
+    # (near-Earth) or from libm (deep space) ----
     eo1 = u
-    sineo1, coseo1 = sincos(u)
+    if deep:
+        sineo1 = math.sin(u)
+        coseo1 = math.cos(u)
+    else:
+        sineo1, coseo1 = sincos(u)
     for ktr in range(10):
         tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / (
             1.0 - coseo1 * axnl - sineo1 * aynl)
@@ -178,59 +204,38 @@ def _sample(c, i, t, state):
         if not abs(tem5) >= 1.0e-12 or ktr == 9:
             break
         eo1 = eo1 + tem5
-        sineo1, coseo1 = sgp4_trig.rotate(sineo1, coseo1, tem5)
+        if deep:
+            sineo1 = math.sin(eo1)
+            coseo1 = math.cos(eo1)
+        else:
+            sineo1, coseo1 = sgp4_trig.rotate(sineo1, coseo1, tem5)
 
-    # ---- short-period preliminary quantities ----
-    ecose = axnl * coseo1 + aynl * sineo1
-    esine = axnl * sineo1 - aynl * coseo1
-    el2 = axnl * axnl + aynl * aynl
-    pl = am * (1.0 - el2)
+    # ---- short-period periodics (shared with the block kernel) ----
+    pl, mrt, mvt, rvdot, sinu, cosu, dsu, xnode, dinc = short_period(
+        axnl, aynl, am, nm, sineo1, coseo1, con41, x1mth2, x7thm1, cosip, sinip, nodep)
     if pl < 0.0:
         return ERR_SEMILATUS, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
-    rl = am * (1.0 - ecose)
-    inv_rl = 1.0 / rl
-    rdotl = math.sqrt(am) * esine * inv_rl
-    rvdotl = math.sqrt(pl) * inv_rl
-    betal = math.sqrt(1.0 - el2)
-    temp = esine / (1.0 + betal)
-    am_rl = am * inv_rl
-    sinu = am_rl * (sineo1 - aynl - axnl * temp)
-    cosu = am_rl * (coseo1 - axnl + aynl * temp)
-    sin2u = (cosu + cosu) * sinu
-    cos2u = 1.0 - 2.0 * sinu * sinu
-    temp = 1.0 / pl
-    temp1 = 0.5 * J2 * temp
-    temp2 = temp1 * temp
-
-    # ---- short-period periodics ----
-    mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
-    xnode = nodep + 1.5 * temp2 * cosip * sin2u
-    mvt = rdotl - nm * temp1 * x1mth2 * sin2u * _INV_XKE
-    rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) * _INV_XKE
 
     # ---- orientation vectors ----
-    # su = atan2(sinu, cosu) - 0.25 temp2 x7thm1 sin2u: rotate (sin u, cos u).
-    norm = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
-    sinsu, cossu = sgp4_trig.rotate(sinu * norm, cosu * norm,
-                                    -0.25 * temp2 * x7thm1 * sin2u)
-    # xinc = xincp + 1.5 temp2 cosip sinip cos2u: rotate (sin i, cos i).
-    sini, cosi = sgp4_trig.rotate(sinip, cosip, 1.5 * temp2 * cosip * sinip * cos2u)
-    snod, cnod = sincos(xnode)
-    xmx = -snod * cosi
-    xmy = cnod * cosi
-    ux = xmx * sinsu + cnod * cossu
-    uy = xmy * sinsu + snod * cossu
-    uz = sini * sinsu
-    vx = xmx * cossu - cnod * sinsu
-    vy = xmy * cossu - snod * sinsu
-    vz = sini * cossu
-
+    if deep:
+        su = math.atan2(sinu, cosu) + dsu
+        sinsu = math.sin(su)
+        cossu = math.cos(su)
+        xinc = xincp + dinc
+        sini = math.sin(xinc)
+        cosi = math.cos(xinc)
+        snod = math.sin(xnode)
+        cnod = math.cos(xnode)
+    else:
+        # su = atan2(sinu, cosu) + dsu: rotate (sin u, cos u); likewise
+        # rotate (sin i, cos i) by dinc.
+        norm = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
+        sinsu, cossu = sgp4_trig.rotate(sinu * norm, cosu * norm, dsu)
+        sini, cosi = sgp4_trig.rotate(sinip, cosip, dinc)
+        snod, cnod = sincos(xnode)
+    x, y, z, vx, vy, vz = orientation(mrt, mvt, rvdot, sinsu, cossu, sini, cosi, snod, cnod)
     err = ERR_DECAYED if mrt < 1.0 else ERR_NONE
-    r_km = mrt * RADIUS_EARTH_KM
-    return (err, r_km * ux, r_km * uy, r_km * uz,
-            (mvt * ux + rvdot * vx) * VKMPERSEC,
-            (mvt * uy + rvdot * vy) * VKMPERSEC,
-            (mvt * uz + rvdot * vz) * VKMPERSEC)
+    return err, x, y, z, vx, vy, vz
 
 
 @njit(cache=True, error_model="numpy")
