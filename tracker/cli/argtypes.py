@@ -7,18 +7,20 @@ prints ``error: argument --port: port must be in 0-65535 ..., got 70000``.
 from __future__ import annotations
 
 import argparse
-import math
+
+from tracker.errors import UserError
 
 
 def bounded_int(name: str, lo: int, hi: int, *, note: str = ""):
-    """An int in ``lo..hi`` (inclusive); ``note`` (e.g. " (0: any free port)")
-    follows the range in the out-of-range message."""
+    """An int in ``lo..hi`` (inclusive), read as the HTTP API reads integers
+    (``tracker.services.readers.read_integer``); ``note`` (e.g. " (0: any free
+    port)") follows the range in the out-of-range message."""
     def parse(text: str) -> int:
+        from tracker.services.readers import read_integer
         try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be an integer {lo}-{hi}, got {text!r}") from None
+            value = read_integer(text, name)
+        except UserError as exc:
+            raise argparse.ArgumentTypeError(f"{exc} ({lo}-{hi})") from None
         if not lo <= value <= hi:
             raise argparse.ArgumentTypeError(f"{name} must be in {lo}-{hi}{note}, got {value}")
         return value
@@ -26,18 +28,17 @@ def bounded_int(name: str, lo: int, hi: int, *, note: str = ""):
 
 
 def bounded_float(name: str, unit: str, lo: float | None = None, hi: float | None = None):
-    """A float in ``lo..hi`` (inclusive; NaN refused) given in ``unit`` (plural,
-    e.g. "seconds"); with ``lo`` and ``hi`` None any finite float is accepted
-    and range checks are left to the caller."""
+    """A finite decimal number, read as the HTTP API reads numbers
+    (``tracker.services.readers.read_number``), given in ``unit`` (plural,
+    e.g. "seconds"); in ``lo..hi`` when given. Without bounds, the range is
+    checked by the service, against the same constants (``tracker.ranges``)
+    the operation's declaration uses."""
     def parse(text: str) -> float:
+        from tracker.services.readers import read_number
         try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a number of {unit}, got {text!r}") from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a finite number of {unit}, got {text!r}")
+            value = float(read_number(text, f"{name}", within=f" of {unit}"))
+        except UserError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
         if lo is not None and hi is not None and not lo <= value <= hi:
             raise argparse.ArgumentTypeError(
                 f"{name} must be in {lo:g}-{hi:g} {unit}, got {text}")
