@@ -1,57 +1,49 @@
-"""iCalendar (RFC 5545) writer for visible ISS passes.
+"""iCalendar (RFC 5545) document of visible ISS passes, built with ``icalendar``.
 
 One ``VEVENT`` per visible pass, from the moment the station appears to the
-moment it disappears (``DTSTART``/``DTEND`` in UTC, ``...Z`` form), with the
-directions, peak elevation and estimated magnitude in ``SUMMARY`` and
-``DESCRIPTION``, the observer in ``LOCATION`` and ``GEO``.
+moment it disappears (``DTSTART``/``DTEND`` in UTC, ``...Z`` form, rounded to
+the second), with the directions, peak elevation and estimated magnitude in
+``SUMMARY``, the rise/culmination/set details, the timing uncertainty and the
+element-set epoch/age in ``DESCRIPTION``, the observer in ``LOCATION`` and
+``GEO``. ``UID`` is stable per pass (appearance second and observer).
+``DTSTAMP`` is the ``now_unix_s`` passed in (no clock read here).
 
-Format rules applied (RFC 5545 section 3.1 and 3.3.11): lines end in CRLF;
-content lines longer than 75 octets are folded (CRLF + one space), never
-inside a UTF-8 sequence; TEXT values escape backslash, semicolon, comma and
-newline. ``DTSTAMP`` is the ``now_unix_s`` passed in (no clock read here).
+Serialisation (CRLF line ends, folding at 75 octets without splitting a UTF-8
+sequence, TEXT escaping) is the ``icalendar`` library's.
 """
 from __future__ import annotations
 
 import datetime as dt
 
+import icalendar
+from icalendar.parser import Contentline
+
 from tracker.services.passes import PassReport
 
 PRODID = "-//iss-tracker//ISS passes//EN"
-MAX_OCTETS = 75
 
 
 def escape_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 3.3.11)."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    """A TEXT value escaped as in RFC 5545 3.3.11 (icalendar's ``vText``)."""
+    return icalendar.vText(value).to_ical().decode("utf-8")
 
 
 def fold(line: str) -> str:
-    """Fold one content line into CRLF-separated pieces of at most 75 octets."""
-    raw = line.encode("utf-8")
-    if len(raw) <= MAX_OCTETS:
-        return line + "\r\n"
-    pieces = []
-    start = 0
-    limit = MAX_OCTETS
-    while start < len(raw):
-        end = min(start + limit, len(raw))
-        while end < len(raw) and (raw[end] & 0xC0) == 0x80:   # do not split a UTF-8 sequence
-            end -= 1
-        pieces.append(raw[start:end].decode("utf-8"))
-        start = end
-        limit = MAX_OCTETS - 1                                   # continuation lines start with a space
-    return "\r\n ".join(pieces) + "\r\n"
+    """One content line folded to at most 75 octets, CRLF-terminated (icalendar's folding)."""
+    return Contentline(line).to_ical().decode("utf-8") + "\r\n"
 
 
-def ics_time(unix_s: float) -> str:
-    """UTC date-time in the iCalendar form 20151218T184736Z (rounded to the second)."""
-    t = dt.datetime.fromtimestamp(round(unix_s), dt.timezone.utc)
-    return t.strftime("%Y%m%dT%H%M%SZ")
+def utc_second(unix_s: float) -> dt.datetime:
+    """Aware UTC datetime of ``unix_s`` rounded to the nearest second."""
+    return dt.datetime.fromtimestamp(round(unix_s), dt.timezone.utc)
 
 
 def _hms(unix_s: float) -> str:
-    return dt.datetime.fromtimestamp(round(unix_s), dt.timezone.utc).strftime("%H:%M:%SZ")
+    return utc_second(unix_s).strftime("%H:%M:%SZ")
+
+
+def _ymd_hm(unix_s: float) -> str:
+    return dt.datetime.fromtimestamp(unix_s, dt.timezone.utc).strftime("%Y-%m-%d %H:%MZ")
 
 
 def visible_peak(p):
@@ -63,30 +55,60 @@ def visible_peak(p):
     return max(p.appear, p.disappear, key=lambda e: e.elevation_deg)
 
 
+def _summary(p, top) -> str:
+    mag = "" if p.magnitude is None else f", magnitude {p.magnitude:.1f}"
+    return (f"ISS visible: {p.appear.compass} to {p.disappear.compass}, "
+            f"up to {top.elevation_deg:.0f}° {top.compass}{mag}")
+
+
+def _description(p, top) -> str:
+    a, d = p.appear, p.disappear
+    whole = []
+    if p.rise is not None:
+        whole.append(f"rises {_hms(p.rise.unix_s)} in the {p.rise.compass}")
+    if p.culmination is not None:
+        whole.append(f"culminates {_hms(p.culmination.unix_s)} at {p.culmination.elevation_deg:.0f}° "
+                     f"{p.culmination.compass}")
+    if p.set is not None:
+        whole.append(f"sets {_hms(p.set.unix_s)} in the {p.set.compass}")
+    start_note = " (leaves the Earth's shadow)" if p.appears_from_shadow else ""
+    end_note = " (enters the Earth's shadow)" if p.disappears_into_shadow else ""
+    lines = [f"Appears {_hms(a.unix_s)} in the {a.compass} at {a.elevation_deg:.0f}°{start_note}; "
+             f"highest while visible {_hms(top.unix_s)} at {top.elevation_deg:.0f}° {top.compass}; "
+             f"disappears {_hms(d.unix_s)} in the {d.compass} at {d.elevation_deg:.0f}°{end_note}."]
+    if whole:
+        lines.append("The pass: " + "; ".join(whole) + ".")
+    sigma = p.timing_uncertainty_s
+    sigma_text = f"{sigma:.1f}" if sigma < 10 else f"{sigma:.0f}"
+    lines.append(f"Timing uncertainty about ±{sigma_text} s (element set of "
+                 f"{_ymd_hm(p.element_set_epoch_unix_s)}, {p.age_days:+.1f} days from its epoch). "
+                 f"Times are UTC.")
+    return "\n".join(lines)
+
+
 def passes_to_ics(report: PassReport, *, now_unix_s: float) -> str:
     """The visible passes of ``report`` as an iCalendar document (str with CRLF)."""
     place = report.place
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text('ISS passes over ' + place.label)}"]
+    cal = icalendar.Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", PRODID)
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal["x-wr-calname"] = icalendar.vText("ISS passes over " + place.label)
+    stamp = utc_second(now_unix_s)
     for p in report.passes:
         if not p.visible:
             continue
         a, d, top = p.appear, p.disappear, visible_peak(p)
-        mag = "" if p.magnitude is None else f", magnitude {p.magnitude:.1f}"
-        summary = f"ISS visible: up to {top.elevation_deg:.0f}° {top.compass}{mag}"
-        end_note = " (enters the Earth's shadow)" if p.disappears_into_shadow else ""
-        sigma = p.timing_uncertainty_s
-        sigma_text = f"{sigma:.1f}" if sigma < 10 else f"{sigma:.0f}"
-        desc = (f"Appears {_hms(a.unix_s)} in the {a.compass} at {a.elevation_deg:.0f}°; "
-                f"highest while visible {_hms(top.unix_s)} at {top.elevation_deg:.0f}° {top.compass}; "
-                f"disappears {_hms(d.unix_s)} in the {d.compass} at {d.elevation_deg:.0f}°{end_note}.\n"
-                f"Timing uncertainty about ±{sigma_text} s (element set {p.age_days:+.1f} days "
-                f"from its epoch). Times are UTC.")
-        uid = f"iss-{round(a.unix_s)}-{place.lat_deg:.4f}-{place.lon_deg:.4f}@iss-tracker"
-        lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{ics_time(now_unix_s)}",
-                  f"DTSTART:{ics_time(a.unix_s)}", f"DTEND:{ics_time(max(d.unix_s, a.unix_s + 1))}",
-                  f"SUMMARY:{escape_text(summary)}", f"DESCRIPTION:{escape_text(desc)}",
-                  f"LOCATION:{escape_text(place.label)}",
-                  f"GEO:{place.lat_deg:.6f};{place.lon_deg:.6f}", "TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) for line in lines)
+        event = icalendar.Event()
+        event.add("uid", f"iss-{round(a.unix_s)}-{place.lat_deg:.4f}-{place.lon_deg:.4f}@iss-tracker")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", utc_second(a.unix_s))
+        event.add("dtend", utc_second(max(d.unix_s, a.unix_s + 1)))
+        event.add("summary", _summary(p, top))
+        event.add("description", _description(p, top))
+        event.add("location", place.label)
+        event.add("geo", (round(place.lat_deg, 6), round(place.lon_deg, 6)))
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical().decode("utf-8")

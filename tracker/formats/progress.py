@@ -1,8 +1,10 @@
-"""A small progress bar on stderr for long computations.
+"""A progress bar on stderr for long computations: a thin wrapper over ``tqdm``.
 
 It draws only when its stream is a terminal, or when ``force=True``; with
 ``force=False`` it never draws. So a command can always create one and
 report progress: piped or captured output (tests, ``2> log``) stays clean.
+``tqdm`` is imported only when the bar will draw, so commands that never
+show one (``iss-tracker now``) do not pay for the import.
 
     from tracker.formats.progress import ProgressBar
 
@@ -12,14 +14,39 @@ report progress: piped or captured output (tests, ``2> log``) stays clean.
             bar.update(len(chunk))
 
 The line looks like ``stats [##########..........]  50.0%  3.1 s, ETA 3.1 s``
-and is redrawn in place (carriage return) at most every ``min_interval_s``
-seconds; ``close()`` (or leaving the ``with`` block) draws the final state
-and ends the line. ``clock`` is injectable for tests (seconds, monotonic).
+and is redrawn in place by tqdm at most every ``min_interval_s`` seconds;
+``close()`` (or leaving the ``with`` block) draws the final state and ends
+the line. ``clock`` is injectable for tests (seconds, monotonic).
 """
 from __future__ import annotations
 
 import sys
 import time
+
+_BAR_CLASS = None
+
+
+def _bar_class():
+    """tqdm subclass (built on first use): no monitor thread, and an ETA
+    field shown only while the work is under way."""
+    global _BAR_CLASS
+    if _BAR_CLASS is None:
+        from tqdm import tqdm
+
+        class _Bar(tqdm):
+            monitor_interval = 0                      # no background thread
+
+            @property
+            def format_dict(self):
+                d = super().format_dict
+                frac = d["n"] / d["total"] if d["total"] else 1.0
+                elapsed = d["elapsed"]
+                d["eta_text"] = (f", ETA {elapsed * (1.0 - frac) / frac:.1f} s"
+                                 if 0.0 < frac < 1.0 else "")
+                return d
+
+        _BAR_CLASS = _Bar
+    return _BAR_CLASS
 
 
 class ProgressBar:
@@ -47,13 +74,19 @@ class ProgressBar:
             isatty = getattr(self.stream, "isatty", None)
             force = bool(isatty and isatty())
         self.enabled = bool(force)
-        self.min_interval_s = float(min_interval_s)
-        self.width = int(width)
-        self._clock = clock
-        self._start_s = clock()
-        self._last_draw_s = None
         self.done = 0
         self._closed = False
+        self._bar = None
+        if self.enabled:
+            bar = _bar_class()(
+                total=total if total > 0 else 1, desc=f"{label} " if label else "",
+                file=self.stream, leave=True, mininterval=float(min_interval_s), miniters=0,
+                smoothing=0, ascii=".#", dynamic_ncols=False,
+                bar_format="{desc}[{bar:%d}] {percentage:5.1f}%%  {elapsed_s:.1f} s{eta_text}\033[K"
+                           % int(width))
+            bar._time = clock                      # tqdm's clock hook: time from here on
+            bar.start_t = bar.last_print_t = clock()
+            self._bar = bar
 
     def __enter__(self):
         return self
@@ -68,36 +101,18 @@ class ProgressBar:
 
     def set(self, done):
         """Set the number of finished units (clipped to ``total``)."""
-        self.done = min(max(done, 0), self.total)
-        if not self.enabled or self._closed:
-            return
-        now = self._clock()
-        if self._last_draw_s is None or now - self._last_draw_s >= self.min_interval_s:
-            self._draw(now)
+        new = min(max(done, 0), self.total)
+        step, self.done = new - self.done, new
+        if self._bar is not None and not self._closed:
+            self._bar.update(step)
 
     def close(self):
         """Draw the final state and end the line (when enabled); idempotent."""
         if self._closed:
             return
-        if self.enabled:
-            self._draw(self._clock())
-            self.stream.write("\n")
-            self.stream.flush()
         self._closed = True
-
-    def line(self, now_s=None) -> str:
-        """The text of the bar at time ``now_s`` (clock seconds)."""
-        now_s = self._clock() if now_s is None else now_s
-        fraction = 1.0 if self.total == 0 else self.done / self.total
-        filled = int(round(fraction * self.width))
-        elapsed_s = max(now_s - self._start_s, 0.0)
-        text = (f"{self.label} [" + "#" * filled + "." * (self.width - filled)
-                + f"] {100.0 * fraction:5.1f}%  {elapsed_s:.1f} s")
-        if 0.0 < fraction < 1.0:
-            text += f", ETA {elapsed_s * (1.0 - fraction) / fraction:.1f} s"
-        return text.lstrip()
-
-    def _draw(self, now_s):
-        self.stream.write("\r" + self.line(now_s) + "\033[K")
-        self.stream.flush()
-        self._last_draw_s = now_s
+        if self._bar is not None:
+            if self.total == 0:
+                self._bar.n = 1                    # nothing to do is all done
+            self._bar.close()
+            self.stream.flush()
