@@ -184,3 +184,51 @@ def test_cities_accent_insensitive(client):
 ])
 def test_cities_bad_input(client, query, parameter):
     assert_problem(client.get("/api/v1/cities" + query), 400, parameter)
+
+
+# ------------------------------------------------------------- hardening
+
+def test_security_headers_on_every_answer(client):
+    for path in ("/", "/api/v1/iss/now", "/api/v1/nope", "/openapi.json"):
+        r = client.get(path)
+        csp = r.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+        assert "unsafe" not in csp
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["Referrer-Policy"] == "no-referrer"
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_redirects_never_carry_the_request_host(client):
+    r = client.get("/api/v1//cities?q=Par", headers={"Host": "evil.example"})
+    if r.status_code in (301, 302, 307, 308):
+        location = r.headers["Location"]
+        assert location.startswith("/") and not location.startswith("//"), location
+        assert "evil.example" not in location
+    else:
+        assert r.status_code in (200, 404)
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("q=Par&q=Lim", "q"),                       # repeated: which one would we answer?
+    ("q=Par&limit=" + "9" * 4301, "limit"),     # past Python's int-string limit: was a 500
+    ("q=Par&limit=1e3", "limit"),
+    ("q=Par%00x", "q"),
+])
+def test_hostile_parameters_are_400(client, query, parameter):
+    assert_problem(client.get("/api/v1/cities?" + query), 400, parameter)
+
+
+def test_cache_buster_is_not_a_new_cache_entry(client):
+    client.get("/api/v1/iss/groundtrack?step_s=120&allow_stale=true")
+    before = client.get("/health").get_json()["cache"]["entries"]
+    for n in range(5):
+        r = client.get(f"/api/v1/iss/groundtrack?step_s=120&allow_stale=true&_={n}")
+        assert r.status_code == 200 and r.headers["X-Cache"] == "HIT"
+    assert client.get("/health").get_json()["cache"]["entries"] == before
+
+
+def test_unknown_parameter_is_not_a_cache_key(client):
+    r = client.get("/api/v1/iss/groundtrack?step_s=120&allow_stale=true&x=1")
+    assert_problem(r, 400, "x")

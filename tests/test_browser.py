@@ -104,10 +104,10 @@ def marker(page):
 
 
 def test_map_draws_land_track_and_night(page):
-    page.wait_for_function("document.getElementById('land').getAttribute('d').length > 1000",
+    page.wait_for_function("() => document.getElementById('land').getAttribute('d').length > 1000",
                            timeout=20000)
-    page.wait_for_function("window.issMap.state.updates >= 1", timeout=20000)
-    page.wait_for_function("document.querySelector('#track-next path') && "
+    page.wait_for_function("() => window.issMap.state.updates >= 1", timeout=20000)
+    page.wait_for_function("() => document.querySelector('#track-next path') && "
                            "document.querySelector('#track-next path').getAttribute('d').length > 100 && "
                            "document.querySelector('#track-past path').getAttribute('d').length > 100",
                            timeout=20000)
@@ -116,9 +116,9 @@ def test_map_draws_land_track_and_night(page):
 
 
 def test_station_marker_moves_and_matches_skyfield(page):
-    page.wait_for_function("window.issMap.state.updates >= 1", timeout=20000)
+    page.wait_for_function("() => window.issMap.state.updates >= 1", timeout=20000)
     first = marker(page)
-    page.wait_for_function(f"window.issMap.state.updates >= {first['updates'] + 1} && "
+    page.wait_for_function(f"() => window.issMap.state.updates >= {first['updates'] + 1} && "
                            f"window.issMap.state.position.time !== '{first['time']}'", timeout=10000)
     second = marker(page)
     assert second["time"] > first["time"]
@@ -138,7 +138,7 @@ def test_night_shading_is_on_the_side_away_from_the_sun(page):
     from skyfield.iokit import Loader
     data_dir = os.path.join(os.path.dirname(skyfield_data.__file__), "data")
     eph = Loader(data_dir, verbose=False)("de421.bsp")
-    page.wait_for_function("window.issMap.state.updates >= 1", timeout=20000)
+    page.wait_for_function("() => window.issMap.state.updates >= 1", timeout=20000)
     shown = page.evaluate("window.issMap.state.position.time")
     t = TS.from_datetime(dt.datetime.fromisoformat(shown.replace("Z", "+00:00")))
     try:
@@ -167,7 +167,7 @@ def test_city_search_shows_pass_table(page, server_url):
     first = page.locator("#suggestions li").first
     assert first.inner_text().startswith("Paris")
     first.dispatch_event("mousedown")
-    page.wait_for_function("!document.getElementById('passes').hidden || "
+    page.wait_for_function("() => !document.getElementById('passes').hidden || "
                            "document.getElementById('pass-status').textContent.startsWith('No')",
                            timeout=30000)
     rows = page.locator("#passes tbody tr")

@@ -1,67 +1,79 @@
-"""Response policy: the in-app cache, ETag / Cache-Control, CORS.
+"""Response policy: the in-app cache, ETag / Cache-Control, CORS, security headers.
 
 * ``cached(compute)`` answers identical requests (same path, same query
-  parameters in any order) from memory for ``CACHE_TTL_S`` seconds; used by
-  the pass and ground-track endpoints, whose answers cost milliseconds to
-  hundreds of milliseconds. A hit carries ``X-Cache: HIT``.
+  parameters in any order; the tolerated ``_`` cache buster left out) from
+  memory for ``CACHE_TTL_S`` seconds: a ``cachetools.TTLCache`` (LRU within
+  ``CACHE_MAX_ENTRIES``) behind a lock. A hit carries ``X-Cache: HIT``.
+  Only validated requests reach it (handlers parse first), so an unknown
+  parameter is a 400, never a new key.
 * Every successful GET gets a strong ``ETag`` (hash of the body) and answers
   ``304 Not Modified`` to a matching ``If-None-Match``; a handler sets its own
-  ``Cache-Control`` with ``set_max_age`` (default ``no-cache``: revalidate).
-* CORS: the API is public and read-only, so every response allows any origin.
+  ``Cache-Control`` (default ``no-cache``: revalidate).
+* CORS (flask-cors): the API is public and read-only, so any origin may read.
+* Every answer carries a Content-Security-Policy (scripts, styles and data
+  from this origin only; no framing), ``X-Content-Type-Options: nosniff``,
+  ``X-Frame-Options: DENY`` and ``Referrer-Policy: no-referrer``.
 """
 from __future__ import annotations
 
 import hashlib
 import threading
 import time
-from collections import OrderedDict
+from urllib.parse import urlsplit
 
+import cachetools
 from flask import Flask, current_app, request
+from flask_cors import CORS
+
+from tracker.api.query import TOLERATED
 
 EXTENSION = "iss_tracker_cache"
 MEMO_EXTENSION = "iss_tracker_memo"
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
 
 class TTLCache:
-    """A small thread-safe LRU with a time-to-live, keyed by request."""
+    """``cachetools.TTLCache`` with a lock and hit/miss counters (for /health)."""
 
     def __init__(self, ttl_s: float, max_entries: int, clock=time.monotonic):
         self.ttl_s = float(ttl_s)
         self.max_entries = int(max_entries)
-        self._clock = clock
+        self._cache = cachetools.TTLCache(maxsize=self.max_entries, ttl=self.ttl_s, timer=clock)
         self._lock = threading.Lock()
-        self._entries: OrderedDict = OrderedDict()
         self.hits = 0
         self.misses = 0
 
     def get(self, key):
-        now = self._clock()
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] <= now:
-                if entry is not None:
-                    del self._entries[key]
+            value = self._cache.get(key)
+            if value is None:
                 self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return entry[1]
+            else:
+                self.hits += 1
+            return value
 
     def put(self, key, value):
         with self._lock:
-            self._entries[key] = (self._clock() + self.ttl_s, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._cache[key] = value
 
     def __len__(self):
-        return len(self._entries)
+        with self._lock:
+            self._cache.expire()
+            return len(self._cache)
 
 
 def request_key():
-    """Path plus the query parameters, order-insensitive."""
-    args = tuple(sorted(request.args.items(multi=True)))
-    return (request.path, args)
+    """Path plus the query parameters, order-insensitive, without the tolerated ones."""
+    args = tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k not in TOLERATED))
+    return (request.method, request.path, args)
 
 
 def cached(compute):
@@ -100,10 +112,21 @@ def set_max_age(response, seconds: int):
     return response
 
 
+def relative_location(response):
+    """A redirect's Location as a path on this server: never a host taken from
+    the request's Host header (werkzeug's routing redirects are absolute)."""
+    location = response.headers.get("Location")
+    if location and 300 <= response.status_code < 400:
+        target = urlsplit(location)
+        path = "/" + target.path.lstrip("/")
+        response.headers["Location"] = path + (f"?{target.query}" if target.query else "")
+    return response
+
+
 def _after_request(response):
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.setdefault("Access-Control-Expose-Headers",
-                                "ETag, X-Elements-Age-Days, X-Cache")
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    relative_location(response)
     if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.is_streamed:
         if "ETag" not in response.headers:
             response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
@@ -116,3 +139,6 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = TTLCache(app.config["CACHE_TTL_S"], app.config["CACHE_MAX_ENTRIES"])
     app.extensions[MEMO_EXTENSION] = TTLCache(2.0, 16)
     app.after_request(_after_request)
+    CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"],
+         expose_headers=["ETag", "X-Elements-Epoch", "X-Elements-Age-Days", "X-Cache",
+                         "Retry-After"])

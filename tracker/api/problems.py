@@ -82,7 +82,7 @@ def to_problem(exc: Exception):
         return problem_response(status, kind, title, detail, getattr(exc, "parameter", None))
     if isinstance(exc, HTTPException):
         status = exc.code or 500
-        if status < 400:          # routing redirects (e.g. a missing trailing slash)
+        if status < 400:          # routing redirects (made relative in cache._after_request)
             return exc
         kind = {404: "not-found", 405: "method-not-allowed", 503: "service-unavailable"}.get(
             status, "internal-error" if status >= 500 else "invalid-input")
