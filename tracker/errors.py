@@ -31,3 +31,12 @@ class TimeRangeError(UserError):
 
     kind = "time-range"
     title = "Time out of range"
+
+
+class PropagationError(TimeRangeError):
+    """The element set gives no usable position at the requested time(s):
+    SGP4 reported an error, or the position lies outside every orbit the set
+    describes (``tracker.services.position.orbit_span``). The user can fix it
+    by choosing times nearer the set's epoch or another element set."""
+
+    title = "Cannot propagate"

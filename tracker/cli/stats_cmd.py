@@ -15,7 +15,7 @@ import os
 import sys
 
 from tracker.cli.argtypes import add_allow_stale_option, add_tle_option, bounded_float
-from tracker.errors import UserError
+from tracker.errors import PropagationError, UserError
 
 
 def register(subparsers) -> None:
@@ -63,7 +63,7 @@ def run_stats(args) -> int:
     from tracker.formats.plot import check_plot_path
     from tracker.formats.progress import ProgressBar
     from tracker.services.stats import count_samples, orbit_stats
-    from tracker.astro.time import parse_time
+    from tracker.astro.time import format_utc, parse_time
 
     if args.plot:
         check_plot_path(args.plot)
@@ -87,6 +87,11 @@ def run_stats(args) -> int:
     with ProgressBar(total, label="stats") as bar:
         result = orbit_stats(store, start, end, step_s=args.step_s,
                              allow_stale=args.allow_stale, progress=bar)
+    if result.samples and result.failed_samples >= result.samples:
+        why = "; ".join(w.removeprefix("warning: ") for w in result.warnings)
+        raise PropagationError(f"stats: no position could be computed from {format_utc(start)} "
+                               f"to {format_utc(end)} ({why}); choose an interval nearer the "
+                               f"element sets' epochs", parameter="start")
     doc = result.to_dict()
     if mission is not None:
         doc["mission"] = compare(mission, result)
@@ -106,37 +111,45 @@ def _n(x, spec=",.0f"):
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
 
 
+def _pct(x):
+    return "n/a" if x is None else f"{100 * x:.2f}%"
+
+
 def format_stats_text(doc: dict) -> str:
-    """The readable form of a stats document (``OrbitStats.to_dict`` [+ mission])."""
+    """The readable form of a stats document (``OrbitStats.to_dict`` [+ mission]).
+    A figure that could not be computed (None: no valid sample) reads 'n/a'."""
     o, d, a, s, q = (doc["orbits"], doc["distance"], doc["altitude"], doc["sunlight"],
                      doc["data_quality"])
-    rev = o["from_revnum"]
+    rev = o["from_revnum"] or {}
     lines = [
-        f"ISS from {doc['start']} to {doc['end']} ({doc['duration_days']:.2f} days, "
-        f"{doc['samples']:,} samples every {doc['step_s']:g} s)",
-        f"  orbits          {o['node_crossings']:,} ascending-node crossings, "
-        f"{o['fractional']:,.3f} fractional",
-        f"  revolution nos. {rev['orbits_completed']:,} completed, {rev['orbits_fractional']:,.3f} "
-        f"fractional from the element sets (difference {rev['difference_fractional']:+.3f})",
+        f"ISS from {doc['start']} to {doc['end']} ({_n(doc['duration_days'], '.2f')} days, "
+        f"{_n(doc['samples'], ',')} samples every {_n(doc['step_s'], 'g')} s)",
+        f"  orbits          {_n(o['node_crossings'], ',')} ascending-node crossings, "
+        f"{_n(o['fractional'], ',.3f')} fractional",
+        f"  revolution nos. {_n(rev.get('orbits_completed'), ',')} completed, "
+        f"{_n(rev.get('orbits_fractional'), ',.3f')} fractional from the element sets "
+        f"(difference {_n(rev.get('difference_fractional'), '+.3f')})",
         f"  inertial path   {_n(d['inertial_distance_km'])} km = {_n(d['inertial_distance_mi'])} mi",
         f"  ground track    {_n(d['ground_track_distance_km'])} km = "
         f"{_n(d['ground_track_distance_mi'])} mi (sub-satellite points, WGS-84)",
         f"  altitude        min {_n(a['min_alt_km'], '.1f')} km, mean {_n(a['mean_alt_km'], '.1f')} km, "
         f"max {_n(a['max_alt_km'], '.1f')} km (geodetic, WGS-84)",
-        f"  sunlight        {s['sunrises']:,} sunrises; daylight {100 * s['daylight_fraction']:.2f}%, "
-        f"penumbra {100 * s['penumbra_fraction']:.2f}%, shadow {100 * s['eclipsed_fraction']:.2f}%",
+        f"  sunlight        {_n(s['sunrises'], ',')} sunrises; daylight {_pct(s['daylight_fraction'])}, "
+        f"penumbra {_pct(s['penumbra_fraction'])}, shadow {_pct(s['eclipsed_fraction'])}",
         f"  re-boosts       {len(doc['reboosts'])} (mean altitude up > 0.25 km between consecutive sets)",
     ]
     for b in doc["reboosts"]:
         lines.append(f"                  {b['after_epoch'][:16]} .. {b['before_epoch'][:16]}  "
-                     f"{b['step_km']:+.2f} km (decay-corrected {b['decay_corrected_step_km']:+.2f})")
+                     f"{_n(b['step_km'], '+.2f')} km (decay-corrected "
+                     f"{_n(b['decay_corrected_step_km'], '+.2f')})")
     lines.append(
-        f"  element sets    {q['element_sets_used']} used (epochs {q['first_epoch'][:10]} .. "
-        f"{q['last_epoch'][:10]}), largest gap {q['largest_epoch_gap_days']:.1f} days, "
-        f"max age {q['max_age_days']:.1f} days, largest jump at a switch "
-        f"{q['largest_switch_jump_km']:,.1f} km")
+        f"  element sets    {q['element_sets_used']} used (epochs {(q['first_epoch'] or '')[:10]} .. "
+        f"{(q['last_epoch'] or '')[:10]}), largest gap {_n(q['largest_epoch_gap_days'], '.1f')} days, "
+        f"max age {_n(q['max_age_days'], '.1f')} days, largest jump at a switch "
+        f"{_n(q['largest_switch_jump_km'], ',.1f')} km")
     if doc.get("failed_samples"):
-        lines.append(f"  failed samples  {doc['failed_samples']:,} (SGP4 error codes)")
+        why = q.get("propagation_failures") or ["SGP4 error codes"]
+        lines.append(f"  failed samples  {doc['failed_samples']:,} ({'; '.join(why)})")
     if "mission" in doc:
         lines.extend(_mission_lines(doc["mission"]))
     return "\n".join(lines)

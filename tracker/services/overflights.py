@@ -41,7 +41,8 @@ from tracker.astro import sun as _sun
 from tracker.errors import TimeRangeError, UserError
 from tracker.astro.frames import default_earth_orientation, itrf_to_geodetic, teme_to_itrf, topocentric
 from tracker.places.gazetteer import Place, ground_distance_km
-from tracker.services.sampled_track import build_track, check_window_staleness
+from tracker.services.position import OUTSIDE_ORBIT, propagate_checked
+from tracker.services.sampled_track import build_track, check_window_staleness, failure_warnings
 from tracker.astro.time import check_service_range, unix_to_jdfr
 from tracker.astro.visibility import timing_sigma_s
 
@@ -182,6 +183,8 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
     warnings = check_window_staleness(segments, allow_stale=allow_stale)
     rows = []
     chunk_s = CHUNK_DAYS * 86400.0
+    samples = sgp4_failed = outside = 0
+    notes = []
     c0 = start_unix_s
     while c0 < end_unix_s:
         c1 = min(c0 + chunk_s, end_unix_s)
@@ -189,6 +192,16 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
         t_hi = min(end_unix_s, c1 + OVERLAP_S)
         # staleness was checked for the whole window above
         track = build_track(store, t_lo, t_hi, allow_stale=True, eop=eop, with_sun=False)
+        # failures are counted over the chunk's own span (the overlaps belong to neighbours)
+        own = track.t_s >= c0 - t_lo
+        if c1 < end_unix_s:
+            own &= track.t_s < c1 - t_lo
+        samples += int(np.count_nonzero(own))
+        if track.failed_samples:
+            code = track.error[own]
+            outside += int(np.count_nonzero(code == OUTSIDE_ORBIT))
+            sgp4_failed += int(np.count_nonzero((code != 0) & (code != OUTSIDE_ORBIT)))
+            notes.extend(n for n in track.outside_notes if n not in notes)
         for row in _chunk_overflights(track, place, radius, c0 - t_lo, c1 - t_lo):
             tc, dc, latc, lonc, altc, enter, exit_ = row
             rows.append((t_lo + tc, dc, latc, lonc, altc,
@@ -198,6 +211,7 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
         c0 = c1
         if progress is not None:
             progress((c0 - start_unix_s) / (end_unix_s - start_unix_s))
+    warnings.extend(failure_warnings(sgp4_failed, outside, samples, notes))
     overflights = []
     if rows:
         t = np.array([r[0] for r in rows])
@@ -226,17 +240,17 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
 
 
 def _station_sunlit(rows, jd, fr, sun_teme):
-    from tracker.propagator.api import Elements, propagate
-
     out = np.zeros(len(rows), dtype=bool)
     by_set = {}
     for k, row in enumerate(rows):
         by_set.setdefault(id(row[7]), (row[7], []))[1].append(k)
     for es, idx in by_set.values():
         idx = np.array(idx)
-        _, r, _ = propagate(Elements.from_element_sets([es]), jd[idx], fr[idx])
-        code = _sun.illumination(r[0], sun_teme[idx])
-        out[idx] = (code == _sun.DAYLIGHT) | (code == _sun.PENUMBRA)
+        res = propagate_checked(es, jd[idx], fr[idx])
+        ok = res.error == 0            # closest approaches lie between good samples
+        code = _sun.illumination(np.ascontiguousarray(res.r_teme_km[ok]),
+                                 np.ascontiguousarray(sun_teme[idx][ok]))
+        out[idx[ok]] = (code == _sun.DAYLIGHT) | (code == _sun.PENUMBRA)
     return out
 
 

@@ -226,6 +226,9 @@ def find_passes(track: SampledTrack, lat_deg, lon_deg, alt_m, *, min_elevation_d
             progress(sl.stop)
     obs = np.concatenate(obs_parts) if obs_parts else np.empty(0, dtype=np.int64)
     p = np.concatenate(p_parts) if p_parts else np.empty((0, _ev.N_PCOLS))
+    keep = _clear_of_failures(track, p)
+    if keep is not None:
+        obs, p = obs[keep], p[keep]
     vis = np.full((obs.shape[0], _ev.N_VCOLS), np.nan)
     if sun_max_deg is not None and track.sun_itrf_hat is not None and obs.shape[0]:
         _ev.pass_visibility(t_s, r, v, track.sun_itrf_hat, track.lit_start_s, track.lit_end_s,
@@ -236,7 +239,36 @@ def find_passes(track: SampledTrack, lat_deg, lon_deg, alt_m, *, min_elevation_d
                "peak": p[:, _ev.P_PEAK_T], "appear": vis[:, _ev.V_START],
                "disappear": vis[:, _ev.V_END], "bright": vis[:, _ev.V_BRIGHT_T]}
     look = {name: look_angles(track, lat, lon, alt, obs, times) for name, times in columns.items()}
+    # Belt and braces: an event that exists (finite time) must have finite look angles.
+    ok = np.ones(obs.shape[0], dtype=bool)
+    for name, times in columns.items():
+        exists = np.isfinite(times)
+        for arr in look[name]:
+            ok &= ~exists | np.isfinite(arr)
+    if not ok.all():
+        obs, p, vis = obs[ok], p[ok], vis[ok]
+        look = {name: tuple(arr[ok] for arr in look[name]) for name in look}
     return PassTable(obs, p, vis, look)
+
+
+def _clear_of_failures(track: SampledTrack, p):
+    """Mask of the pass rows ``p`` whose span [P_START, P_END] touches no
+    interpolation interval with a failed sample (SGP4 error or a position
+    outside the set's orbit: NaN in the track); None when no sample failed.
+
+    The scan treats a failed sample as 'below the threshold', so a pass next
+    to one is cut short or invented at the edge of the failure: it is not
+    reported (the track's warnings say that no events are reported there).
+    """
+    bad = np.flatnonzero(~np.isfinite(track.r_itrf_km).all(axis=1)
+                         | ~np.isfinite(track.v_itrf_km_s).all(axis=1))
+    if bad.size == 0:
+        return None
+    n = track.t_s.shape[0]
+    lo = track.t_s[np.maximum(bad - 1, 0)]          # the intervals on both sides of a failed
+    hi = track.t_s[np.minimum(bad + 1, n - 1)]      # sample; both arrays are non-decreasing
+    k = np.searchsorted(lo, p[:, _ev.P_END], side="right")   # intervals starting <= pass end
+    return ~((k > 0) & (hi[np.maximum(k - 1, 0)] >= p[:, _ev.P_START]))
 
 
 def look_angles(track: SampledTrack, lat_rad, lon_rad, alt_km, obs, t_s):
@@ -400,6 +432,9 @@ def latitude_limit_deg(track: SampledTrack, min_elevation_deg: float) -> float:
 
 
 def _no_pass_reason(track, place, min_el, sun_max, visible_only, n_total) -> str:
+    if not np.isfinite(track.r_itrf_km).all(axis=1).any():
+        return ("no position could be computed anywhere in the window (the element sets fail "
+                "at every sample, see the warnings): no passes can be predicted")
     limit = latitude_limit_deg(track, min_el)
     if abs(place.lat_deg) > limit:
         return (f"the ISS never rises {min_el:g} deg above the horizon at latitude "

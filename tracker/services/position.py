@@ -29,7 +29,8 @@ import numpy as np
 
 from tle.elements import ElementSet
 from tle.store import Selection, check_staleness
-from tracker.errors import TimeRangeError, UserError
+from tracker.constants import WGS72_A_KM, WGS84_B_KM
+from tracker.errors import PropagationError, TimeRangeError, UserError
 from tracker.astro.frames import EarthOrientation, footprint_km, teme_to_itrf
 from tracker.astro import frames_kernels as _kframes
 from tracker.propagator.api import Elements, propagate
@@ -55,6 +56,125 @@ SGP4_ERROR_TEXT = {
     6: "orbit decayed",
 }
 
+# Not an SGP4 code: SGP4 answered (code 0) with a position that no orbit of the
+# element set reaches (``orbit_span``); rows with it are failures like SGP4's.
+OUTSIDE_ORBIT = 7
+ERROR_TEXT = {**SGP4_ERROR_TEXT, OUTSIDE_ORBIT: "position outside the element set's orbit"}
+
+# The band of geocentric radii an element set's positions may have. From the
+# mean elements: perigee/apogee radius a (1 -/+ e), a = SGP4's un-Kozai'd mean
+# semi-major axis (as tracker.services.batch reports perigee and apogee). The
+# margin ORBIT_MARGIN_KM + ORBIT_MARGIN_FRACTION (apogee - perigee) covers what
+# SGP4/SDP4 legitimately add to the mean orbit: J2 short-period terms (about
+# 10 km in LEO), the J3 long-period eccentricity term (a few km), drag decay
+# within the 30-day staleness limit (a few km for the ISS: every shipped set
+# stays inside the band at +/-30 days, tests/test_impossible_answers.py) and
+# lunar-solar changes of e for deep-space orbits (a fraction of apogee -
+# perigee). Below the WGS-84 polar radius a position is inside the Earth
+# wherever it is, so that is the floor whatever the perigee.
+ORBIT_MARGIN_KM = 50.0
+ORBIT_MARGIN_FRACTION = 0.10
+SURFACE_RADIUS_KM = WGS84_B_KM
+
+
+@dataclass(frozen=True)
+class OrbitSpan:
+    """Geocentric radii (km) an element set's positions may take (see above)."""
+
+    epoch_unix_s: float
+    perigee_km: float           # mean perigee radius a (1 - e)
+    apogee_km: float            # mean apogee radius a (1 + e)
+    lo_km: float                # allowed band: max(perigee - margin, surface) ..
+    hi_km: float                # .. apogee + margin
+
+    def outside(self, r_min_km, r_max_km=None) -> np.ndarray:
+        """True where a radius (or every radius in [r_min, r_max], for callers
+        that know a radius only within bounds) lies outside the band; NaN is outside."""
+        r_min = np.asarray(r_min_km, dtype=np.float64)
+        r_max = r_min if r_max_km is None else np.asarray(r_max_km, dtype=np.float64)
+        return ~((r_max >= self.lo_km) & (r_min <= self.hi_km))
+
+    def message(self, r_km: float) -> str:
+        return (f"position outside the orbit of element set {format_utc(self.epoch_unix_s)}: "
+                f"r = {r_km:,.1f} km, orbit spans {self.perigee_km:,.1f}-{self.apogee_km:,.1f} km "
+                f"(geocentric radius; allowed {self.lo_km:,.1f}-{self.hi_km:,.1f} km)")
+
+
+def orbit_span(es: ElementSet, els: Elements | None = None) -> OrbitSpan:
+    """The ``OrbitSpan`` of ``es`` (``els``: its ``Elements`` if already built)."""
+    els = Elements.from_element_sets([es]) if els is None else els
+    a_km = float(els.coefficient("AO")[0]) * WGS72_A_KM
+    e = float(es.eccentricity)
+    rp, ra = a_km * (1.0 - e), a_km * (1.0 + e)
+    margin = ORBIT_MARGIN_KM + ORBIT_MARGIN_FRACTION * (ra - rp)
+    lo = max(rp - margin, SURFACE_RADIUS_KM)
+    hi = ra + margin
+    if not (math.isfinite(lo) and math.isfinite(hi)):      # SGP4 could not initialise the set
+        lo, hi = math.inf, -math.inf
+    return OrbitSpan(float(es.epoch_unix_s), rp, ra, lo, hi)
+
+
+@dataclass(frozen=True)
+class Propagated:
+    """One element set propagated to n times by ``propagate_checked``."""
+
+    error: np.ndarray           # (n,) uint8: SGP4's code, OUTSIDE_ORBIT, or 0
+    r_teme_km: np.ndarray       # (n, 3), NaN where error != 0
+    v_teme_km_s: np.ndarray
+    outside_note: str | None    # the worst OUTSIDE_ORBIT sample, described; None if none
+
+    @property
+    def sgp4_failed(self) -> int:
+        return int(np.count_nonzero((self.error != 0) & (self.error != OUTSIDE_ORBIT)))
+
+    @property
+    def outside_failed(self) -> int:
+        return int(np.count_nonzero(self.error == OUTSIDE_ORBIT))
+
+
+def propagate_checked(es: ElementSet, jd, fr, *, els: Elements | None = None) -> Propagated:
+    """SGP4 for one element set at UTC split Julian dates, with the orbit check.
+
+    The one propagation path of the services: a sample SGP4 answers (code 0)
+    whose geocentric radius is outside ``orbit_span(es)`` (e.g. the 2015 ISS
+    set at 1960: SGP4 gives r ~ 7e8 km with code 0) becomes a failure with
+    code ``OUTSIDE_ORBIT``; every failed row holds NaN.
+    """
+    els = Elements.from_element_sets([es]) if els is None else els
+    e1, r1, v1 = propagate(els, jd, fr)
+    error = np.ascontiguousarray(e1[0], dtype=np.uint8)
+    r = np.ascontiguousarray(r1[0], dtype=np.float64)
+    v = np.ascontiguousarray(v1[0], dtype=np.float64)
+    span = orbit_span(es, els)
+    with np.errstate(invalid="ignore", over="ignore"):
+        radius = np.sqrt(np.einsum("ij,ij->i", r, r))
+    bad = (error == 0) & span.outside(radius)
+    note = None
+    if bad.any():
+        rb = radius[bad]
+        miss = np.where(np.isfinite(rb), np.maximum(span.lo_km - rb, rb - span.hi_km), np.inf)
+        note = span.message(float(rb[int(np.argmax(miss))]))
+        error[bad] = OUTSIDE_ORBIT
+    fail = error != 0
+    if fail.any():
+        r[fail] = np.nan
+        v[fail] = np.nan
+    return Propagated(error, r, v, note)
+
+
+def failure_text(error: np.ndarray, notes) -> str:
+    """'SGP4 error 6: orbit decayed; position outside the orbit of ...' for the
+    failure codes in ``error`` and the ``OUTSIDE_ORBIT`` notes."""
+    codes = sorted(set(int(c) for c in error[error != 0]) - {OUTSIDE_ORBIT})
+    parts = []
+    if codes:
+        parts.append("SGP4 error " + ", ".join(f"{c}: {SGP4_ERROR_TEXT.get(c, 'unknown')}"
+                                               for c in codes))
+    if np.any(error == OUTSIDE_ORBIT):
+        described = [n for n in notes if n]
+        parts.extend(described or [ERROR_TEXT[OUTSIDE_ORBIT]])
+    return "; ".join(parts)
+
 
 @dataclass(frozen=True)
 class PositionTable:
@@ -62,7 +182,8 @@ class PositionTable:
 
     ``set_index`` indexes ``sets`` (the element set used for each row) and
     ``age_days`` is time minus that set's epoch. ``error`` is SGP4's code
-    (0 = fine); rows with an error hold NaN. ``illumination`` holds
+    (0 = fine) or ``OUTSIDE_ORBIT`` (a position SGP4 gave but no orbit of the
+    set reaches, see ``propagate_checked``); rows with an error hold NaN. ``illumination`` holds
     ``tracker.astro.sun`` codes (255 where unknown). ``warnings`` are one-line
     texts (staleness, propagation failures).
     """
@@ -87,6 +208,7 @@ class PositionTable:
     age_days: np.ndarray
     sets: tuple
     warnings: tuple
+    outside_notes: tuple = ()    # OUTSIDE_ORBIT rows described (one per element set at most)
 
     def __len__(self) -> int:
         return len(self.unix_s)
@@ -142,26 +264,24 @@ def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
     age_days, warnings = _staleness(store, set_index, jd, fr, allow_stale)
 
     used = _used(set_index, len(store.sets))
+    notes = []
     if len(used) == 1:
-        e1, r1, v1 = propagate(Elements.from_element_sets([store.sets[used[0]]]), jd, fr)
-        r = np.ascontiguousarray(r1[0])
-        v = np.ascontiguousarray(v1[0])
-        error = np.ascontiguousarray(e1[0], dtype=np.uint8)
+        res = propagate_checked(store.sets[used[0]], jd, fr)
+        r, v, error = res.r_teme_km, res.v_teme_km_s, res.error
+        notes.append(res.outside_note)
     else:
         r = np.empty((n, 3))
         v = np.empty((n, 3))
         error = np.zeros(n, dtype=np.uint8)
         for k in used:
             rows = np.nonzero(set_index == k)[0]
-            e1, r1, v1 = propagate(Elements.from_element_sets([store.sets[k]]), jd[rows], fr[rows])
-            r[rows], v[rows], error[rows] = r1[0], v1[0], e1[0]
+            res = propagate_checked(store.sets[k], jd[rows], fr[rows])
+            r[rows], v[rows], error[rows] = res.r_teme_km, res.v_teme_km_s, res.error
+            notes.append(res.outside_note)
+    notes = tuple(x for x in notes if x)
     if error.any():
-        r[error != 0] = np.nan
-        v[error != 0] = np.nan
-        codes = sorted(set(int(c) for c in error[error != 0]))
-        why = ", ".join(f"{c}: {SGP4_ERROR_TEXT.get(c, 'unknown')}" for c in codes)
         warnings.append(f"warning: {int(np.count_nonzero(error))} of {n} times could not be "
-                        f"propagated (SGP4 error {why})")
+                        f"propagated ({failure_text(error, notes)})")
 
     r_itrf, v_itrf = np.empty((n, 3)), np.empty((n, 3))
     lat, lon, alt = np.empty(n), np.empty(n), np.empty(n)
@@ -178,7 +298,7 @@ def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
         codes = np.full(n, 255, dtype=np.uint8)
     return PositionTable(unix_s, jd, fr, r, v, r_itrf, v_itrf, lat, lon, alt, speed, ef_speed,
                          ground_speed, codes, sun_teme, error, set_index, age_days,
-                         tuple(store.sets), tuple(warnings))
+                         tuple(store.sets), tuple(warnings), notes)
 
 
 # --- the `now` report ---------------------------------------------------------
@@ -222,9 +342,13 @@ def now_report(store, jd: float, fr: float, *, eop: EarthOrientation, sun: SunEp
     check_units(units)
     table = positions(store, jd, fr, eop=eop, sun=sun, allow_stale=True)
     k = int(table.set_index[0])
+    if table.error[0] == OUTSIDE_ORBIT:
+        raise PropagationError(f"time: {table.outside_notes[0]}; the element set gives no position "
+                               f"at {format_utc(table.unix_s[0])}: choose a time nearer the "
+                               f"epoch", parameter="time")
     if table.error[0]:
         code = int(table.error[0])
-        raise TimeRangeError(
+        raise PropagationError(
             f"time: the element set of epoch {format_utc(store.sets[k].epoch_unix_s)} cannot be "
             f"propagated to {format_utc(table.unix_s[0])} (SGP4 error {code}: "
             f"{SGP4_ERROR_TEXT.get(code, 'unknown')}); choose a time nearer the epoch",

@@ -37,7 +37,7 @@ from tle.store import WARN_AGE_DAYS, ElementStore, Selection, check_staleness
 from tracker.astro import sun as _sun
 from tracker.astro.frames import EarthOrientation, default_earth_orientation, teme_to_itrf
 from tracker.services import events as _ev
-from tracker.propagator.api import Elements, propagate
+from tracker.services.position import propagate_checked
 from tracker.astro.time import unix_to_jdfr
 
 DEFAULT_STEP_S = 30.0
@@ -60,7 +60,10 @@ class SampledTrack:
     lit_end_s: np.ndarray | None
     segments: list = field(default_factory=list)   # [(t0_unix_s, t1_unix_s, ElementSet)]
     warnings: list = field(default_factory=list)
-    failed_samples: int = 0
+    failed_samples: int = 0           # all failures: SGP4 errors + outside_samples
+    outside_samples: int = 0          # positions outside the set's orbit (position.OUTSIDE_ORBIT)
+    outside_notes: list = field(default_factory=list)   # one description per element set
+    error: np.ndarray | None = None   # (n,) uint8 per sample: 0, SGP4's code or OUTSIDE_ORBIT
 
     @property
     def end_s(self) -> float:
@@ -121,6 +124,23 @@ def check_window_staleness(segments, *, allow_stale: bool) -> list[str]:
     return [text]
 
 
+def failure_warnings(sgp4_failed: int, outside: int, n: int, notes) -> list[str]:
+    """The warnings of a sampled window whose propagation failed at some samples
+    (``sgp4_failed`` SGP4 errors, ``outside`` positions outside the set's orbit,
+    of ``n`` samples; ``notes`` describe the latter)."""
+    out = []
+    if sgp4_failed:
+        every = "every one" if sgp4_failed == n else f"{sgp4_failed}"
+        out.append(f"warning: SGP4 failed at {every} of {n} samples (decayed or invalid "
+                   f"elements); no events are reported there")
+    if outside:
+        every = "every one" if outside == n else f"{outside}"
+        why = "; ".join(dict.fromkeys(notes)) or "position outside the element set's orbit"
+        out.append(f"warning: {every} of {n} samples refused ({why}); no events are reported "
+                   f"there")
+    return out
+
+
 def build_track(store: ElementStore, start_unix_s: float, end_unix_s: float, *,
                 step_s: float = DEFAULT_STEP_S, allow_stale: bool = False,
                 eop: EarthOrientation | None = None, sun: "_sun.SunEphemeris | None" = None,
@@ -131,26 +151,30 @@ def build_track(store: ElementStore, start_unix_s: float, end_unix_s: float, *,
     eop = eop or default_earth_orientation()
     segments = store.segments(start_unix_s, end_unix_s)
     warnings = check_window_staleness(segments, allow_stale=allow_stale)
-    parts_t, parts_r, parts_v = [], [], []
-    failed = 0
+    parts_t, parts_r, parts_v, parts_e = [], [], [], []
+    sgp4_failed = outside = 0
+    notes = []
     for t0, t1, es in segments:
         offs = segment_grid(t0, t1, step_s)
         jd, fr = unix_to_jdfr(t0 + offs)
-        e, r, v = propagate(Elements.from_element_sets([es]), jd, fr)
-        failed += int(np.count_nonzero(e[0] != 0))
+        res = propagate_checked(es, jd, fr)
+        sgp4_failed += res.sgp4_failed
+        outside += res.outside_failed
+        if res.outside_note:
+            notes.append(res.outside_note)
         parts_t.append((t0 - start_unix_s) + offs)
-        parts_r.append(r[0])
-        parts_v.append(v[0])
+        parts_r.append(res.r_teme_km)
+        parts_v.append(res.v_teme_km_s)
+        parts_e.append(res.error)
     t_s = np.ascontiguousarray(np.concatenate(parts_t))
     r_teme = np.ascontiguousarray(np.concatenate(parts_r))
     v_teme = np.ascontiguousarray(np.concatenate(parts_v))
-    if failed:
-        warnings.append(f"warning: SGP4 failed at {failed} of {len(t_s)} samples (decayed or "
-                        f"invalid elements); no events are reported there")
+    warnings.extend(failure_warnings(sgp4_failed, outside, len(t_s), notes))
     jd, fr = unix_to_jdfr(start_unix_s + t_s)
     r_itrf, v_itrf = teme_to_itrf(jd, fr, r_teme, v_teme, eop=eop)
     track = SampledTrack(start_unix_s, t_s, r_teme, v_teme, r_itrf, v_itrf,
-                         None, None, None, None, segments, warnings, failed)
+                         None, None, None, None, segments, warnings, sgp4_failed + outside,
+                         outside, notes, np.concatenate(parts_e))
     if with_sun:
         sun = sun or _sun.default_sun()
         sun_teme = sun.sun_teme_km(jd, fr)

@@ -42,7 +42,9 @@ from tracker.services import element_history as history
 from tracker.errors import TimeRangeError, UserError
 from tracker.services import stats_kernels as _k
 from tracker.astro.frames_kernels import gmst82_rad
+from tracker.constants import WGS84_A_KM, WGS84_B_KM
 from tracker.propagator.api import Elements
+from tracker.services.position import orbit_span
 from tracker.astro.time import (DAY_S, check_service_range, datetime_to_jdfr, datetime_to_unix,
                               format_utc)
 
@@ -82,6 +84,8 @@ class OrbitStats:
     data_quality: dict
     series: dict = field(repr=False)    # altitude bins: t_s, min/mean/max km
     epochs: list = field(repr=False)    # epochs (datetimes) of the element sets used
+    outside_samples: int = 0            # of failed_samples: positions outside the set's orbit
+    warnings: list = field(default_factory=list)    # one line per kind of failure
 
     @property
     def duration_s(self) -> float:
@@ -310,9 +314,12 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     acc_rows = []
     nodes, sunrises = [], []
     bins = _Bins(span_s, step_s, SERIES_BINS, DAY_S / ranges[0][2].mean_motion_rev_day)
+    n_outside, notes = 0, []
     all_els = Elements.from_element_sets([es for _lo, _hi, es in ranges])
     for k, (i_lo, i_hi, es) in enumerate(ranges):
         els = all_els.subset(k)
+        span_k = orbit_span(es, els)
+        notes_k = None
         tsince0_min = ((jd0 - es.epoch_jd) + (fr0 - es.epoch_fr)) * 1440.0
         for a in range(i_lo, i_hi, chunk_n):
             b = min(a + chunk_n, i_hi)
@@ -320,18 +327,20 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
             if b == samples:
                 t_s[-1] = span_s
             n = b - a
-            blocks = max(1, min(n_blocks, n // 8192))   # a parallel launch costs ~0.1-1 ms
-            alt = np.empty(n)
-            events = np.empty(n, dtype=np.uint8)
-            node_t = np.empty(n)
-            acc = np.empty((blocks, _k.N_ACC))
-            last = np.empty(_k.STATE_LEN)
-            if blocks == 1:      # no parallel launch for small chunks
-                _k.orbit_stats_block(els.coeffs, tsince0_min, t_s, 0, n, *shadow, earth_rate,
-                                     prev, alt, events, node_t, acc, 0, last)
-            else:
-                _k.orbit_stats_chunk(els.coeffs, tsince0_min, t_s, *shadow, earth_rate, prev,
-                                     blocks, alt, events, node_t, acc, last)
+            alt, events, node_t, acc, last = _run_chunk(els, tsince0_min, t_s, shadow, earth_rate,
+                                                        prev, n_blocks)
+            bad = np.isfinite(alt) & span_k.outside(*_radius_bounds_km(alt))
+            if bad.any():
+                # positions no orbit of the set reaches: failures, like SGP4's (the chunk is
+                # re-run in runs of good samples, so no step, node or sunrise spans one)
+                n_outside += int(np.count_nonzero(bad))
+                if notes_k is None:
+                    worst = int(np.flatnonzero(bad)[np.argmax(np.abs(alt[bad]))])
+                    _err, r_w, _v = history.state_at(all_els, k, unix0 + float(t_s[worst]))
+                    notes_k = span_k.message(float(np.linalg.norm(r_w)))
+                    notes.append(notes_k)
+                alt, events, node_t, acc, last = _run_good(els, tsince0_min, t_s, bad, shadow,
+                                                           earth_rate, prev, n_blocks)
             prev = last
             acc_rows.append(acc)
             flagged = np.flatnonzero(events)
@@ -349,8 +358,8 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     node_times = merge_close(np.concatenate(nodes) if nodes else [], min_sep_s)
     sunrise_times = merge_close(np.concatenate(sunrises) if sunrises else [], min_sep_s)
 
-    u0 = _arg_latitude_at(all_els, 0, unix0)
-    u1 = _arg_latitude_at(all_els, len(ranges) - 1, unix0 + span_s)
+    u0 = _arg_latitude_at(all_els, 0, unix0, ranges[0][2])
+    u1 = _arg_latitude_at(all_els, len(ranges) - 1, unix0 + span_s, ranges[-1][2])
     fractional = len(node_times) + (u1 - u0) / (2.0 * math.pi)
     step_total = acc[:, _k.A_STEP_S].sum()
 
@@ -366,9 +375,19 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     quality["max_age_days"] = max_age_days
     quality["max_age_at"] = format_utc(max_age_unix)
     revnum = history.revnum_orbits(store, unix0, unix0 + span_s, len(node_times), fractional)
+    n_failed = int(acc[:, _k.A_N_FAILED].sum())
+    warnings = []
+    if n_failed > n_outside:
+        warnings.append(f"warning: SGP4 failed at {n_failed - n_outside:,} of {samples:,} samples "
+                        f"(decayed or invalid elements); they are left out of every figure")
+    if n_outside:
+        warnings.append(f"warning: {n_outside:,} of {samples:,} samples refused ("
+                        + "; ".join(notes) + "); they are left out of every figure")
+    if warnings:
+        quality["propagation_failures"] = [w.removeprefix("warning: ") for w in warnings]
     return OrbitStats(
         start=start, end=end, step_s=step_s, samples=samples,
-        failed_samples=int(acc[:, _k.A_N_FAILED].sum()),
+        failed_samples=n_failed,
         node_crossings=len(node_times), orbits_fractional=fractional,
         node_times_s=node_times, revnum=revnum,
         inertial_distance_km=float(acc[:, _k.A_INERTIAL_KM].sum()),
@@ -385,6 +404,8 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
         data_quality=quality,
         series=bins.as_dict(),
         epochs=[es.epoch for es in used],
+        outside_samples=n_outside,
+        warnings=warnings,
     )
 
 
@@ -393,8 +414,62 @@ def count_samples(start: dt.datetime, end: dt.datetime, step_s: float) -> int:
     return _check_inputs(start, end, step_s)[2]
 
 
-def _arg_latitude_at(els, k, unix_s) -> float:
+def _arg_latitude_at(els, k, unix_s, es=None) -> float:
     """Osculating argument of latitude (rad) of satellite ``k`` of ``els`` at ``unix_s``
-    (NaN if SGP4 fails there)."""
+    (NaN if SGP4 fails there, or, given its element set ``es``, if the position is
+    outside the set's orbit)."""
     err, r, v = history.state_at(els, k, unix_s)
-    return math.nan if err else _k.arg_latitude_rad(*r, *v)
+    if err or (es is not None and orbit_span(es, els.subset(k)).outside(float(np.linalg.norm(r)))):
+        return math.nan
+    return _k.arg_latitude_rad(*r, *v)
+
+
+def _radius_bounds_km(alt_km):
+    """Bounds on the geocentric radius (km) of points at geodetic altitudes ``alt_km``
+    (WGS-84): between the polar and equatorial radius plus the altitude, widened by
+    1e-5 of |altitude| for the tilt of the ellipsoid normal (< 0.2 deg). NaN stays NaN
+    and is masked by the caller (SGP4 failures, already counted)."""
+    slack = 1e-5 * np.abs(alt_km)
+    return WGS84_B_KM + alt_km - slack, WGS84_A_KM + alt_km + slack
+
+
+def _run_chunk(els, tsince0_min, t_s, shadow, earth_rate, prev, n_blocks):
+    """The fused kernel over one chunk: (alt, events, node_t, acc, last)."""
+    n = t_s.shape[0]
+    blocks = max(1, min(n_blocks, n // 8192))   # a parallel launch costs ~0.1-1 ms
+    alt = np.empty(n)
+    events = np.empty(n, dtype=np.uint8)
+    node_t = np.empty(n)
+    acc = np.empty((blocks, _k.N_ACC))
+    last = np.empty(_k.STATE_LEN)
+    if blocks == 1:      # no parallel launch for small chunks
+        _k.orbit_stats_block(els.coeffs, tsince0_min, t_s, 0, n, *shadow, earth_rate,
+                             prev, alt, events, node_t, acc, 0, last)
+    else:
+        _k.orbit_stats_chunk(els.coeffs, tsince0_min, t_s, *shadow, earth_rate, prev,
+                             blocks, alt, events, node_t, acc, last)
+    return alt, events, node_t, acc, last
+
+
+def _run_good(els, tsince0_min, t_s, bad, shadow, earth_rate, prev, n_blocks):
+    """``_run_chunk`` on the runs of samples not in ``bad`` only, each run starting
+    afresh (no step across a refused sample); refused samples count as failed."""
+    n = t_s.shape[0]
+    alt = np.full(n, np.nan)
+    events = np.zeros(n, dtype=np.uint8)
+    node_t = np.full(n, np.nan)
+    refused = np.zeros((1, _k.N_ACC))
+    refused[0, _k.A_ALT_MIN_KM], refused[0, _k.A_ALT_MAX_KM] = math.inf, -math.inf
+    refused[0, _k.A_N_FAILED] = np.count_nonzero(bad)
+    accs = [refused]
+    last = _k.new_state()
+    edges = np.flatnonzero(np.diff(np.concatenate([[1], bad.astype(np.int8), [1]])))
+    for a, b in zip(edges[::2], edges[1::2]):          # good runs [a, b)
+        run_prev = prev if a == 0 else _k.new_state()
+        ra, re, rn, racc, rlast = _run_chunk(els, tsince0_min, np.ascontiguousarray(t_s[a:b]),
+                                             shadow, earth_rate, run_prev, n_blocks)
+        alt[a:b], events[a:b], node_t[a:b] = ra, re, rn
+        accs.append(racc)
+        if b == n:
+            last = rlast
+    return alt, events, node_t, np.concatenate(accs), last
