@@ -221,7 +221,7 @@ def _parse_pair(line1, line2, source, line_number, n2, name):
 
     satnum2_text = b.field("catalog number", 2, 7, _SATNUM_RE,
                            "5 digits (space padding allowed) or Alpha-5 such as 'A0001'")
-    if decode_alpha5(satnum2_text) != satnum:
+    if satnum2_text != satnum_text:      # the same text, as python-sgp4 requires
         b.fail("catalog number", 2, 7, f"{satnum_text!r} as on line 1", satnum2_text,
                message=(f"TLE line 2 field 'catalog number' (columns 3-7): expected {satnum_text!r}"
                         f" as on line 1, found {satnum2_text!r}"))

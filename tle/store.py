@@ -58,8 +58,15 @@ _DAY_S = 86400.0
 
 
 def iso_z(unix_s: float) -> str:
-    """Unix seconds -> ISO 8601 UTC with 'Z', to the second."""
-    t = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=round(unix_s))
+    """Unix seconds -> ISO 8601 UTC with 'Z', to the second. A time outside
+    years 1-9999 (an OMM epoch of 9999-12-31T23:59:59.999999 becomes
+    10000-01-01 when split into Julian days) prints as the nearest end of
+    that range, so an error message about it can still be written."""
+    base = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    try:
+        t = base + dt.timedelta(seconds=round(unix_s))
+    except OverflowError:
+        t = (dt.datetime.max if unix_s > 0 else dt.datetime.min).replace(tzinfo=dt.timezone.utc)
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
