@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tracker.api import cache, problems, resources
+from tracker.api import cache, limits, problems, resources
 
 
 def create_app(config=None) -> Flask:
@@ -31,6 +31,9 @@ def create_app(config=None) -> Flask:
     CACHE_MAX_ENTRIES size bound of that cache
     MAX_POINTS        most time points one positions/groundtrack request may ask
     MAP_REFRESH_S     how often the map page refreshes the station position
+    HEAVY_SLOTS       heavy computations (passes, stats, tracks) run at once
+    HEAVY_QUEUE       heavy requests that may wait for a slot (more: 503)
+    HEAVY_WAIT_S      how long one may wait (then 503 with Retry-After)
     """
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.from_mapping(
@@ -41,6 +44,9 @@ def create_app(config=None) -> Flask:
         CACHE_MAX_ENTRIES=512,
         MAX_POINTS=10_000,
         MAP_REFRESH_S=5.0,
+        HEAVY_SLOTS=2,
+        HEAVY_QUEUE=8,
+        HEAVY_WAIT_S=5.0,
         JSON_SORT_KEYS=False,
     )
     if config:
@@ -51,6 +57,7 @@ def create_app(config=None) -> Flask:
     resources.init_app(app)
     problems.init_app(app)
     cache.init_app(app)
+    limits.init_app(app)
 
     from tracker.api import cities, iss, meta, opennotify, passes, stats, tle
     for module in (meta, iss, passes, stats, tle, cities, opennotify):

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, request
 
 from tracker.api import cache, resources
 from tracker.api.common import clean_warnings, elements_info, json_response
+from tracker.api.limits import heavy
 from tracker.api.query import parse
 from tracker.astro.time import Instant, datetime_to_jdfr, datetime_to_unix, format_utc, parse_time
 from tracker.errors import UserError
@@ -78,8 +79,13 @@ def positions_():
     clock = res.now()
     max_points = int(current_app.config["MAX_POINTS"])
     q = parse(PositionsRequest, now=clock)
-    if q.timestamps is not None:
-        t = _parse_timestamps(q.timestamps, clock, max_points)
+    times = None if q.timestamps is None else _parse_timestamps(q.timestamps, clock, max_points)
+    return heavy(lambda: _positions(q, times, max_points))
+
+
+def _positions(q: PositionsRequest, t: Instant | None, max_points: int):
+    res = resources.current()
+    if t is not None:
         table = positions(res.store, t.jd, t.fr, eop=res.earth, sun=res.sun,
                           allow_stale=q.allow_stale, parameter="timestamps")
         step_s = None

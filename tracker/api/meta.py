@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify
 
 from tle.store import MAX_AGE_DAYS
 from tracker import __version__
-from tracker.api import cache, resources
+from tracker.api import cache, limits, resources
 from tracker.api.common import elements_info
 from tracker.api.openapi import build_spec
 from tracker.astro.time import datetime_to_unix, format_utc
@@ -54,6 +54,7 @@ def health():
     }
     c = current_app.extensions[cache.EXTENSION]
     body["cache"] = {"entries": len(c), "hits": c.hits, "misses": c.misses, "ttl_s": c.ttl_s}
+    body["heavy"] = current_app.extensions[limits.EXTENSION].stats()
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -68,7 +68,9 @@ def problem_responses(*statuses):
                   "the parameter and the allowed values.",
              404: "Not found (unknown city, path).",
              422: "The element sets cannot answer: too old for a prediction "
-                  "(pass `allow_stale=true`) or unusable."}
+                  "(pass `allow_stale=true`) or unusable.",
+             503: "Every heavy-computation slot is busy and the queue is full; retry after "
+                  "`Retry-After` seconds."}
     return {str(s): {"description": texts[s],
                      "content": {"application/problem+json": {"schema": ref("Problem")}}}
             for s in statuses}
@@ -152,6 +154,8 @@ def _meta_paths():
                         "detail": STR})]},
                 }),
                 "cache": obj({"entries": INT, "hits": INT, "misses": INT, "ttl_s": NUM}),
+                "heavy": obj({"slots": INT, "running": INT, "waiting": INT, "queue": INT,
+                              "refused": INT}, description="heavy-computation slots"),
             }, required=["status", "version", "time", "elements", "refresh", "cache"]),
                 "Service health", headers=False)}}},
         "/openapi.json": {"get": {
@@ -282,7 +286,7 @@ def _iss_paths():
                 "elements": ref("Elements"),
                 "element_set_epochs": {"type": "array", "items": TIME},
                 "warnings": ref("Warnings"),
-            }), "Positions"), **problem_responses(400, 422)}}},
+            }), "Positions"), **problem_responses(400, 422, 503)}}},
         "/api/v1/iss/groundtrack": {"get": {
             "operationId": "issGroundTrack", "tags": ["iss"],
             "summary": "The ground track as GeoJSON, split at the antimeridian.",
@@ -292,7 +296,7 @@ def _iss_paths():
             "responses": {"200": {"description": "GeoJSON FeatureCollection",
                                   "headers": ELEMENT_HEADERS,
                                   "content": {"application/geo+json": {"schema": GEOJSON}}},
-                          **problem_responses(400, 422)}}},
+                          **problem_responses(400, 422, 503)}}},
     }
 
 
@@ -350,7 +354,7 @@ def _passes_ics_path():
         "parameters": parameters(inputs.PassesRequest),
         "responses": {"200": {"description": "iCalendar (RFC 5545)", "headers": ELEMENT_HEADERS,
                               "content": {"text/calendar": {"schema": STR}}},
-                      **problem_responses(400, 404, 422)}}}}
+                      **problem_responses(400, 404, 422, 503)}}}}
 
 
 def _overflights_path():
@@ -374,7 +378,7 @@ def _overflights_path():
             "elements": ref("Elements"), "warnings": ref("Warnings"),
         }, required=["place", "timezone", "start_utc", "end_utc", "radius_km", "count",
                      "overflights", "elements", "warnings"]), "Overflights"),
-            **problem_responses(400, 404, 422)}}}}
+            **problem_responses(400, 404, 422, 503)}}}}
 
 
 def _passes_json_path():
@@ -399,7 +403,7 @@ def _passes_json_path():
             "model": {"type": "object", "description": "the definitions used, in words"},
             "elements": ref("Elements"),
         }), "Passes (the same document as `iss-tracker passes --json`, plus `elements`)"),
-            **problem_responses(400, 404, 422)}}}}
+            **problem_responses(400, 404, 422, 503)}}}}
 
 
 ON_HEADERS = {**ELEMENT_HEADERS}
@@ -503,7 +507,7 @@ def _stats_paths():
                            "days at 10 s). Cached like passes.",
             "parameters": parameters(inputs.StatsRequest),
             "responses": {"200": json_ok(STATS_BODY, "Statistics"),
-                          **problem_responses(400, 422)}}},
+                          **problem_responses(400, 422, 503)}}},
         "/api/v1/missions/year-in-space": {"get": {
             "operationId": "yearInSpace", "tags": ["stats"],
             "summary": "Scott Kelly's Year in Space (2015-03-27 to 2016-03-02) against NASA's "
@@ -518,10 +522,25 @@ PATH_BUILDERS = [_meta_paths, _iss_paths, _passes_paths, _stats_paths, _cities_p
                  _tle_paths, _opennotify_paths]
 
 
+def form_body(model) -> dict:
+    """A form request body with the declaration's fields (every value as text)."""
+    props = {p["name"]: {"type": "string", "description": p["description"]}
+             for p in parameters(model)}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {
+        "schema": {"type": "object", "properties": props, "additionalProperties": False}}}}
+
+
 def build_spec(config=None) -> dict:
     paths = {}
     for builder in PATH_BUILDERS:
         paths.update(builder())
+    get = paths["/api/v1/iss/positions"]["get"]
+    paths["/api/v1/iss/positions"]["post"] = {
+        **{k: v for k, v in get.items() if k != "parameters"},
+        "operationId": "issPositionsForm",
+        "summary": "Positions, with the fields in a form body (10,000 timestamps do not fit "
+                   "in a URL).",
+        "requestBody": form_body(inputs.PositionsRequest)}
     problem_types = "\n".join(f"* `{TYPE_PREFIX}{k}`: {title}" for k, title in KINDS.items())
     return {
         "openapi": "3.1.0",

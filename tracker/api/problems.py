@@ -68,7 +68,8 @@ def http_hint(exc) -> str | None:
 def to_problem(exc: Exception):
     """THE error handler: any exception raised while answering -> a problem document."""
     if isinstance(exc, UserError):
-        return problem_response(exc.status, exc.kind, exc.title, _detail(exc), exc.parameter)
+        return problem_response(exc.status, exc.kind, exc.title, _detail(exc), exc.parameter,
+                                headers=getattr(exc, "headers", None))
     if isinstance(exc, TLEError):
         status = getattr(exc, "status", 422)
         kind = getattr(exc, "kind", None)

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app
 
 from tracker.api import cache, resources
 from tracker.api.common import elements_info, json_response, stale_warnings
+from tracker.api.limits import MAX_STATS_SAMPLES, heavy
 from tracker.api.query import parse
 from tracker.astro.time import datetime_to_unix, format_utc
 from tracker.errors import TimeRangeError
@@ -22,7 +23,6 @@ from tracker.services.stats import count_samples, orbit_stats
 
 bp = Blueprint("stats", __name__, url_prefix="/api/v1")
 
-MAX_SAMPLES = 1_000_000          # per request: about a second of computation
 MISSION_STEP_S = 60.0            # orbits and distance agree to the mile with 1-s steps
 MISSION_EXTENSION = "iss_tracker_missions"
 
@@ -38,10 +38,10 @@ def _stats(q: StatsRequest):
     start, end, step_s, allow_stale = q.start.datetime(), q.end.datetime(), q.step_s, q.allow_stale
     # the service checks the interval (end after start, inside the services' time range)
     samples = count_samples(start, end, step_s)
-    if samples > MAX_SAMPLES:
+    if samples > MAX_STATS_SAMPLES:
         raise TimeRangeError(
             f"{samples:,} samples from {format_utc(start)} to {format_utc(end)} every {step_s:g} s "
-            f"is more than this API's limit of {MAX_SAMPLES:,} per request; use a larger step_s "
+            f"is more than this API's limit of {MAX_STATS_SAMPLES:,} per request; use a larger step_s "
             f"(up to {STATS_STEP_S[1]:g} s) or a shorter interval", parameter="step_s")
     result = orbit_stats(res.store, start, end, step_s=step_s, allow_stale=allow_stale,
                          sun=res.sun)
@@ -68,8 +68,9 @@ def _mission_document(key: str):
             res = resources.current()
             mission = get_mission(key)
             store = mission_store(mission)
-            result = orbit_stats(store, mission.start, mission.end, step_s=MISSION_STEP_S,
-                                 allow_stale=False, sun=res.sun)
+            result = heavy(lambda: orbit_stats(store, mission.start, mission.end,
+                                               step_s=MISSION_STEP_S, allow_stale=False,
+                                               sun=res.sun))
             body = result.to_dict()
             body["mission"] = compare(mission, result)
             selection = store.nearest(datetime_to_unix(mission.start))
