@@ -503,8 +503,9 @@ def _stats_paths():
         "/api/v1/stats": {"get": {
             "operationId": "orbitStats", "tags": ["stats"],
             "summary": "How far it went: orbits, distance, altitude and sunlight over an interval.",
-            "description": "At most 1,000,000 samples per request (e.g. 11.5 days at 1 s, 115 "
-                           "days at 10 s). Cached like passes.",
+            "description": "At most 300,000 samples per request (e.g. 3.4 days at 1 s, 34 "
+                           "days at 10 s, 5.7 years at 600 s), checked before any work. "
+                           "Cached like passes.",
             "parameters": parameters(inputs.StatsRequest),
             "responses": {"200": json_ok(STATS_BODY, "Statistics"),
                           **problem_responses(400, 422, 503)}}},
