@@ -121,3 +121,12 @@ def test_serve_refuses_bad_options(argv, message, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("host", ["256.1.1.1", "exa mple", "-bad-", "1.2.3"])
+def test_serve_bad_host_is_one_line_exit_2(host):
+    proc = subprocess.run([sys.executable, "-m", "tracker", "serve", "--host", host, "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--host" in lines[0] and "Traceback" not in proc.stderr

@@ -6,10 +6,30 @@ TLS and public exposure (docs/deploy.md).
 """
 from __future__ import annotations
 
+import argparse
+import ipaddress
+import re
 import sys
 
 from tracker.cli.argtypes import bounded_float, bounded_int
 from tracker.errors import UserError
+
+
+_HOSTNAME_RE = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                          r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+
+
+def _host(text: str) -> str:
+    """An IPv4/IPv6 address or a host name (``256.1.1.1`` is neither)."""
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+        return text.strip("[]")
+    except ValueError:
+        pass
+    if _HOSTNAME_RE.fullmatch(text) and not re.fullmatch(r"[0-9.]+", text):
+        return text
+    raise argparse.ArgumentTypeError(f"--host must be an IP address (127.0.0.1, ::1, 0.0.0.0) "
+                                     f"or a host name, got {text!r}")
 
 
 _port = bounded_int("port", 0, 65535, note=" (0: any free port)")
@@ -22,7 +42,7 @@ def register(subparsers) -> None:
         "serve", help="serve the HTTP API and the live map page (waitress)",
         description="Serve the JSON API, the Open Notify compatible endpoints, /openapi.json "
                     "and the live map page with waitress, a production WSGI server.")
-    p.add_argument("--host", default="127.0.0.1",
+    p.add_argument("--host", type=_host, default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; use a reverse proxy for public access)")
     p.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000; 0: any free port)")
     p.add_argument("--workers", type=_workers, default=8, metavar="N",
@@ -61,9 +81,10 @@ def run(args) -> int:
             res.start_refresh(args.refresh_hours)
     try:
         server = make_server(app, args.host, args.port, args.workers)
-    except OSError as exc:
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-                        parameter="--port") from None
+    except (OSError, ValueError) as exc:     # in use, no such address, unresolvable name
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}",
+                        parameter="--host") from None
     host = server.effective_host
     shown = f"[{host}]" if ":" in str(host) else host
     if host in ("0.0.0.0", "::"):
