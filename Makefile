@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install chromium run test test-nojit bench clean
+.PHONY: install chromium run test test-fast test-nojit bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# The edit loop: everything except the long fuzz and crash runs (marked slow).
+# CI runs `make test`, which includes them.
+test-fast: install
+	$(PY) -m pytest -m "not slow"
 
 test-nojit: install
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -m nojit
