@@ -20,10 +20,12 @@ from skyfield.framelib import itrs
 from tle.store import ElementStore, StaleElementsError
 from tracker.errors import TimeRangeError, UserError
 from tracker.astro.frames import footprint_km
-from tracker.services.position import KM_PER_MI, now_report, position_rows, positions
+from tracker.services.position import now_report, position_rows, positions
 from tracker.astro.time import datetime_to_jdfr, format_utc, unix_to_jdfr
 
 from helpers import sky_time_jdfr
+
+KM_PER_MI = 1.609344                # international mile (exact, by definition)
 
 UTC = dt.timezone.utc
 

@@ -47,6 +47,7 @@ from tracker.places.gazetteer import Place
 from tracker.services.sampled_track import SampledTrack, build_track
 from tracker.astro.time import check_service_range
 from tracker.astro.visibility import ISS_STD_MAG, timing_sigma_s
+from tracker.constants import MEAN_EARTH_RADIUS_KM
 
 MAX_DAYS = 30.0
 MIN_WINDOW_S = 1.0                # shorter windows vanish in float seconds near 2026
@@ -56,7 +57,6 @@ DEFAULT_MIN_ELEVATION_DEG = 10.0
 DEFAULT_SUN_MAX_DEG = -6.0
 COMPASS_16 = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
               "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
-_MEAN_EARTH_RADIUS_KM = 6371.0
 
 
 def compass_16(azimuth_deg: float) -> str:
@@ -427,7 +427,7 @@ def latitude_limit_deg(track: SampledTrack, min_elevation_deg: float) -> float:
     es = track.segments[0][2]
     r_max = float(np.nanmax(np.linalg.norm(track.r_itrf_km, axis=1)))
     e = math.radians(min_elevation_deg)
-    lam = math.acos(_MEAN_EARTH_RADIUS_KM * math.cos(e) / r_max) - e
+    lam = math.acos(MEAN_EARTH_RADIUS_KM * math.cos(e) / r_max) - e
     return min(90.0, es.inclination_deg + math.degrees(lam))
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from tle.elements import ElementSet
 from tle.store import Selection, check_staleness
-from tracker.constants import WGS72_A_KM, WGS84_B_KM
+from tracker.constants import KM_PER_MILE, WGS72_A_KM, WGS84_B_KM
 from tracker.errors import PropagationError, TimeRangeError, UserError
 from tracker.astro.frames import EarthOrientation, footprint_km, teme_to_itrf
 from tracker.astro import frames_kernels as _kframes
@@ -40,7 +40,6 @@ from tracker.astro.time import (DAY_S, SERVICE_MAX_UNIX_S, SERVICE_MIN_UNIX_S,
                               SERVICE_RANGE_TEXT, format_utc, jdfr_to_unix)
 from tracker.astro.time import check_service_range as check_time_range  # noqa: F401 (re-export)
 
-KM_PER_MI = 1.609344
 UNITS = ("km", "mi")
 # Times we answer for (the services' common span, see tracker.astro.time).
 MIN_UNIX_S = SERVICE_MIN_UNIX_S
@@ -353,7 +352,7 @@ def now_report(store, jd: float, fr: float, *, eop: EarthOrientation, sun: SunEp
             f"propagated to {format_utc(table.unix_s[0])} (SGP4 error {code}: "
             f"{SGP4_ERROR_TEXT.get(code, 'unknown')}); choose a time nearer the epoch",
             parameter="time")
-    scale = 1.0 if units == "km" else 1.0 / KM_PER_MI
+    scale = 1.0 if units == "km" else 1.0 / KM_PER_MILE
     sun_itrf, _ = teme_to_itrf(table.jd, table.fr, table.sun_teme_km, eop=eop)
     sun_lat, sun_lon = subsolar_from_itrf(sun_itrf)
     alt = float(table.alt_km[0])

@@ -42,13 +42,12 @@ from tracker.services import element_history as history
 from tracker.errors import TimeRangeError, UserError
 from tracker.services import stats_kernels as _k
 from tracker.astro.frames_kernels import gmst82_rad
-from tracker.constants import WGS84_A_KM, WGS84_B_KM
+from tracker.constants import KM_PER_MILE, WGS84_A_KM, WGS84_B_KM
 from tracker.propagator.api import Elements
 from tracker.services.position import orbit_span
 from tracker.astro.time import (DAY_S, check_service_range, datetime_to_jdfr, datetime_to_unix,
                               format_utc)
 
-KM_PER_MILE = 1.609344            # international mile
 MIN_STEP_S = 0.01
 MAX_STEP_S = 600.0
 MAX_SAMPLES = 200_000_000         # ~6.3 years at 1-s steps
