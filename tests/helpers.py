@@ -95,6 +95,24 @@ def assert_problem(response, status, parameter=None, kind=None):
 
 
 @contextlib.contextmanager
+def http_server(handler):
+    """A ``ThreadingHTTPServer`` on an ephemeral 127.0.0.1 port answering with
+    ``handler`` (a ``BaseHTTPRequestHandler`` class) in a thread; yields the
+    base URL (``http://127.0.0.1:PORT``), stops on exit."""
+    from http.server import ThreadingHTTPServer
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextlib.contextmanager
 def served(app):
     """Serve ``app`` with the production server (waitress) on an ephemeral
     127.0.0.1 port in a thread; yields the base URL, stops on exit."""

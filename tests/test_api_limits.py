@@ -72,3 +72,8 @@ def test_positions_accepts_10000_timestamps_in_a_post_body(client):
     assert body["count"] == 10_000
     same = client.get(f"/api/v1/iss/positions?timestamps={base},{base + 6}").get_json()
     assert body["positions"][:2] == same["positions"]
+
+
+def test_oversized_form_body_is_413_problem(client):
+    r = client.post("/api/v1/iss/positions", data={"timestamps": "1791633600," * 200_000})
+    assert_problem(r, 413)

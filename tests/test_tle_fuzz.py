@@ -37,9 +37,8 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
@@ -49,10 +48,12 @@ from sgp4.earth_gravity import wgs72
 from sgp4.io import fix_checksum
 from sgp4.io import twoline2rv as sgp4_io_twoline2rv
 
-from tle.errors import TLEError, TLEFormatError
+from tle.errors import TLEFormatError
 from tle.omm import REQUIRED_KEYS
 from tle.parse import decode_alpha5, parse_tle_pair
 from tle.store import history_path, parse_history_bytes
+
+from helpers import http_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
@@ -421,15 +422,8 @@ class _Body(BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def body_server():
     """A server on 127.0.0.1 answering every GET with ``_Body.body``."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Body)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/gp.php"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(_Body) as url:
+        yield url + "/gp.php"
 
 
 def fuzz_store(chunk, n, scratch, command):

@@ -18,7 +18,7 @@ import sys
 import textwrap
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,8 @@ from tle.parse import parse_tle_text
 from tle.store import ElementStore, history_path, load_store, shipped_sets
 from tle.update import MIN_INTERVAL_S, UpdateError, import_file, refresh, update
 from tracker.cli import main
+
+from helpers import http_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
@@ -160,14 +162,9 @@ def server():
     omm["EPOCH"] = "2026-10-10T01:42:49.139712"    # 6 h after the newest shipped set
     routes["/gp.json"] = ("body", json.dumps([omm]))
     Handler.routes = routes
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    Handler.hang.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Handler) as url:
+        yield url
+        Handler.hang.set()
 
 
 @pytest.fixture(autouse=True)

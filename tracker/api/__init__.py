@@ -43,6 +43,7 @@ def create_app(config=None) -> Flask:
         CACHE_TTL_S=60.0,
         CACHE_MAX_ENTRIES=512,
         MAX_POINTS=10_000,
+        MAX_CONTENT_LENGTH=1 << 20,     # a form body: 10,000 timestamps fit in 700 kB
         MAP_REFRESH_S=5.0,
         HEAVY_SLOTS=2,
         HEAVY_QUEUE=8,

@@ -62,6 +62,6 @@ def health():
 
 @bp.get("/openapi.json")
 def openapi():
-    response = jsonify(build_spec(current_app.config))
+    response = jsonify(build_spec())
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

@@ -10,6 +10,8 @@ validates every answer against it.
 """
 from __future__ import annotations
 
+import functools
+
 from tracker import __version__
 from tracker.api.problems import KINDS, TYPE_PREFIX
 from tracker.services import inputs
@@ -531,7 +533,9 @@ def form_body(model) -> dict:
         "schema": {"type": "object", "properties": props, "additionalProperties": False}}}}
 
 
-def build_spec(config=None) -> dict:
+@functools.lru_cache(maxsize=1)
+def build_spec() -> dict:
+    """The document (built once per process: it depends on declarations only)."""
     paths = {}
     for builder in PATH_BUILDERS:
         paths.update(builder())

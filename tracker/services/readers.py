@@ -17,17 +17,22 @@ _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 
 
+def _read(value, shown, parameter, within, pattern, convert, what):
+    if isinstance(value, bool):
+        raise UserError(f"{shown} must be {what}; got {value!r}", parameter=parameter)
+    if isinstance(value, str):
+        raw = value.strip()
+        if len(raw) > MAX_INT_DIGITS or not pattern.fullmatch(raw):
+            text = raw if len(raw) <= MAX_INT_DIGITS else raw[:20] + "..."
+            raise UserError(f"{shown} must be {what}{within}; got {text!r}", parameter=parameter)
+        value = convert(raw)
+    return value
+
+
 def read_number(value, shown: str, parameter=None, within: str = ""):
     """A finite decimal number from text (or a Python number); ``shown`` names
     the input in the message (``"query parameter 'lat'"``, ``"--lat"``)."""
-    if isinstance(value, bool):
-        raise UserError(f"{shown} must be a number; got {value!r}", parameter=parameter)
-    if isinstance(value, str):
-        raw = value.strip()
-        if len(raw) > MAX_INT_DIGITS or not _FLOAT_RE.fullmatch(raw):
-            text = raw if len(raw) <= MAX_INT_DIGITS else raw[:20] + "..."
-            raise UserError(f"{shown} must be a number{within}; got {text!r}", parameter=parameter)
-        value = float(raw)
+    value = _read(value, shown, parameter, within, _FLOAT_RE, float, "a number")
     if isinstance(value, (int, float)) and not math.isfinite(value):
         raise UserError(f"{shown} must be a finite number{within}; got {value}",
                         parameter=parameter)
@@ -36,13 +41,4 @@ def read_number(value, shown: str, parameter=None, within: str = ""):
 
 def read_integer(value, shown: str, parameter=None, within: str = ""):
     """An integer from text of at most ``MAX_INT_DIGITS`` characters (or a Python int)."""
-    if isinstance(value, bool):
-        raise UserError(f"{shown} must be an integer; got {value!r}", parameter=parameter)
-    if isinstance(value, str):
-        raw = value.strip()
-        if len(raw) > MAX_INT_DIGITS or not _INT_RE.fullmatch(raw):
-            text = raw if len(raw) <= MAX_INT_DIGITS else raw[:20] + "..."
-            raise UserError(f"{shown} must be an integer{within}; got {text!r}",
-                            parameter=parameter)
-        value = int(raw)
-    return value
+    return _read(value, shown, parameter, within, _INT_RE, int, "an integer")
