@@ -33,13 +33,14 @@ PORT ?= 8000
 run: install
 	$(VENV)/bin/iss-tracker serve --host $(HOST) --port $(PORT)
 
+# Two workers (the CI machine has two cores); `-n 0` runs serially.
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # The edit loop: everything except the long fuzz and crash runs (marked slow).
 # CI runs `make test`, which includes them.
 test-fast: install
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n auto -m "not slow"
 
 test-nojit: install
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -m nojit
