@@ -40,7 +40,7 @@ def health():
     except Exception as exc:   # noqa: BLE001 - health reports, never fails
         body["status"] = "degraded"
         body["elements"] = None
-        body["detail"] = f"element sets unavailable: {exc}"
+        body["detail"] = res.public_text(f"element sets unavailable: {exc}")
     else:
         body["elements"] = elements_info(selection)
         if selection.age_days > MAX_AGE_DAYS:

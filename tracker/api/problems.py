@@ -53,7 +53,12 @@ def problem_response(status: int, kind: str, title: str, detail: str, parameter=
 
 
 def _detail(exc) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    try:                     # a file's name, never its path (the app's folders removed)
+        from tracker.api import resources
+        return resources.current().public_text(text)
+    except (RuntimeError, KeyError):     # outside an app
+        return text
 
 
 def http_hint(exc) -> str | None:

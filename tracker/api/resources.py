@@ -14,13 +14,19 @@ connections).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
+import re
 import threading
 import time
+from pathlib import Path
 
 from flask import Flask, current_app
 
 EXTENSION = "iss_tracker"
+# an absolute folder in a message ("/srv/x/"), not a URL's path ("http://h/a/")
+_FOLDER_RE = re.compile(r"(?<![\w.:/~-])/(?:[^\s'\"()<>,;/]+/)+")
 
 
 class Resources:
@@ -28,6 +34,7 @@ class Resources:
         self._config = config
         self._lock = threading.RLock()
         self._store = None
+        self._dirs = None               # private folders, see public_text
         self.started_unix_s = time.time()
         self.refresh_hours = None
         self.last_refresh = None        # dict describing the last refresh outcome
@@ -57,9 +64,53 @@ class Resources:
         return store
 
     def _load_store(self):
-        from tle.store import load_store
-        return load_store(data_dir=self._config.get("DATA_DIR"),
-                          tle_file=self._config.get("TLE_FILE"))
+        from tle.store import ElementStore, load_store
+        store = load_store(data_dir=self._config.get("DATA_DIR"),
+                           tle_file=self._config.get("TLE_FILE"))
+        # answers name a file, never its path: each set's source (shown in
+        # /api/v1/tle, in warnings and in 422 details) loses its directories
+        sets = [es if es.source == self.public_source(es.source)
+                else dataclasses.replace(es, source=self.public_source(es.source)) for es in store]
+        return ElementStore(sets, satnum=store.satnum, skipped=store.skipped,
+                            description=self.public_text(store.description))
+
+    # -- what answers may say about the server's files -----------------------------
+    def _private_dirs(self) -> tuple[str, ...]:
+        dirs = self._dirs
+        if dirs is None:
+            found = set()
+            for key in ("DATA_DIR", "TLE_FILE"):
+                value = self._config.get(key)
+                if not value:
+                    continue
+                path = Path(os.path.expanduser(str(value)))
+                folder = path if key == "DATA_DIR" else path.parent
+                for form in (folder.absolute(), folder.resolve()):
+                    found.add(str(form))
+            found.update((str(Path.home()), os.getcwd()))
+            dirs = tuple(sorted((d.rstrip("/") + "/" for d in found if d.strip("/")),
+                                key=len, reverse=True))
+            self._dirs = dirs
+        return dirs
+
+    def public_text(self, text: str) -> str:
+        """``text`` without the server's directories (the data directory,
+        the served file's folder, the home and working directories, and any
+        other absolute folder that exists here): an answer names a file,
+        never its path."""
+        text = str(text)
+        for folder in self._private_dirs():
+            text = text.replace(folder, "")
+        if "/" in text:
+            text = _FOLDER_RE.sub(lambda m: "" if os.path.isdir(m.group(0)) else m.group(0), text)
+        return text
+
+    def public_source(self, source: str) -> str:
+        """An element set's source as an answer may show it: a URL or a
+        shipped name as is, a file by its name only."""
+        if source and os.path.isabs(source):
+            return Path(source).name
+        return self.public_text(source)
 
     def reload_store(self):
         """Re-read the element store (after a refresh wrote new sets)."""
@@ -120,17 +171,19 @@ class Resources:
             outcome = refresh()
         except Exception as exc:   # noqa: BLE001 - a failed refresh must not stop serving
             self.last_refresh = {"time": started, "ok": False, "status": "failed",
-                                 "detail": f"{type(exc).__name__}: {exc}"}
+                                 "detail": self.public_text(f"{type(exc).__name__}: {exc}")}
             return self.last_refresh
         ok = bool(getattr(outcome, "ok", True))
         status = str(getattr(outcome, "status", "ok" if ok else "failed"))
-        self.last_refresh = {"time": started, "ok": ok, "status": status, "detail": str(outcome)}
+        self.last_refresh = {"time": started, "ok": ok, "status": status,
+                             "detail": self.public_text(str(outcome))}
         if ok:
             try:
                 self.reload_store()
             except Exception as exc:   # noqa: BLE001
                 self.last_refresh = {"time": started, "ok": False, "status": "failed",
-                                     "detail": f"reload failed: {type(exc).__name__}: {exc}"}
+                                     "detail": self.public_text(
+                                         f"reload failed: {type(exc).__name__}: {exc}")}
         return self.last_refresh
 
     def stop_refresh(self):
