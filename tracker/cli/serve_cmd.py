@@ -55,12 +55,76 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+# waitress's limits, each set on purpose (issue 12: 1,001 connections trickling
+# their headers stalled /health under waitress's defaults). waitress reads a
+# request whole in its event loop before a worker thread sees it, so a slow
+# client costs a socket and a small buffer, never a thread; what must be
+# bounded is how many such sockets there are, how long an idle one lives and
+# how much each may send. waitress has no deadline for the whole header
+# block (a client sending one byte every few seconds stays "active"): in
+# public, nginx's client_header_timeout provides it (docs/deploy.md).
+WAITRESS_LIMITS = {
+    # select() fails on descriptors above 1024, which a few hundred idle
+    # clients reach; poll() has no such ceiling.
+    "asyncore_use_poll": True,
+    # open connections before waitress stops accepting (new clients then wait
+    # in the kernel's backlog). Well above the 1,000+ trickling connections
+    # the issue's slowloris run holds, so /health still gets a socket; capped
+    # by the process's descriptor limit at start (see _connection_limit).
+    "connection_limit": 4000,
+    # kernel queue of connections not yet accepted.
+    "backlog": 2048,
+    # a connection with no bytes in either direction for 30 s is closed
+    # (waitress's default is 120 s); nginx's upstream keepalive_timeout must
+    # stay below it (docs/deploy.md).
+    "channel_timeout": 30,
+    # how often idle connections are looked for (default 30 s): the 30 s
+    # above is then enforced within 10 s.
+    "cleanup_interval": 10,
+    # request line plus headers (default 256 KiB): the longest URL the API
+    # takes is far shorter (long time lists go in a POST body); larger: 431.
+    "max_request_header_size": 64 * 1024,
+    # request body (default 1 GiB): the app caps form bodies at 1 MiB
+    # (MAX_CONTENT_LENGTH, a 413 problem+json); waitress refuses a declared
+    # length beyond 2 MiB before reading it (its own plain 413), so no client
+    # makes it buffer more, and the near misses still get the app's problem.
+    "max_request_body_size": 2 << 20,
+    # a body above 512 KiB (waitress's default, stated) is buffered in a
+    # temporary file, not memory: 4,000 connections cannot hold 8 GB of RAM.
+    "inbuf_overflow": 512 * 1024,
+    # never show a traceback to a client (the default, stated).
+    "expose_tracebacks": False,
+    # X-Forwarded-* headers from an untrusted peer are dropped: the service
+    # builds no absolute URL and trusts no client-supplied address.
+    "clear_untrusted_proxy_headers": True,
+    "ident": "iss-tracker",
+}
+
+
+def _connection_limit(wanted: int) -> int:
+    """``wanted``, or less when the descriptor limit cannot hold it (the soft
+    limit is raised to the hard one first; 64 descriptors kept for files,
+    the listening socket and the data the app loads)."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            target = wanted + 64 if hard == resource.RLIM_INFINITY else min(hard, wanted + 64)
+            if target > soft:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+                soft = target
+        return max(16, min(wanted, soft - 64))
+    except (ImportError, ValueError, OSError):
+        return min(wanted, 1000)
+
+
 def make_server(app, host: str, port: int, workers: int):
-    """A waitress server bound to (host, port), not yet running (``.run()``)."""
+    """A waitress server bound to (host, port), not yet running (``.run()``),
+    with the limits of ``WAITRESS_LIMITS``."""
     from waitress import create_server
-    return create_server(app, host=host, port=port, threads=workers,
-                         ident="iss-tracker", clear_untrusted_proxy_headers=True,
-                         channel_timeout=30, connection_limit=1000)
+    limits = WAITRESS_LIMITS | {"connection_limit": _connection_limit(
+        WAITRESS_LIMITS["connection_limit"])}
+    return create_server(app, host=host, port=port, threads=workers, **limits)
 
 
 def run(args) -> int:
