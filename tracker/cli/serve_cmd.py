@@ -45,8 +45,9 @@ def register(subparsers) -> None:
     p.add_argument("--host", type=_host, default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; use a reverse proxy for public access)")
     p.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000; 0: any free port)")
-    p.add_argument("--workers", type=_workers, default=8, metavar="N",
-                   help="worker threads answering requests (default 8)")
+    p.add_argument("--workers", type=_workers, default=16, metavar="N",
+                   help="worker threads answering requests (default 16; heavy computations "
+                        "may hold at most 3/4 of them, see heavy_budget)")
     p.add_argument("--tle", metavar="FILE", default=None,
                    help="serve the element sets of FILE (TLE/3LE/OMM) instead of the shipped ones")
     p.add_argument("--refresh-hours", type=_hours, default=None, metavar="H",
@@ -127,6 +128,20 @@ def make_server(app, host: str, port: int, workers: int):
     return create_server(app, host=host, port=port, threads=workers, **limits)
 
 
+def heavy_budget(workers: int, slots: int = 2, queue: int = 8) -> dict:
+    """The app's HEAVY_SLOTS / HEAVY_QUEUE for ``workers`` waitress threads.
+
+    A heavy request that waits for a slot waits in a waitress thread. With 8
+    threads, 2 slots and 8 waiting places, heavy requests could hold every
+    thread, and /health then queued behind them for seconds (measured: p99
+    15 s with 10 % heavy requests at 200 requests/s). So running plus
+    waiting heavy requests are kept to at most ``workers`` minus a reserve
+    of a quarter of the threads (at least 2) for light requests."""
+    reserve = max(2, workers // 4)
+    slots = max(1, min(slots, workers - reserve))
+    return {"HEAVY_SLOTS": slots, "HEAVY_QUEUE": max(0, min(queue, workers - reserve - slots))}
+
+
 def run(args) -> int:
     from tracker.api import create_app
     from tracker.api.resources import current
@@ -135,7 +150,8 @@ def run(args) -> int:
     if args.tle is not None and not os.path.isfile(args.tle):
         raise UserError(f"--tle: no such file: {args.tle}", parameter="--tle")
     from tle.store import default_data_dir
-    app = create_app({"TLE_FILE": args.tle, "DATA_DIR": str(default_data_dir(os.environ))})
+    app = create_app({"TLE_FILE": args.tle, "DATA_DIR": str(default_data_dir(os.environ)),
+                      **heavy_budget(args.workers)})
     with app.app_context():
         res = current()
         res.warm()           # load data and compile kernels before the first request
