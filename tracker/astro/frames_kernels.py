@@ -33,7 +33,7 @@ TAU = 2.0 * math.pi
 GEODETIC_ITERATIONS = 2          # Bowring steps of geodetic_sin_cos_alt
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gmst82_rad(jd_ut1, fr_ut1):
     """GMST 1982 (IAU 1982 model) at split Julian date UT1.
 
@@ -52,7 +52,7 @@ def gmst82_rad(jd_ut1, fr_ut1):
     return TAU * turns, theta_dot
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def teme_to_itrf_one(jd, fr, dut1_s, xp_rad, yp_rad, rx, ry, rz, vx, vy, vz):
     """One TEME state (km, km/s) -> ITRF ``(x, y, z, vx, vy, vz)``.
 
@@ -84,7 +84,7 @@ def teme_to_itrf_one(jd, fr, dut1_s, xp_rad, yp_rad, rx, ry, rz, vx, vy, vz):
             b0, cy * qy - sy * b2, sy * qy + cy * b2)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def teme_to_itrf_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme, r_out, v_out, with_v):
     """Batch of ``teme_to_itrf_one``: 1-D (n,) time arrays, (n, 3) vectors.
 
@@ -109,7 +109,7 @@ def teme_to_itrf_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme, r_out, v_o
             v_out[i, 2] = uz
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def track_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme,
                r_itrf, v_itrf, lat_deg, lon_deg, alt_km, speed_km_s, ef_speed_km_s,
                ground_speed_km_s):
@@ -147,7 +147,7 @@ def track_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme,
         ground_speed_km_s[i] = horizontal * (radius - alt) / radius
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def geodetic_sin_cos_alt(p_km, z_km):
     """WGS-84 ``(sin lat, cos lat, N km, alt_km)`` of a point at distance
     ``p_km`` >= 0 from the polar axis and ``z_km`` above the equator plane;
@@ -184,7 +184,7 @@ def geodetic_sin_cos_alt(p_km, z_km):
     return sl, cl, WGS84_A_KM / w, p_km * cl + z_km * sl - WGS84_A_KM * w
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def geodetic_one(x, y, z):
     """ITRF x, y, z (km) -> WGS-84 (lat_rad, lon_rad, alt_km), by
     ``geodetic_sin_cos_alt``. Longitude in (-pi, pi]."""
@@ -195,7 +195,7 @@ def geodetic_one(x, y, z):
     return math.atan2(sl, cl), lon, alt
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def geodetic_fill(r_itrf, lat_deg, lon_deg, alt_km):
     """(n, 3) ITRF km -> fills (n,) lat_deg, lon_deg (-180, 180], alt_km (WGS-84)."""
     n = r_itrf.shape[0]
@@ -207,7 +207,7 @@ def geodetic_fill(r_itrf, lat_deg, lon_deg, alt_km):
         alt_km[i] = alt
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def geodetic_to_itrf_one(lat_rad, lon_rad, alt_km, out):
     """WGS-84 geodetic -> ITRF km, into ``out`` (3,)."""
     sl = math.sin(lat_rad)
@@ -218,7 +218,7 @@ def geodetic_to_itrf_one(lat_rad, lon_rad, alt_km, out):
     out[2] = (n_km * (1.0 - WGS84_E2) + alt_km) * sl
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def topocentric_fill(r_itrf, lat_rad, lon_rad, alt_km, az_deg, el_deg, range_km):
     """Az/el/range of (n, 3) ITRF positions seen from one WGS-84 observer.
 

@@ -27,7 +27,7 @@ DAYLIGHT = 2
 UNKNOWN = 255
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
     """Illumination code (0 eclipsed, 1 penumbra, 2 daylight, 255 unknown) for one position."""
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
@@ -58,7 +58,7 @@ def illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
     return PENUMBRA
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def illumination_fill(r_km, sun_km, earth_radius_km, sun_radius_km, out):
     """(n, 3) satellite and Sun positions (same frame, km) -> fills (n,) uint8 codes."""
     n = r_km.shape[0]

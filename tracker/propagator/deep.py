@@ -51,7 +51,7 @@ FASX4 = 2.8843198
 FASX6 = 0.37448087
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _resonance_rates(c, i, irez, xli, xni, atime):
     """(dlambda/dt, dn/dt, d2n/dt2) of the resonance integrator at ``atime``."""
     if irez != 2:
@@ -99,7 +99,7 @@ def _resonance_rates(c, i, irez, xli, xni, atime):
     return xldot, xndt, xnddt
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
     """Deep-space secular terms and resonances at ``t`` minutes since epoch.
 
@@ -148,7 +148,7 @@ def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
     return em, argpm, inclm, mm, nodem, nm
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _libm_sincos(x):
     """(sin x, cos x) from libm, correctly rounded or nearly so.
 
@@ -160,7 +160,7 @@ def _libm_sincos(x):
     return math.sin(x), math.cos(x)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _third_body_periodics(zm, ze, e2, e3, i2, i3, l2, l3, l4, gh2, gh3, gh4, h2, h3):
     """One third body's periodic terms (de, di, dl, dgh, dh) at its mean
     anomaly ``zm`` (rad), from its eccentricity ``ze`` and coefficients."""
@@ -172,7 +172,7 @@ def _third_body_periodics(zm, ze, e2, e3, i2, i3, l2, l3, l4, gh2, gh3, gh4, h2,
             gh2 * f2 + gh3 * f3 + gh4 * sinzf, h2 * f2 + h3 * f3)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
     """Apply lunar-solar periodics at ``t`` minutes since epoch.
 

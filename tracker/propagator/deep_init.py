@@ -52,7 +52,7 @@ RPTIM = 4.37526908801129966e-3   # earth rotation, rad/min
 _LOW_INCL_RAD = 5.2359877e-2     # 3 degrees
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _third_body_terms(zcosg, zsing, zcosi, zsini, zcosh, zsinh, cc, xnoi,
                       cosim, sinim, cosomm, sinomm, em, emsq, betasq, rtemsq):
     """Perturbation sums for one third body (Sun or Moon) on the orbit.
@@ -115,7 +115,7 @@ _SUN_ROWS = np.array([SE2, SE3, SI2, SI3, SL2, SL3, SL4, SGH2, SGH3, SGH4, SH2, 
 _MOON_ROWS = np.array([EE2, E3, XI2, XI3, XL2, XL3, XL4, XGH2, XGH3, XGH4, XH2, XH3])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _periodic_coefficients(coeffs, i, rows, terms, emsq, ze):
     """Write one third body's periodic coefficients (``sdp4.dpper``) into
     ``rows`` of column ``i``, from its ``_third_body_terms`` and its
@@ -137,7 +137,7 @@ def _periodic_coefficients(coeffs, i, rows, terms, emsq, ze):
     coeffs[r_h3, i] = -2.0 * s2 * (z23 - z21)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _secular_rate(terms, emsq, zn):
     """Secular rates (de/dt, di/dt, dM/dt, d(omega)/dt, d(node)/dt * sin i)
     caused by one third body (its ``_third_body_terms``) whose mean motion
@@ -152,7 +152,7 @@ def _secular_rate(terms, emsq, zn):
     return dedt, didt, dmdt, domdt, dnodt_sini
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def deep_space_init(coeffs, i, epoch_days, eccsq, xpidot):
     """dscom + dsinit for satellite ``i`` (near-Earth rows already filled).
 

@@ -35,7 +35,7 @@ _DEG2RAD = math.pi / 180.0
 _CUT_ZERO_DIVISOR = 1.5e-12   # stands in for 1 + cos(i) at i = 180 deg
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gstime_rad(jd_ut1):
     """Greenwich mean sidereal time (rad, [0, 2 pi)) from a UT1 Julian date.
 
@@ -50,7 +50,7 @@ def gstime_rad(jd_ut1):
     return temp
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def long_period_coefficients(sini, cosi):
     """(aycof, xlcof): the J3 long-period coefficients for an inclination
     given by its sine and cosine (also used per time by the deep-space step)."""
@@ -61,7 +61,7 @@ def long_period_coefficients(sini, cosi):
     return -0.5 * J3OJ2 * sini, xlcof
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def sgp4_init_one(elements, i, coeffs):
     """Fill column ``i`` of ``coeffs`` from column ``i`` of ``elements``."""
     for k in range(N_COEFF):
@@ -220,7 +220,7 @@ def sgp4_init_one(elements, i, coeffs):
                                   + 15.0 * cc1sq * (2.0 * d2 + cc1sq))
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def sgp4_init_many(elements, coeffs):
     """Initialise every satellite: ``elements`` (N_ELEMENT, n) -> ``coeffs`` (N_COEFF, n)."""
     for i in prange(elements.shape[1]):

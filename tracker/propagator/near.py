@@ -71,7 +71,7 @@ from tracker.propagator.vtrig import sincos
 _NAN = np.nan
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def sgp4_sample(c, i, t, state):
     """Satellite ``i`` at ``t`` minutes since epoch.
 
@@ -84,7 +84,7 @@ def sgp4_sample(c, i, t, state):
     return _sample(c, np.int64(i), t, state)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _sample(c, i, t, state):
     """``sgp4_sample`` for an int64 ``i``."""
     # ---- secular gravity and atmospheric drag ----
@@ -238,7 +238,7 @@ def _sample(c, i, t, state):
     return err, x, y, z, vx, vy, vz
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def sgp4_one(coeffs, i_sat, tsince_min, state, r_out, v_out):
     """One satellite at one time; writes r_out (3,) km, v_out (3,) km/s TEME.
 
@@ -255,7 +255,7 @@ def sgp4_one(coeffs, i_sat, tsince_min, state, r_out, v_out):
     return err
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scalar_run(coeffs, i, ts, n, state, e_row, r_rows, v_rows, k0):
     """sgp4_sample at ts[:n], written to rows k0 .. k0 + n - 1."""
     for j in range(n):
@@ -270,7 +270,7 @@ def _scalar_run(coeffs, i, ts, n, state, e_row, r_rows, v_rows, k0):
         v_rows[k, 2] = vz
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _satellite_run(coeffs, i, epoch_jd, epoch_fr, jd, fr, tsince, j0, j1,
                    e_row, r_rows, v_rows):
     """Satellite ``i`` at times j0 <= j < j1, written to rows j of the outputs.
@@ -306,7 +306,7 @@ _RESONANT_CHUNKS = 32
 # parallel loop body (uint64).
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def propagate_into(coeffs, epoch_jd, epoch_fr, jd, fr, e_out, r_out, v_out):
     """Every satellite at every split-JD time; fills caller-allocated outputs.
 
@@ -334,7 +334,7 @@ def propagate_into(coeffs, epoch_jd, epoch_fr, jd, fr, e_out, r_out, v_out):
                            zero, n_t, e_out[i], r_out[i], v_out[i])
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def propagate_tsince_into(coeffs, tsince_min, e_out, r_out, v_out):
     """Satellite i at its own times tsince_min[i, :] (minutes since epoch).
 

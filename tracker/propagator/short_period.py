@@ -36,7 +36,7 @@ from tracker.propagator.layout import J2, RADIUS_EARTH_KM, VKMPERSEC, XKE
 _INV_XKE = 1.0 / XKE
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def short_period(axnl, aynl, am, nm, sineo1, coseo1, con41, x1mth2, x7thm1,
                  cosip, sinip, nodep):
     """Short-period periodics; see the module docstring."""
@@ -68,7 +68,7 @@ def short_period(axnl, aynl, am, nm, sineo1, coseo1, con41, x1mth2, x7thm1,
     return pl, mrt, mvt, rvdot, sinu, cosu, dsu, xnode, dinc
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def orientation(mrt, mvt, rvdot, sinsu, cossu, sini, cosi, snod, cnod):
     """TEME position (km) and velocity (km/s); see the module docstring."""
     xmx = -snod * cosi

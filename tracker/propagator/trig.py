@@ -25,7 +25,7 @@ from tracker.propagator.vtrig import (_C2, _C4, _C6, _C8, _C10, _C12, _S3, _S5, 
 SMALL_ANGLE_RAD = 0.125
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def sincos_small(x):
     """(sin x, cos x) for |x| <= SMALL_ANGLE_RAD (rad), by polynomials."""
     x2 = x * x
@@ -34,7 +34,7 @@ def sincos_small(x):
     return s, c
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def rotate(sin_a, cos_a, d):
     """(sin(a + d), cos(a + d)) from sin a, cos a and an increment d (rad).
 
@@ -52,7 +52,7 @@ _INV_TWOPI = 1.0 / (2.0 * math.pi)
 _TWOPI = 2.0 * math.pi
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def wrap_twopi(x):
     """x reduced by a whole number of turns to (-2 pi, 2 pi), sign of x kept.
 

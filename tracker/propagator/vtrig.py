@@ -48,7 +48,7 @@ _C16 = 1.0 / 20922789888000.0
 _C18 = -1.0 / 6402373705728000.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def sincos_poly(x):
     """(sin x, cos x), x in rad, |x| <= VTRIG_MAX_ABS_RAD; vectorisable."""
     k = np.floor(x * _TWO_OVER_PI + 0.5)
@@ -69,7 +69,7 @@ def sincos_poly(x):
     return sin_x, cos_x
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def sincos(x):
     """(sin x, cos x), x in rad: ``sincos_poly`` for |x| <= VTRIG_MAX_ABS_RAD,
     libm beyond (and for NaN or infinities, which give NaN)."""

@@ -34,7 +34,7 @@ B_PREV_Z_KM = 8        # carried between chunks: z of the last sample (NaN if in
 N_BATCH = 9
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _batch_one(coeffs, j, tsince0_min, t_s, scratch, out, work, ts, e_b, r_b, v_b, alt_b):
     """Satellite ``j`` of ``batch_stats_chunk``."""
     if out[j, B_FIRST_ERROR] != 0.0:
@@ -94,7 +94,7 @@ def _batch_one(coeffs, j, tsince0_min, t_s, scratch, out, work, ts, e_b, r_b, v_
     out[j, B_N_VALID] = n_valid
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def batch_stats_chunk(coeffs, tsince0_min, t_s, scratch, out):
     """Propagate many satellites over one time chunk, accumulating per satellite.
 

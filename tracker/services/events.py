@@ -53,7 +53,7 @@ MAG_STEP_S = 5.0            # brightness sampled this often along a visible segm
 TWILIGHT_STEP_S = 60.0      # Sun altitude sampled this often to find twilight crossings
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def hermite(t_s, r, v, i, t):
     """Track at time t from interval i = [t_s[i], t_s[i+1]] (cubic Hermite).
 
@@ -80,7 +80,7 @@ def hermite(t_s, r, v, i, t):
     return x, y, z, vx, vy, vz
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def interval_at(t_s, t):
     """Index i of the interval [t_s[i], t_s[i+1]] (of positive length) holding t.
 
@@ -100,7 +100,7 @@ def interval_at(t_s, t):
     return i
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def interpolate_track(t_s, r, v, t_query, r_out, v_out):
     """Hermite track at times ``t_query`` (m,) -> fills r_out, v_out (m, 3).
 
@@ -125,7 +125,7 @@ def interpolate_track(t_s, r, v, t_query, r_out, v_out):
         v_out[k, 2] = vz
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _sin_el(x, y, z, vx, vy, vz, ox, oy, oz, ux, uy, uz):
     """sin(elevation) of the satellite from the observer and its time derivative."""
     dx = x - ox
@@ -138,13 +138,13 @@ def _sin_el(x, y, z, vx, vy, vz, ox, oy, oz, ux, uy, uz):
     return du / d, vu / d - du * dv / (d * d * d)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _g_at(t_s, r, v, i, t, ox, oy, oz, ux, uy, uz):
     x, y, z, vx, vy, vz = hermite(t_s, r, v, i, t)
     return _sin_el(x, y, z, vx, vy, vz, ox, oy, oz, ux, uy, uz)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _root(t_s, r, v, i, a, b, up, ox, oy, oz, ux, uy, uz, sin_min):
     """Crossing of sin_min in [a, b] (interval i); ``up``: rising (g(a) < 0 <= g(b))."""
     while b - a > BISECT_TOL_S:
@@ -157,7 +157,7 @@ def _root(t_s, r, v, i, a, b, up, ox, oy, oz, ux, uy, uz, sin_min):
     return 0.5 * (a + b)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _critical(t_s, r, v, i, a, b, ox, oy, oz, ux, uy, uz):
     """Zero of d(sin el)/dt in [a, b] where it changes sign (bisection)."""
     _, da = _g_at(t_s, r, v, i, a, ox, oy, oz, ux, uy, uz)
@@ -171,7 +171,7 @@ def _critical(t_s, r, v, i, a, b, ox, oy, oz, ux, uy, uz):
     return 0.5 * (a + b)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _observer(lat_rad, lon_rad, alt_km, o):
     """Fill o with the observer's ITRF position; return the up unit vector."""
     geodetic_to_itrf_one(lat_rad, lon_rad, alt_km, o)
@@ -179,7 +179,7 @@ def _observer(lat_rad, lon_rad, alt_km, o):
     return cl * math.cos(lon_rad), cl * math.sin(lon_rad), math.sin(lat_rad)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs, base, write):
     """Find the passes of observer k; write rows from ``base`` when ``write``.
 
@@ -324,7 +324,7 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
     return count
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _write_pass(out, out_obs, row, k, rise, set_, culm_t, culm_g, peak_g, peak_t, n_culm, t_first, t_last):
     out_obs[row] = k
     out[row, P_RISE] = rise
@@ -338,7 +338,7 @@ def _write_pass(out, out_obs, row, k, rise, set_, culm_t, culm_g, peak_g, peak_t
     out[row, P_END] = set_ if math.isfinite(set_) else t_last
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def count_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, counts):
     """Number of passes above sin_min for every observer -> fills counts (m,) int64."""
     dummy = np.empty((0, N_PCOLS))
@@ -350,7 +350,7 @@ def count_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, counts):
                                    dummy, dummy_obs, np.int64(0), False)
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def fill_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, offsets, out, out_obs):
     """Pass table: observer k's passes go to rows offsets[k] .. offsets[k+1]-1 of
     ``out`` (n_pass, N_PCOLS) and ``out_obs`` (observer index)."""
@@ -360,7 +360,7 @@ def fill_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, offsets, out, out_
                            out, out_obs, offsets[k], True)
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def look_angles(t_s, r, v, lat_rad, lon_rad, alt_km, obs, t_query, az_deg, el_deg, range_km):
     """Azimuth (from north through east, [0, 360)), geometric elevation (deg)
     and range (km) of the track at ``t_query[q]`` seen from observer ``obs[q]``.
@@ -397,7 +397,7 @@ def look_angles(t_s, r, v, lat_rad, lon_rad, alt_km, obs, t_query, az_deg, el_de
         range_km[q] = math.sqrt(dx * dx + dy * dy + dz * dz)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _sun_sin_alt(t_s, sun_hat, t, ux, uy, uz):
     """sin(geometric altitude) of the Sun for an observer with up vector u.
 
@@ -413,7 +413,7 @@ def _sun_sin_alt(t_s, sun_hat, t, ux, uy, uz):
     return (sx * ux + sy * uy + sz * uz) / math.sqrt(sx * sx + sy * sy + sz * sz)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _sun_root(t_s, sun_hat, a, b, ux, uy, uz, sin_sun_max, dark_at_b):
     while b - a > BISECT_TOL_S:
         m = 0.5 * (a + b)
@@ -425,7 +425,7 @@ def _sun_root(t_s, sun_hat, a, b, ux, uy, uz, sin_sun_max, dark_at_b):
     return 0.5 * (a + b)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def magnitude_one(t_s, r, v, sun_hat, t, ox, oy, oz, std_mag):
     """Visual magnitude at time t for an observer at ITRF (ox, oy, oz), km.
 
@@ -455,7 +455,7 @@ def magnitude_one(t_s, r, v, sun_hat, t, ox, oy, oz, std_mag):
     return std_mag + 5.0 * math.log10(rng / 1000.0) - 2.5 * math.log10(f)
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def pass_visibility(t_s, r, v, sun_hat, lit_start, lit_end, lat_rad, lon_rad, alt_km,
                     obs, p_start, p_end, sin_sun_max, std_mag, out):
     """Visible segment and peak brightness of each pass -> ``out`` (n_pass, N_VCOLS).

@@ -70,7 +70,7 @@ EVENT_NODE = 1         # bit in ``events``: ascending node in (t[i-1], t[i]]
 EVENT_SUNRISE = 2      # bit: t[i] is the first daylight sample after shadow
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def illumination(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
     """``shadow.illumination_one`` with a shortcut for the sunward half-space.
 
@@ -89,7 +89,7 @@ def illumination(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
     return illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def hermite_root_s(h_s, z0, z1, vz0, vz1):
     """Root in [0, h_s] of the cubic Hermite interpolant through (0, z0, vz0), (h_s, z1, vz1).
 
@@ -120,7 +120,7 @@ def hermite_root_s(h_s, z0, z1, vz0, vz1):
     return tau
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
     """Linear interpolation in a Sun table sampled at sun_t0_s + k * sun_step_s."""
     m = sun_r.shape[0]
@@ -136,7 +136,7 @@ def sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
             sun_r[k, 2] * (1.0 - w) + sun_r[k + 1, 2] * w)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def propagate_block(coeffs, i, ts, n, vector, work, scratch, e_b, r_b, v_b):
     """SGP4 for satellite ``i`` at ``ts[:n]`` minutes since epoch (n <= BLOCK)
     into ``e_b``, ``r_b``, ``v_b``, as the core's ``propagate_into`` does:
@@ -157,7 +157,7 @@ def propagate_block(coeffs, i, ts, n, vector, work, scratch, e_b, r_b, v_b):
         v_b[j, 2] = vz
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def derive_block(n, r_b, v_b, alt_b, surf_b, speed_b):
     """Per sample of a block: geodetic altitude, sub-satellite point (TEME
     orientation, km) and speed; a loop without branches that LLVM vectorises.
@@ -176,7 +176,7 @@ def derive_block(n, r_b, v_b, alt_b, surf_b, speed_b):
         speed_b[j] = math.sqrt(v_b[j, 0] * v_b[j, 0] + v_b[j, 1] * v_b[j, 1] + v_b[j, 2] * v_b[j, 2])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def ground_step_km(ax, ay, az, bx, by, bz, cos_dtheta, sin_dtheta):
     """Ground distance (km) between surface points a then b (TEME orientation)
     when the Earth turns by dtheta between them (given as its cosine and
@@ -196,7 +196,7 @@ def ground_step_km(ax, ay, az, bx, by, bz, cos_dtheta, sin_dtheta):
     return 2.0 * radius * math.asin(x)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def orbit_stats_block(coeffs, tsince0_min, t_s, lo, hi, sun_t0_s, sun_step_s, sun_r,
                       earth_radius_km, sun_radius_km, earth_rate_rad_s, prev,
                       alt_km, events, node_t_s, acc, b, last):
@@ -333,7 +333,7 @@ def orbit_stats_block(coeffs, tsince0_min, t_s, lo, hi, sun_t0_s, sun_step_s, su
         last[S_ALT] = p_alt
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def orbit_stats_chunk(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
                       sun_radius_km, earth_rate_rad_s, prev, n_blocks,
                       alt_km, events, node_t_s, acc, last):
@@ -371,7 +371,7 @@ def new_state() -> np.ndarray:
     return state
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def arg_latitude_rad(rx, ry, rz, vx, vy, vz):
     """Osculating argument of latitude (rad, [0, 2 pi)): the angle from the
     ascending node to the position, in the direction of motion.
