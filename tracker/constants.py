@@ -9,8 +9,8 @@ Two Earth models are in use, on purpose:
 * WGS-72 for SGP4/SDP4 only: the element sets are fitted with it, so the
   propagator must use it (Vallado et al. 2006, "Revisiting Spacetrack
   Report #3", AIAA 2006-6753, sec. on gravity constants; ``wgs72`` in
-  python-sgp4). Those values live with the propagator
-  (``tracker/propagator/layout.py``) and are repeated here for reference.
+  python-sgp4). They are declared here only; ``tracker/propagator/layout.py``
+  imports them and derives the SGP4 internal units (XKE, J3/J2, km/s).
 * WGS-84 for every geodetic quantity (latitude, longitude, height, observer
   positions, the Earth's limb for the shadow): NIMA TR8350.2, 3rd ed.
   (2000), table 3.1.
@@ -36,9 +36,12 @@ WGS84_B_KM = WGS84_A_KM * (1.0 - WGS84_F)   # semi-minor axis (polar radius)
 # --- One mean Earth radius (great-circle distances, footprints) ------------------
 MEAN_EARTH_RADIUS_KM = 6371.0088   # IUGG mean radius R1 = (2a + b) / 3 of WGS-84/GRS80
 
-# --- WGS-72 (SGP4 only; the propagator holds its own copy, see above) -----------
+# --- WGS-72 (SGP4/SDP4 only): AIAA 2006-6753 "wgs72", as python-sgp4's wgs72 ---
 WGS72_A_KM = 6378.135              # equatorial radius used by SGP4
 WGS72_MU_KM3_S2 = 398600.8         # gravitational parameter used by SGP4
+WGS72_J2 = 0.001082616             # zonal harmonics J2, J3, J4
+WGS72_J3 = -0.00000253881
+WGS72_J4 = -0.00000165597
 
 # --- The Sun -------------------------------------------------------------------
 SUN_RADIUS_KM = 695700.0           # IAU 2015 Resolution B3 nominal solar radius

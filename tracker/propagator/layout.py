@@ -2,8 +2,9 @@
 
 Earth model: WGS-72, as the element sets are fitted with it (Vallado et al.,
 "Revisiting Spacetrack Report #3", AIAA 2006-6753, section "Gravitational
-constants"). Internal SGP4 units are earth radii and minutes; ``XKE`` is
-sqrt(GM) in (earth radii)^1.5 per minute.
+constants"), declared once in ``tracker.constants``. Internal SGP4 units
+are earth radii and minutes; ``XKE`` is sqrt(GM) in (earth radii)^1.5 per
+minute.
 
 Coefficient table
 -----------------
@@ -21,13 +22,15 @@ from __future__ import annotations
 
 import math
 
-# ---- WGS-72 (AIAA 2006-6753, "wgs72" constants) ----
-MU_KM3_S2 = 398600.8
-RADIUS_EARTH_KM = 6378.135
+from tracker.constants import WGS72_A_KM, WGS72_J2, WGS72_J3, WGS72_J4, WGS72_MU_KM3_S2
+
+# ---- WGS-72 (declared once in tracker.constants; AIAA 2006-6753 "wgs72") ----
+MU_KM3_S2 = WGS72_MU_KM3_S2
+RADIUS_EARTH_KM = WGS72_A_KM
+J2 = WGS72_J2
+J3 = WGS72_J3
+J4 = WGS72_J4
 XKE = 60.0 / math.sqrt(RADIUS_EARTH_KM ** 3 / MU_KM3_S2)  # er^1.5 / min
-J2 = 0.001082616
-J3 = -0.00000253881
-J4 = -0.00000165597
 J3OJ2 = J3 / J2
 VKMPERSEC = RADIUS_EARTH_KM * XKE / 60.0   # (er/min) -> km/s
 
