@@ -45,6 +45,7 @@ from tracker.services.position import OUTSIDE_ORBIT, propagate_checked
 from tracker.services.sampled_track import build_track, check_window_staleness, failure_warnings
 from tracker.astro.time import check_service_range, unix_to_jdfr
 from tracker.astro.visibility import timing_sigma_s
+from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, uncertainty_s
 
 DARK_SUN_ALT_DEG = -6.0
 DEFAULT_RADIUS_KM = 100.0
@@ -73,6 +74,9 @@ class Overflight:
     element_set_epoch_unix_s: float
     age_days: float
     timing_uncertainty_s: float
+    uncertainty_68_s: float = math.nan    # +- s, fitted bands (tle.accuracy.uncertainty_s)
+    uncertainty_90_s: float = math.nan
+    may_cross_manoeuvre: bool = False    # a known manoeuvre may lie between epoch and closest approach
 
 
 @dataclass
@@ -224,6 +228,7 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
                             for k in range(len(rows))])
         # station illumination: needs TEME; re-propagate the few closest-approach times
         lit = _station_sunlit(rows, jd, fr, sun_teme)
+        manoeuvres = detect_manoeuvres(store.sets)
         for k, (tc, dc, latc, lonc, altc, enter, exit_, es) in enumerate(rows):
             age = (tc - es.epoch_unix_s) / 86400.0
             overflights.append(Overflight(
@@ -231,7 +236,9 @@ def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, st
                 lon_deg=float(lonc), altitude_km=float(altc), enter_unix_s=enter, exit_unix_s=exit_,
                 sun_altitude_deg=float(sun_alt[k]), dark=bool(sun_alt[k] < DARK_SUN_ALT_DEG),
                 station_sunlit=bool(lit[k]), element_set_epoch_unix_s=es.epoch_unix_s, age_days=float(age),
-                timing_uncertainty_s=float(timing_sigma_s(age, es.ndot, es.mean_motion_rev_day))))
+                timing_uncertainty_s=float(timing_sigma_s(age, es.ndot, es.mean_motion_rev_day)),
+                uncertainty_68_s=uncertainty_s(age)[0], uncertainty_90_s=uncertainty_s(age)[1],
+                may_cross_manoeuvre=crosses_manoeuvre(manoeuvres, es.epoch_unix_s, float(tc))))
     n_total = len(overflights)
     if night_only:
         overflights = [o for o in overflights if o.dark]
@@ -278,7 +285,10 @@ def report_to_dict(report: OverflightReport, tz_name: str) -> dict:
             "dark": o.dark, "station_sunlit": o.station_sunlit,
             "element_set_epoch_utc": format_utc(o.element_set_epoch_unix_s),
             "element_set_age_days": round(o.age_days, 3),
-            "timing_uncertainty_s": round(o.timing_uncertainty_s, 1)} for o in report.overflights],
+            "timing_uncertainty_s": round(o.timing_uncertainty_s, 1),
+            "uncertainty_68_s": round(o.uncertainty_68_s, 1),
+            "uncertainty_90_s": round(o.uncertainty_90_s, 1),
+            "may_cross_manoeuvre": o.may_cross_manoeuvre} for o in report.overflights],
         "warnings": list(report.warnings),
         "model": {"ground_distance": "great circle on a 6371.0088 km sphere between the place and "
                                      "the geodetic sub-satellite point",

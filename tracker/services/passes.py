@@ -48,6 +48,7 @@ from tracker.services.sampled_track import SampledTrack, build_track
 from tracker.astro.time import check_service_range
 from tracker.astro.visibility import ISS_STD_MAG, timing_sigma_s
 from tracker.constants import MEAN_EARTH_RADIUS_KM
+from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, uncertainty_s
 
 MAX_DAYS = 30.0
 MIN_WINDOW_S = 1.0                # shorter windows vanish in float seconds near 2026
@@ -145,6 +146,9 @@ class Pass:
     element_set_epoch_unix_s: float
     age_days: float                   # at the peak, minus = before the epoch
     timing_uncertainty_s: float
+    uncertainty_68_s: float = math.nan    # +- s, fitted bands (tle.accuracy.uncertainty_s)
+    uncertainty_90_s: float = math.nan
+    may_cross_manoeuvre: bool = False    # a known manoeuvre may lie between epoch and pass
 
     @property
     def max_elevation_deg(self) -> float:
@@ -354,6 +358,7 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
     lat, lon, alt = _observer_arrays([place.lat_deg], [place.lon_deg], [place.alt_m])
     sin_min = math.sin(math.radians(min_el))
     passes = []
+    manoeuvres = detect_manoeuvres(store.sets)
     for j in range(table.obs.shape[0]):
         p = table.p[j]
         culms = ()
@@ -376,6 +381,7 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
             in_shadow_start = _shadow_edge(track, vis[_ev.V_START])
         es = track.element_set_at(peak.unix_s)
         age_days = (peak.unix_s - es.epoch_unix_s) / 86400.0
+        u68, u90 = uncertainty_s(age_days)
         passes.append(Pass(
             rise=_event(track.t0_unix_s, p[_ev.P_RISE], table.look["rise"], j),
             culmination=culm, set=_event(track.t0_unix_s, p[_ev.P_SET], table.look["set"], j),
@@ -388,7 +394,9 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
             brightest=brightest,
             magnitude=float(vis[_ev.V_MAG]) if visible and math.isfinite(vis[_ev.V_MAG]) else None,
             element_set_epoch_unix_s=es.epoch_unix_s, age_days=age_days,
-            timing_uncertainty_s=float(timing_sigma_s(age_days, es.ndot, es.mean_motion_rev_day))))
+            timing_uncertainty_s=float(timing_sigma_s(age_days, es.ndot, es.mean_motion_rev_day)),
+            uncertainty_68_s=u68, uncertainty_90_s=u90,
+            may_cross_manoeuvre=crosses_manoeuvre(manoeuvres, es.epoch_unix_s, peak.unix_s)))
     n_total = len(passes)
     if visible_only:
         passes = [q for q in passes if q.visible]
@@ -494,6 +502,9 @@ def pass_to_dict(p: Pass, tz) -> dict:
         "element_set_epoch_utc": format_utc(p.element_set_epoch_unix_s),
         "element_set_age_days": round(p.age_days, 3),
         "timing_uncertainty_s": round(p.timing_uncertainty_s, 1),
+        "uncertainty_68_s": round(p.uncertainty_68_s, 1),
+        "uncertainty_90_s": round(p.uncertainty_90_s, 1),
+        "may_cross_manoeuvre": p.may_cross_manoeuvre,
     }
 
 
