@@ -3,8 +3,9 @@
 The same equations as ``sgp4.sgp4_sample`` (near-Earth branch), rearranged
 for SIMD: three loops over a block of at most ``BLOCK`` times (secular and
 long-period terms; Kepler's equation; short-period terms and output), with
-``sgp4_vtrig.sincos_poly`` in place of libm and selects in place of early
-returns; the short-period terms and output are ``short_period``'s, the
+``sgp4_vtrig.sincos_poly`` in place of libm (and, for small increments, the
+previous sine and cosine rotated by ``trig.sincos_small`` of the increment,
+as the scalar kernel does) and selects in place of early returns; the short-period terms and output are ``short_period``'s, the
 scalar step's own code. Error codes follow the reference order (1: mean eccentricity, then
 4: semi-latus rectum, then 6: decayed) with NaN r, v for 1 and 4.
 
@@ -16,7 +17,8 @@ evaluated iterate; the block loops while any lane is still iterating.
 Only for satellites with ``METHOD == 0`` and positive mean motion (callers
 check ``block_eligible``). ``near_earth_block`` returns False, writing
 nothing, when an angle exceeds ``sgp4_vtrig.VTRIG_MAX_ABS_RAD`` (years from
-epoch); the caller then uses the scalar kernel for that block.
+epoch) or a drag or short-period increment exceeds ``trig.SMALL_ANGLE_RAD``;
+the caller then uses the scalar kernel for that block.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from tracker.propagator.layout import (
     X1MTH2, X7THM1, XKE, XLCOF, XMCOF,
 )
 from tracker.propagator.short_period import orientation, short_period
+from tracker.propagator.trig import SMALL_ANGLE_RAD, sincos_small
 from tracker.propagator.vtrig import VTRIG_MAX_ABS_RAD, sincos_poly
 
 BLOCK = 64
@@ -40,8 +43,8 @@ BLOCK = 64
 # offsets are compile-time constants, which lets LLVM prove that the rows
 # do not overlap and vectorise the loops without runtime alias checks.
 (W_AXNL, W_AYNL, W_U, W_AM, W_NM, W_NODE, W_BAD_E, W_EO1, W_SIN, W_COS,
- W_ACTIVE, W_ERR, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ) = range(18)
-N_WORK = 18
+ W_ACTIVE, W_ERR, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ, W_STEP) = range(19)
+N_WORK = 19
 WORK_SIZE = N_WORK * BLOCK
 
 _INV_TWOPI = 1.0 / TWOPI
@@ -121,7 +124,10 @@ def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
             t3 = t2 * t
             t4 = t3 * t
             tempa = tempa - d2 * t2 - d3 * t3 - d4 * t4
-            sin_mm, cos_mm = sincos_poly(mm)
+            # sin(mm): (sin, cos) of xmdf rotated by the small drag term.
+            sd, cd = sincos_small(temp)
+            sin_mm = sin_xmdf * cd + cos_xmdf * sd
+            n_big += abs(temp) > SMALL_ANGLE_RAD
             tempe = tempe + bstar_cc5 * (sin_mm - sinmao)
             templ = templ + t3cof * t3 + t4 * (t4cof + t * t5cof)
         am = ao * tempa * tempa
@@ -151,23 +157,39 @@ def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
         return False
 
     # ---- Kepler's equation, all lanes in step ----
+    # After the first evaluation, when every lane still iterating moved by
+    # at most SMALL_ANGLE_RAD, the sine and cosine of the new iterate are
+    # the previous ones rotated by that step (as the scalar kernel does).
+    # (Counts, not a float max: LLVM vectorises integer sums only.)
+    n_large = 1
     for it in range(10):
         n_active = 0
+        rotate = (it > 0) & (n_large == 0)
+        n_large = 0
         for j in range(n):
             eo1 = work[W_EO1 * BLOCK + j]
             u = work[W_U * BLOCK + j]
             axnl = work[W_AXNL * BLOCK + j]
             aynl = work[W_AYNL * BLOCK + j]
-            s, co = sincos_poly(eo1)
+            s_old = work[W_SIN * BLOCK + j]
+            c_old = work[W_COS * BLOCK + j]
+            if rotate:
+                sd, cd = sincos_small(work[W_STEP * BLOCK + j])
+                s = s_old * cd + c_old * sd
+                co = c_old * cd - s_old * sd
+            else:
+                s, co = sincos_poly(eo1)
             tem5 = (u - aynl * co + axnl * s - eo1) / (1.0 - co * axnl - s * aynl)
             tem5 = 0.95 if tem5 >= 0.95 else tem5
             tem5 = -0.95 if tem5 <= -0.95 else tem5
             active = work[W_ACTIVE * BLOCK + j] == 1.0
             still = active & (abs(tem5) >= 1.0e-12) & (it < 9)
-            work[W_SIN * BLOCK + j] = s if active else work[W_SIN * BLOCK + j]
-            work[W_COS * BLOCK + j] = co if active else work[W_COS * BLOCK + j]
+            work[W_SIN * BLOCK + j] = s if active else s_old
+            work[W_COS * BLOCK + j] = co if active else c_old
             work[W_EO1 * BLOCK + j] = eo1 + tem5 if active else eo1
+            work[W_STEP * BLOCK + j] = tem5 if still else 0.0
             work[W_ACTIVE * BLOCK + j] = 1.0 if still else 0.0
+            n_large += still & (abs(tem5) > SMALL_ANGLE_RAD)
             n_active += still
         if n_active == 0:
             break
@@ -178,6 +200,7 @@ def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
     x7thm1 = c[X7THM1, i]
     sinio = c[SINIO, i]
     cosio = c[COSIO, i]
+    n_big = 0
     for j in range(n):
         axnl = work[W_AXNL * BLOCK + j]
         aynl = work[W_AYNL * BLOCK + j]
@@ -191,12 +214,14 @@ def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
         norm = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
         sinu = sinu * norm
         cosu = cosu * norm
-        sd, cd = sincos_poly(dsu)
+        # The short-period corrections to u and i are small angles.
+        sd, cd = sincos_small(dsu)
         sinsu = sinu * cd + cosu * sd
         cossu = cosu * cd - sinu * sd
-        sd, cd = sincos_poly(dinc)
+        sd, cd = sincos_small(dinc)
         sini = sinio * cd + cosio * sd
         cosi = cosio * cd - sinio * sd
+        n_big += (abs(dsu) > SMALL_ANGLE_RAD) | (abs(dinc) > SMALL_ANGLE_RAD)
         snod, cnod = sincos_poly(xnode)
         x, y, z, vx, vy, vz = orientation(mrt, mvt, rvdot, sinsu, cossu, sini, cosi,
                                           snod, cnod)
@@ -218,6 +243,8 @@ def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
         work[W_VX * BLOCK + j] = _NAN if nan else vx
         work[W_VY * BLOCK + j] = _NAN if nan else vy
         work[W_VZ * BLOCK + j] = _NAN if nan else vz
+    if n_big > 0:
+        return False
 
     for j in range(n):
         e_out[j] = np.uint8(work[W_ERR * BLOCK + j])
