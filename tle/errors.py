@@ -102,3 +102,21 @@ class UpdateError(TLEError):
         self.cause = cause
         self.source = source
         super().__init__(message)
+
+
+class UnknownObjectError(TLEError):
+    """A name matches no object of the store, or several (``candidates``:
+    ``(catalog number, name)`` pairs, at most ``tle.catalog.MAX_CANDIDATES``).
+    ``parameter`` names the option to change."""
+
+    status = 404
+    kind = "not-found"
+
+    def __init__(self, message, *, parameter="name", candidates=(), misuse=False):
+        self.parameter = parameter
+        self.candidates = tuple(candidates)
+        if misuse:
+            self.status, self.kind = 400, "invalid-input"
+        elif len(self.candidates) > 1:
+            self.status, self.kind = 400, "ambiguous-object"
+        super().__init__(message)

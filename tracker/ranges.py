@@ -22,6 +22,7 @@ RADIUS_KM = (0.0, 2500.0)                  # 0 itself excluded
 OPEN_NOTIFY_ALT_M = (0.0, 10_000.0)
 OPEN_NOTIFY_N = (1, 100)
 CITIES_LIMIT = (1, 50)
+CATALOG_NUMBER = (1, 339_999)              # NORAD numbers TLE's five columns hold (Alpha-5 to Z9999)
 
 DEFAULT_DAYS = 10.0
 DEFAULT_MIN_ELEVATION_DEG = 10.0

@@ -22,27 +22,28 @@ from tracker.services.position import now_report, position_rows, positions
 
 bp = Blueprint("iss", __name__, url_prefix="/api/v1/iss")
 
-def _selection_at(t: dt.datetime):
-    return resources.current().store.nearest(datetime_to_unix(t))
+def _selection_at(t: dt.datetime, store=None):
+    return (store or resources.current().store).nearest(datetime_to_unix(t))
 
 
-def station_now(t: dt.datetime, units: str) -> tuple[dict, object]:
+def station_now(t: dt.datetime, units: str, store=None) -> tuple[dict, object]:
     """The ``now`` report at ``t`` plus the API's element block; (body, selection).
 
     Memoized for 2 s per (time, units): concurrent "now" requests within the
     same second share one computation. Callers must not modify the result.
     """
     res = resources.current()
+    store = store or res.store
 
     def compute():
         jd, fr = datetime_to_jdfr(t)
-        report = now_report(res.store, jd, fr, eop=res.earth, sun=res.sun, units=units)
-        selection = _selection_at(t)
+        report = now_report(store, jd, fr, eop=res.earth, sun=res.sun, units=units)
+        selection = _selection_at(t, store)
         report["elements"] = elements_info(selection)
         report["warnings"] = clean_warnings(report["warnings"])
         return report, selection
 
-    return cache.memo(("now", t.isoformat(), units, id(res.store)), compute)
+    return cache.memo(("now", t.isoformat(), units, id(store)), compute)
 
 
 @bp.get("/now")
@@ -50,7 +51,7 @@ def now():
     clock = resources.current().now().replace(microsecond=0)   # "now": to the whole second
     q = parse(NowRequest, now=clock)
     t = clock if q.time is None else q.time.datetime()
-    body, selection = station_now(t, q.units)
+    body, selection = station_now(t, q.units, resources.current().store_for(q))
     max_age = 1 if request.args.get("time") in (None, "now") else 3600
     return json_response(body, selection=selection, max_age=max_age)
 
@@ -85,17 +86,18 @@ def positions_():
 
 def _positions(q: PositionsRequest, t: Instant | None, max_points: int):
     res = resources.current()
+    store = res.store_for(q)
     if t is not None:
-        table = positions(res.store, t.jd, t.fr, eop=res.earth, sun=res.sun,
+        table = positions(store, t.jd, t.fr, eop=res.earth, sun=res.sun,
                           allow_stale=q.allow_stale, parameter="timestamps")
         step_s = None
     else:
         step_s = q.step_s
-        table = ground_track(res.store, q.start.datetime(), q.end.datetime(), step_s,
+        table = ground_track(store, q.start.datetime(), q.end.datetime(), step_s,
                              eop=res.earth, sun=res.sun, allow_stale=q.allow_stale,
                              max_points=max_points)
     first_time = dt.datetime.fromtimestamp(float(table.unix_s[0]), dt.timezone.utc)
-    selection = _selection_at(first_time)
+    selection = _selection_at(first_time, store)
     used = sorted(set(int(k) for k in np.unique(table.set_index)))
     body = {
         "count": len(table),
@@ -118,8 +120,9 @@ def groundtrack():
 
 def _groundtrack(q: GroundTrackRequest, clock):
     res = resources.current()
+    store = res.store_for(q)
     start = clock if q.start is None else q.start.datetime()
-    selection = _selection_at(start)
+    selection = _selection_at(start, store)
     if q.end is not None:
         end = q.end.datetime()
     else:
@@ -128,7 +131,7 @@ def _groundtrack(q: GroundTrackRequest, clock):
         except OverflowError:
             raise UserError(f"start: one orbital period after {format_utc(start)} is past the "
                             f"years this service answers for", parameter="start") from None
-    table = ground_track(res.store, start, end, q.step_s, eop=res.earth, sun=res.sun,
+    table = ground_track(store, start, end, q.step_s, eop=res.earth, sun=res.sun,
                          allow_stale=q.allow_stale,
                          max_points=int(current_app.config["MAX_POINTS"]))
     geo = track_geojson(table, step_s=q.step_s, footprint=q.footprint)

@@ -546,6 +546,13 @@ def build_spec() -> dict:
         "summary": "Positions, with the fields in a form body (10,000 timestamps do not fit "
                    "in a URL).",
         "requestBody": form_body(inputs.PositionsRequest)}
+    for methods in paths.values():          # norad/name: unknown (404), no sets (422), ambiguous (400)
+        for op in methods.values():
+            names = {p["name"] for p in op.get("parameters", ())}
+            fields = op.get("requestBody", {}).get("content", {})
+            if "norad" in names or any("norad" in str(c) for c in fields.values()):
+                for status, doc in problem_responses(400, 404, 422).items():
+                    op["responses"].setdefault(status, doc)
     problem_types = "\n".join(f"* `{TYPE_PREFIX}{k}`: {title}" for k, title in KINDS.items())
     return {
         "openapi": "3.1.0",

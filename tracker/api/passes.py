@@ -38,17 +38,17 @@ def _report_for_query(q: PassesRequest, clock):
     place, tz_name = observer(q)
     res = resources.current()
     start = clock if q.start is None else q.start.datetime()
-    report = passes_for_place(place, datetime_to_unix(start), q.days, store=res.store,
+    report = passes_for_place(place, datetime_to_unix(start), q.days, store=res.store_for(q),
                               min_elevation_deg=q.min_elevation_deg, sun_max_deg=q.sun_max_deg,
                               visible_only=q.visible_only, allow_stale=q.allow_stale,
                               eop=res.earth, sun=res.sun)
     return report, tz_name
 
 
-def with_envelope(body: dict, start_unix_s: float):
+def with_envelope(body: dict, start_unix_s: float, q=None):
     """The service's document plus what every answer carries: the element
     block for the window start and warnings without the CLI's prefix."""
-    selection = resources.current().store.nearest(start_unix_s)
+    selection = resources.current().store_for(q).nearest(start_unix_s)
     body["elements"] = elements_info(selection)
     body["warnings"] = clean_warnings(body["warnings"])
     return body, selection
@@ -65,7 +65,7 @@ def passes():
 
 def _passes(q, clock):
     report, tz_name = _report_for_query(q, clock)
-    body, selection = with_envelope(report_to_dict(report, tz_name), report.start_unix_s)
+    body, selection = with_envelope(report_to_dict(report, tz_name), report.start_unix_s, q)
     return json_response(body, selection=selection, max_age=60)
 
 
@@ -82,7 +82,7 @@ def _passes_ics(q, clock):
     report, _ = _report_for_query(q, clock)
     text = passes_to_ics(report, now_unix_s=datetime_to_unix(clock))
     response = current_app.response_class(text, mimetype="text/calendar")
-    response.headers.update(element_headers(res.store.nearest(report.start_unix_s)))
+    response.headers.update(element_headers(res.store_for(q).nearest(report.start_unix_s)))
     response.headers["Content-Disposition"] = 'inline; filename="iss-passes.ics"'
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
@@ -102,7 +102,7 @@ def _overflights(q: OverflightsRequest, clock):
     end_unix_s = start_unix_s + q.days * 86400.0
     validate_window_times(start_unix_s, end_unix_s, end_parameter="days")
     report = find_overflights(place, start_unix_s, end_unix_s,
-                              store=res.store, radius_km=q.radius_km, night_only=q.night_only,
+                              store=res.store_for(q), radius_km=q.radius_km, night_only=q.night_only,
                               allow_stale=q.allow_stale, eop=res.earth, sun=res.sun)
-    body, selection = with_envelope(overflights_to_dict(report, tz_name), start_unix_s)
+    body, selection = with_envelope(overflights_to_dict(report, tz_name), start_unix_s, q)
     return json_response(body, selection=selection, max_age=60)

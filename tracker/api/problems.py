@@ -28,6 +28,7 @@ KINDS = {
     "time-range": "Time out of range",
     "time-format": "Unreadable time",
     "ambiguous-place": "Ambiguous place name",
+    "ambiguous-object": "Ambiguous object name",
     "not-found": "Not found",
     "stale-elements": "Element sets too old",
     "element-sets": "Element set problem",

@@ -34,6 +34,8 @@ class Resources:
         self._config = config
         self._lock = threading.RLock()
         self._store = None
+        self._objects = None            # every object's sets (tle.catalog), for norad/name
+        self._object_stores = {}        # catalog number -> ElementStore
         self._dirs = None               # private folders, see public_text
         self.started_unix_s = time.time()
         self.refresh_hours = None
@@ -117,7 +119,27 @@ class Resources:
         fresh = self._load_store()
         with self._lock:
             self._store = fresh
+            self._objects = None
+            self._object_stores = {}
         return fresh
+
+    def store_for(self, q):
+        """The store of the object a request names (``q.norad`` / ``q.name``,
+        ``tle.catalog``); the ISS store when it names none."""
+        norad, name = getattr(q, "norad", None), getattr(q, "name", None)
+        if norad is None and name is None:
+            return self.store
+        with self._lock:
+            if self._objects is None:
+                from tle.catalog import object_sets
+                self._objects = object_sets(self._config.get("DATA_DIR"),
+                                            self._config.get("TLE_FILE"))
+            objects, stores = self._objects, self._object_stores
+        satnum = objects.resolve(norad=norad, name=name)
+        store = stores.get(satnum)
+        if store is None:
+            store = stores.setdefault(satnum, objects.store(satnum))
+        return store
 
     @property
     def earth(self):

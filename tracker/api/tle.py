@@ -42,13 +42,14 @@ def current_tle():
     now = res.now()
     q = parse(ElementsRequest, now=now)
     t = now if q.time is None else q.time.datetime()
-    selection = res.store.nearest(datetime_to_unix(t))
+    store = res.store_for(q)
+    selection = store.nearest(datetime_to_unix(t))
     body = element_set_json(selection.element_set)
     body.update({
         "time": format_utc(t),
         "age_days": round(float(selection.age_days), 4),
         "verdict": selection.verdict,
-        "sets_in_store": len(res.store),
+        "sets_in_store": len(store),
         "warnings": stale_warnings(selection),
         "elements": elements_info(selection),
     })

@@ -34,7 +34,7 @@ from tracker.astro.time import SERVICE_RANGE_TEXT, Instant, TimeFormatError, par
 from tracker.errors import UserError
 from tracker.services.readers import read_integer, read_number
 
-from tracker.ranges import (BATCH_STEP_S, CITIES_LIMIT, DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG,
+from tracker.ranges import (BATCH_STEP_S, CATALOG_NUMBER, CITIES_LIMIT, DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG,
                             DEFAULT_RADIUS_KM, DEFAULT_SUN_MAX_DEG, GROUNDTRACK_DEFAULT_STEP_S,
                             LAT_DEG, LON_DEG, MIN_ELEVATION_DEG, OBSERVER_ALT_M,
                             OPEN_NOTIFY_ALT_M, OPEN_NOTIFY_N, PASS_DAYS,
@@ -296,7 +296,25 @@ class Observer(Request):
         return self
 
 
-class NowRequest(Request):
+class Target(Request):
+    """Which object: the ISS unless a catalog number or a name is given."""
+
+    norad: Integer = integer(*CATALOG_NUMBER, "NORAD catalog number of the object to follow "
+                             "(default: the ISS, 25544); any object in the element store.")
+    name: Text = Field(None, max_length=64,
+                       description="Name of the object to follow, instead of norad: the "
+                                   "catalog's name ('HST', 'CSS (TIANHE-1)'), a common name "
+                                   "('hubble', 'tiangong') or part of one that picks a single "
+                                   "object (several matches: 400 listing them).")
+
+    @model_validator(mode="after")
+    def _one_object(self):
+        if self.norad is not None and self.name is not None:
+            raise UserError("give either norad or name, not both", parameter="name")
+        return self
+
+
+class NowRequest(Target):
     """Where the station is at one time (default now)."""
 
     time: Time = time("When (default: now).")
@@ -305,7 +323,7 @@ class NowRequest(Request):
                                        "altitude_km or altitude_mi).")
 
 
-class PositionsRequest(Request):
+class PositionsRequest(Target):
     """Positions on a time grid (start, end, step_s) or at listed times (timestamps)."""
 
     start: Time = time("First time (with end).")
@@ -330,7 +348,7 @@ class PositionsRequest(Request):
         return self
 
 
-class GroundTrackRequest(Request):
+class GroundTrackRequest(Target):
     """The ground track as GeoJSON (default: one orbital period from now every 30 s)."""
 
     start: Time = time("First time (default: now).")
@@ -348,7 +366,7 @@ _DAYS_TEXT = (f"Length of the window (at least 1 s = {PASS_DAYS[0]:.6g} days, at
 _DAYS_RANGE = f"1 s ({PASS_DAYS[0]:.4g} days) to {PASS_DAYS[1]:g} days"
 
 
-class PassesRequest(Observer):
+class PassesRequest(Observer, Target):
     """Passes of the station over an observer."""
 
     start: Time = time("Start of the search window (default: now).")
@@ -364,7 +382,7 @@ class PassesRequest(Observer):
     allow_stale: Flag = flag(False, ALLOW_STALE_TEXT)
 
 
-class OverflightsRequest(Observer):
+class OverflightsRequest(Observer, Target):
     """When the sub-satellite point passes within a radius of a place."""
 
     start: Time = time("Start of the window (default: now).")
@@ -406,7 +424,7 @@ class CitiesRequest(Request):
     limit: Integer = integer(*CITIES_LIMIT, "Most cities to return", default=10)
 
 
-class ElementsRequest(Request):
+class ElementsRequest(Target):
     """The element set (TLE) used for the station at a time, with its age."""
 
     time: Time = time("When (default: now).")

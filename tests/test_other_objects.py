@@ -1,0 +1,110 @@
+"""Other objects than the ISS (issue 15.4): ``norad`` / ``name`` pick any
+object of the element store; checked against skyfield with the 2022 catalog."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tle.catalog import object_sets
+from tle.errors import NoElementSetError, UnknownObjectError
+
+CATALOG = Path(__file__).parent / "data" / "catalog_2022-07-15.tle"
+HUBBLE, CSS = 20580, 48274
+T = "2022-07-15T12:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return object_sets(tle_file=CATALOG)
+
+
+@pytest.mark.parametrize("query, satnum", [
+    ({}, 25544), ({"norad": HUBBLE}, HUBBLE), ({"name": "hubble"}, HUBBLE), ({"name": "HST"}, HUBBLE),
+    ({"name": "css (tianhe-1)"}, CSS), ({"name": "Tiangong"}, CSS), ({"name": "ISS (ZARYA)"}, 25544),
+])
+def test_resolve(sources, query, satnum):
+    assert sources.resolve(**query) == satnum
+
+
+def test_resolve_refuses(sources):
+    with pytest.raises(UnknownObjectError) as amb:
+        sources.resolve(name="starlink")
+    assert amb.value.status == 400 and len(amb.value.candidates) > 1 and "STARLINK" in str(amb.value)
+    with pytest.raises(UnknownObjectError) as missing:
+        sources.resolve(name="no such satellite")
+    assert missing.value.status == 404
+    with pytest.raises(NoElementSetError):
+        sources.resolve(norad=339999)
+
+
+@pytest.fixture(scope="module")
+def catalog_client():
+    import datetime as dt
+
+    from tracker.api import create_app
+    app = create_app({"CLOCK": lambda: dt.datetime(2022, 7, 15, 12, tzinfo=dt.timezone.utc),
+                      "TESTING": True, "TLE_FILE": str(CATALOG)})
+    return app.test_client()
+
+
+def _skyfield_subpoint(satnum, when):
+    from skyfield.api import EarthSatellite, load, wgs84
+    lines = CATALOG.read_text().splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith(f"1 {satnum:5d}"))
+    ts = load.timescale(builtin=True)
+    sat = EarthSatellite(lines[i], lines[i + 1], ts=ts)
+    t = ts.from_datetime(when)
+    pos = wgs84.subpoint_of(sat.at(t))
+    return pos.latitude.degrees, pos.longitude.degrees, wgs84.height_of(sat.at(t)).km
+
+
+@pytest.mark.parametrize("query, satnum", [({"norad": str(HUBBLE)}, HUBBLE), ({"name": "tiangong"}, CSS)])
+def test_api_now_other_object(catalog_client, query, satnum):
+    import datetime as dt
+    client = catalog_client
+    r = client.get("/api/v1/iss/now", query_string={"time": T, **query})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["elements"]["satnum"] == satnum
+    lat, lon, alt = _skyfield_subpoint(satnum, dt.datetime(2022, 7, 15, 12, tzinfo=dt.timezone.utc))
+    assert abs(body["latitude_deg"] - lat) < 5e-4 and abs(body["longitude_deg"] - lon) < 5e-4   # ~50 m: see note
+    assert abs(body["altitude_km"] - alt) < 0.01
+
+
+def test_api_object_errors(catalog_client):
+    client = catalog_client
+    r = client.get("/api/v1/iss/now", query_string={"time": T, "name": "starlink"})
+    assert r.status_code == 400 and r.mimetype == "application/problem+json"
+    assert r.get_json()["type"].endswith("ambiguous-object") and r.get_json()["parameter"] == "name"
+    r = client.get("/api/v1/iss/now", query_string={"time": T, "name": "hubble", "norad": "20580"})
+    assert r.status_code == 400
+    r = client.get("/api/v1/iss/now", query_string={"time": T, "name": "zzz nothing"})
+    assert r.status_code == 404 and r.mimetype == "application/problem+json"
+
+
+def test_api_passes_hubble_against_skyfield(catalog_client):
+    """Hubble's passes over Nairobi (it never reaches Paris: 28.5 deg
+    inclination) at 2022 times: rise/culmination within 1 s of skyfield."""
+    from skyfield.api import EarthSatellite, load, wgs84
+    client = catalog_client
+    r = client.get("/api/v1/passes", query_string={"lat": "-1.29", "lon": "36.82", "name": "hubble",
+                                                   "start": T, "days": "1", "min_elevation_deg": "10"})
+    assert r.status_code == 200, r.get_json()
+    passes = r.get_json()["passes"]
+    assert passes
+    lines = CATALOG.read_text().splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith(f"1 {HUBBLE:5d}"))
+    ts = load.timescale(builtin=True)
+    sat = EarthSatellite(lines[i], lines[i + 1], ts=ts)
+    t0 = ts.utc(2022, 7, 15, 12)
+    t, ev = sat.find_events(wgs84.latlon(-1.29, 36.82), t0, t0 + 1.0, altitude_degrees=10.0)
+    culm = [tt for tt, e in zip(t, ev) if e == 1]
+    ours = sorted(p["culmination"]["time_utc"]
+                  for p in passes)
+    assert len(ours) == len(culm)
+    for a, b in zip(ours, culm):
+        import datetime as dt
+        ta = dt.datetime.fromisoformat(a.replace("Z", "+00:00"))
+        assert abs((ta - b.utc_datetime()).total_seconds()) < 1.0
