@@ -358,7 +358,9 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
     lat, lon, alt = _observer_arrays([place.lat_deg], [place.lon_deg], [place.alt_m])
     sin_min = math.sin(math.radians(min_el))
     passes = []
-    manoeuvres = detect_manoeuvres(store.sets)
+    # the store's sets, or (a prebuilt track without a store) the sets it was built from
+    manoeuvres = detect_manoeuvres(store.sets if store is not None else
+                                   [seg[2] for seg in track.segments])
     for j in range(table.obs.shape[0]):
         p = table.p[j]
         culms = ()
