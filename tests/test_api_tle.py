@@ -70,3 +70,19 @@ def test_tle_bad_time(client, value, kind):
     body = response.get_json(force=True)
     assert body["type"].endswith(":" + kind)
     assert body["parameter"] == "time"
+
+
+def test_tle_etag_follows_the_content_not_the_clock():
+    """Two requests a few seconds apart (the body's time and age differ) carry
+    the same ETag, and the second answers 304 to it; another set, another ETag."""
+    import itertools
+    ticks = itertools.count()
+    clock = lambda: dt.datetime(2026, 10, 10, 12, 0, next(ticks) % 60, tzinfo=dt.timezone.utc)  # noqa: E731
+    client = create_app({"CLOCK": clock}).test_client()
+    first, second = client.get("/api/v1/tle"), client.get("/api/v1/tle")
+    assert first.get_json()["time"] != second.get_json()["time"]
+    assert first.headers["ETag"] == second.headers["ETag"]
+    again = client.get("/api/v1/tle", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    other = client.get("/api/v1/tle?time=2015-06-01T00:00:00Z")
+    assert other.headers["ETag"] != first.headers["ETag"]

@@ -2,6 +2,9 @@
 at ``time`` (default now), with its age, staleness verdict and TLE lines."""
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import Blueprint
 
 from tle.write import format_tle_lines
@@ -53,4 +56,20 @@ def current_tle():
         "warnings": stale_warnings(selection),
         "elements": elements_info(selection),
     })
-    return json_response(body, selection=selection, max_age=60)
+    response = json_response(body, selection=selection, max_age=60)
+    response.set_etag(content_etag(body, explicit_time=q.time is not None), weak=True)
+    return response
+
+
+def content_etag(body: dict, *, explicit_time: bool) -> str:
+    """The ETag of an answer from what matters in it: the element set, its
+    verdict and the store's size. Without ``time=`` the body also carries the
+    current time and the age, which change on every request; a client holding
+    the answer for the same set and verdict has what it needs (a weak ETag:
+    equivalent, not byte-identical). With ``time=`` the whole body counts."""
+    if explicit_time:
+        key = body
+    else:
+        key = {k: body[k] for k in body if k not in ("time", "age_days", "warnings", "elements")}
+    text = json.dumps(key, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
