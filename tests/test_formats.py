@@ -146,3 +146,27 @@ def test_progress_bar_does_not_import_tqdm_unless_drawing():
             "    b.update(10)\n"
             "assert 'tqdm' in sys.modules\n")
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)
+
+
+def test_ics_description_has_local_time_direction_elevation_magnitude(report):
+    """The first line of each description is the visible pass in Paris local
+    time (zoneinfo, independently of our formatter), with both directions,
+    the highest elevation and the magnitude; a zone given overrides the place's."""
+    from zoneinfo import ZoneInfo
+    for tz in (None, "America/New_York"):
+        cal = icalendar.Calendar.from_ical(passes_to_ics(report, now_unix_s=NOW_UNIX, tz=tz))
+        zone = ZoneInfo(tz or "Europe/Paris")
+        visible = [p for p in report.passes if p.visible]
+        for ev, p in zip(cal.walk("VEVENT"), visible):
+            first = str(ev["description"]).split("\n")[0]
+            start = _second(p.appear.unix_s).astimezone(zone)
+            end = _second(p.disappear.unix_s).astimezone(zone)
+            assert first.startswith(f"Local time ({zone.key}, UTC{start:%z}"[:-2])
+            assert f"{start:%H:%M:%S} to {end:%H:%M:%S}" in first
+            assert f"from the {p.appear.compass} to the {p.disappear.compass}" in first
+            top = max(p.appear.elevation_deg, p.disappear.elevation_deg)
+            shown = float(first.split("highest ")[1].split("°")[0])
+            assert top - 0.5 <= shown <= p.peak.elevation_deg + 0.5
+            if p.magnitude is not None:
+                assert f"magnitude {p.magnitude:.1f}" in first
+            assert "(68 %)" in str(ev["description"]) and "(90 %)" in str(ev["description"])

@@ -3,9 +3,12 @@
 One ``VEVENT`` per visible pass, from the moment the station appears to the
 moment it disappears (``DTSTART``/``DTEND`` in UTC, ``...Z`` form, rounded to
 the second), with the directions, peak elevation and estimated magnitude in
-``SUMMARY``, the rise/culmination/set details, the timing uncertainty and the
-element-set epoch/age in ``DESCRIPTION``, the observer in ``LOCATION`` and
-``GEO``. ``UID`` is stable per pass (appearance second and observer).
+``SUMMARY``. ``DESCRIPTION`` opens with the pass in the observer's local
+time (the zone given, else the place's): when it appears and disappears, its
+direction, its highest elevation and its magnitude; then the same events in
+UTC with the whole pass (rise/culmination/set), the timing uncertainty
+(68 % and 90 % bands) and the element-set epoch/age. The observer is in
+``LOCATION`` and ``GEO``. ``UID`` is stable per pass (appearance second and observer).
 ``DTSTAMP`` is the ``now_unix_s`` passed in (no clock read here).
 
 Serialisation (CRLF line ends, folding at 75 octets without splitting a UTF-8
@@ -14,6 +17,8 @@ sequence, TEXT escaping) is the ``icalendar`` library's.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from zoneinfo import ZoneInfo
 
 import icalendar
 from icalendar.parser import Contentline
@@ -61,7 +66,38 @@ def _summary(p, top) -> str:
             f"up to {top.elevation_deg:.0f}° {top.compass}{mag}")
 
 
-def _description(p, top) -> str:
+def _local_line(p, top, tz: str) -> str:
+    """The visible pass in one sentence, in the observer's local time."""
+    zone = ZoneInfo(tz)
+    a, d = p.appear, p.disappear
+
+    def local(unix_s):
+        return utc_second(unix_s).astimezone(zone)
+
+    start = local(a.unix_s)
+    offset = start.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}"
+    mag = "" if p.magnitude is None else f", magnitude {p.magnitude:.1f}"
+    return (f"Local time ({tz}, {offset}): {start:%a %d %b %H:%M:%S} to "
+            f"{local(d.unix_s):%H:%M:%S}, from the {a.compass} to the {d.compass}, "
+            f"highest {top.elevation_deg:.0f}° in the {top.compass} at {local(top.unix_s):%H:%M:%S}"
+            f"{mag}.")
+
+
+def _uncertainty_text(p) -> str:
+    def s(v):
+        return f"{v:.1f}" if v < 10 else f"{v:.0f}"
+    u68, u90 = p.uncertainty_68_s, p.uncertainty_90_s
+    if math.isfinite(u68) and math.isfinite(u90):
+        text = f"±{s(u68)} s (68 %), ±{s(u90)} s (90 %)"
+    else:
+        text = f"about ±{s(p.timing_uncertainty_s)} s"
+    if p.may_cross_manoeuvre:
+        text += "; a manoeuvre may lie between the element set and the pass, so it may be off by more"
+    return text
+
+
+def _description(p, top, tz: str) -> str:
     a, d = p.appear, p.disappear
     whole = []
     if p.rise is not None:
@@ -73,22 +109,23 @@ def _description(p, top) -> str:
         whole.append(f"sets {_hms(p.set.unix_s)} in the {p.set.compass}")
     start_note = " (leaves the Earth's shadow)" if p.appears_from_shadow else ""
     end_note = " (enters the Earth's shadow)" if p.disappears_into_shadow else ""
-    lines = [f"Appears {_hms(a.unix_s)} in the {a.compass} at {a.elevation_deg:.0f}°{start_note}; "
+    lines = [_local_line(p, top, tz),
+             f"Appears {_hms(a.unix_s)} in the {a.compass} at {a.elevation_deg:.0f}°{start_note}; "
              f"highest while visible {_hms(top.unix_s)} at {top.elevation_deg:.0f}° {top.compass}; "
              f"disappears {_hms(d.unix_s)} in the {d.compass} at {d.elevation_deg:.0f}°{end_note}."]
     if whole:
         lines.append("The pass: " + "; ".join(whole) + ".")
-    sigma = p.timing_uncertainty_s
-    sigma_text = f"{sigma:.1f}" if sigma < 10 else f"{sigma:.0f}"
-    lines.append(f"Timing uncertainty about ±{sigma_text} s (element set of "
+    lines.append(f"Timing uncertainty {_uncertainty_text(p)} (element set of "
                  f"{_ymd_hm(p.element_set_epoch_unix_s)}, {p.age_days:+.1f} days from its epoch). "
-                 f"Times are UTC.")
+                 f"Times ending in Z are UTC.")
     return "\n".join(lines)
 
 
-def passes_to_ics(report: PassReport, *, now_unix_s: float) -> str:
-    """The visible passes of ``report`` as an iCalendar document (str with CRLF)."""
+def passes_to_ics(report: PassReport, *, now_unix_s: float, tz: str | None = None) -> str:
+    """The visible passes of ``report`` as an iCalendar document (str with CRLF);
+    the descriptions give local times in ``tz`` (default: the place's zone)."""
     place = report.place
+    tz = tz or place.timezone or "UTC"
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", PRODID)
@@ -106,7 +143,7 @@ def passes_to_ics(report: PassReport, *, now_unix_s: float) -> str:
         event.add("dtstart", utc_second(a.unix_s))
         event.add("dtend", utc_second(max(d.unix_s, a.unix_s + 1)))
         event.add("summary", _summary(p, top))
-        event.add("description", _description(p, top))
+        event.add("description", _description(p, top, tz))
         event.add("location", place.label)
         event.add("geo", (round(place.lat_deg, 6), round(place.lon_deg, 6)))
         event.add("transp", "TRANSPARENT")
