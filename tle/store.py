@@ -183,6 +183,15 @@ class ElementStore:
     def __iter__(self):
         return iter(self.sets)
 
+    @property
+    def label(self) -> str:
+        """How output names the object: "ISS" for the default, else the newest
+        set's name and the catalog number ("HST (20580)")."""
+        if self.satnum == ISS_SATNUM:
+            return "ISS"
+        name = next((es.name for es in reversed(self.sets) if es.name), None)
+        return f"{name} ({self.satnum})" if name else f"catalog {self.satnum}"
+
     def __repr__(self) -> str:
         return f"<ElementStore catalog {self.satnum}: {len(self)} sets from {self.description}>"
 

@@ -53,6 +53,40 @@ def add_tle_option(parser) -> None:
                              "instead of the shipped sets and your history")
 
 
+def catalog_number(name: str = "--norad"):
+    """A NORAD catalog number in ``tracker.ranges.CATALOG_NUMBER``."""
+    from tracker.ranges import CATALOG_NUMBER
+    return bounded_int(name, *CATALOG_NUMBER)
+
+
+def add_object_options(parser) -> None:
+    """``--norad N`` / ``--name TEXT``: the object to follow (default: the ISS),
+    resolved among every satellite of the element sources (``tle.catalog``)."""
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--norad", type=catalog_number(), default=None, metavar="N",
+                   help="NORAD catalog number of the object to follow (default 25544, the ISS); "
+                        "any object in the store or the --tle file")
+    g.add_argument("--name", default=None, metavar="TEXT",
+                   help="object to follow by name instead: the catalog's name ('HST'), a common "
+                        "name ('hubble', 'tiangong') or part of one that picks a single object")
+
+
+def command_store(args):
+    """The element store a command uses: ``--tle FILE`` alone or the shipped
+    sets plus the user's history, for the object ``--norad``/``--name`` names
+    (the ISS when the command has neither option or neither is given)."""
+    import os
+
+    from tle.store import default_data_dir, load_store
+
+    norad, name = getattr(args, "norad", None), getattr(args, "name", None)
+    data_dir = default_data_dir(os.environ)
+    if norad is None and name is None:
+        return load_store(data_dir, args.tle)
+    from tle.catalog import load_object_store
+    return load_object_store(data_dir, args.tle, norad=norad, name=name)
+
+
 def add_allow_stale_option(parser, when: str = "the requested times") -> None:
     """``--allow-stale``: accept element sets more than 30 days from ``when``."""
     parser.add_argument("--allow-stale", action="store_true",

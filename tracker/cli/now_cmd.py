@@ -18,7 +18,8 @@ import os
 import sys
 
 from tracker.cli import warn as _warn
-from tracker.cli.argtypes import add_allow_stale_option, add_tle_option, bounded_float
+from tracker.cli.argtypes import (add_allow_stale_option, add_object_options, add_tle_option,
+                                   bounded_float, command_store)
 from tracker.errors import UserError
 
 MAX_POINTS = 10_000_000
@@ -35,6 +36,7 @@ def register(subparsers) -> None:
                         "or 'now' (default)")
     p.add_argument("--units", choices=("km", "mi"), default="km", help="distance units (default km)")
     add_tle_option(p)
+    add_object_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=run_now)
 
@@ -49,6 +51,7 @@ def register(subparsers) -> None:
     p.add_argument("--times", metavar="T1,T2,...", help="comma-separated list of times instead")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     add_tle_option(p)
+    add_object_options(p)
     add_allow_stale_option(p)
     p.set_defaults(func=run_positions)
 
@@ -64,6 +67,7 @@ def register(subparsers) -> None:
     p.add_argument("--footprint", action="store_true",
                    help="add the visibility circle at the start time (GeoJSON only)")
     add_tle_option(p)
+    add_object_options(p)
     add_allow_stale_option(p)
     p.set_defaults(func=run_groundtrack)
 
@@ -72,12 +76,10 @@ def register(subparsers) -> None:
 
 def _context(args):
     """(store, eop, sun) for a command; the store honours --tle."""
-    from tle.store import default_data_dir, load_store
     from tracker.astro.frames import default_earth_orientation
     from tracker.astro.sun import default_sun
 
-    store = load_store(default_data_dir(os.environ), args.tle)
-    return store, default_earth_orientation(), default_sun()
+    return command_store(args), default_earth_orientation(), default_sun()
 
 
 def _fmt(x, spec):
@@ -97,7 +99,7 @@ def run_now(args) -> int:
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
-    print(format_now_text(doc, args.units))
+    print(format_now_text(doc, args.units, label=store.label))
     _warn(doc["warnings"])
     return 0
 
@@ -106,12 +108,12 @@ def _hemi(value, pos, neg):
     return f"{abs(value):.4f}° {pos if value >= 0 else neg}"
 
 
-def format_now_text(doc: dict, units: str) -> str:
+def format_now_text(doc: dict, units: str, *, label: str = "ISS") -> str:
     """The readable form of a ``now_report`` document."""
     u = units
     tle = doc["tle"]
     return "\n".join([
-        f"ISS at {doc['time']}",
+        f"{label} at {doc['time']}",
         f"  position     {_hemi(doc['latitude_deg'], 'N', 'S')}, "
         f"{_hemi(doc['longitude_deg'], 'E', 'W')}",
         f"  altitude     {_fmt(doc[f'altitude_{u}'], ',.1f')} {u}",

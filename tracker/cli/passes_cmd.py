@@ -20,7 +20,8 @@ import os
 import sys
 
 from tracker.cli import warn as _warn
-from tracker.cli.argtypes import add_allow_stale_option, add_tle_option, bounded_float
+from tracker.cli.argtypes import (add_allow_stale_option, add_object_options, add_tle_option,
+                                   bounded_float, command_store)
 from tracker.errors import UserError
 
 
@@ -41,6 +42,7 @@ def _add_place_options(p, *, all_cities: bool):
                    help="time zone of the local times: auto (the city's zone, or the nearest "
                         "city's within 300 km for --lat/--lon, else UTC), UTC, or an IANA zone")
     add_tle_option(p)
+    add_object_options(p)
     add_allow_stale_option(p)
 
 
@@ -88,9 +90,7 @@ def register(subparsers) -> None:
 # --- shared -------------------------------------------------------------------
 
 def _store(args):
-    from tle.store import default_data_dir, load_store
-
-    return load_store(default_data_dir(os.environ), args.tle)
+    return command_store(args)
 
 
 def _place_and_tz(args):
@@ -158,7 +158,8 @@ def run_passes(args) -> int:
     from tracker.services.passes import passes_for_place, report_to_dict
 
     place, tz_name = _place_and_tz(args)
-    report = passes_for_place(place, start, args.days, store=_store(args),
+    store = _store(args)
+    report = passes_for_place(place, start, args.days, store=store,
                               min_elevation_deg=args.min_elevation, sun_max_deg=args.sun_max_deg,
                               visible_only=args.visible_only, allow_stale=args.allow_stale)
     if args.ics:
@@ -166,7 +167,7 @@ def run_passes(args) -> int:
     if fmt == "json":
         print(json.dumps(report_to_dict(report, tz_name), indent=2))
         return 0
-    print(format_passes_table(report, tz_name))
+    print(format_passes_table(report, tz_name, label=store.label))
     _warn(report.warnings)
     return 0
 
@@ -186,13 +187,13 @@ def _write_ics(path, report) -> None:
     print(f"wrote {n} visible pass(es) to {path}", file=sys.stderr)
 
 
-def format_passes_table(report, tz_name: str) -> str:
+def format_passes_table(report, tz_name: str, *, label: str = "ISS") -> str:
     """The readable table of a PassReport, times in ``tz_name``."""
     import zoneinfo
     tz = zoneinfo.ZoneInfo(tz_name)
     place = report.place
     head = [
-        f"ISS passes over {place.label} ({_hemi(place.lat_deg, 'N', 'S')} "
+        f"{label} passes over {place.label} ({_hemi(place.lat_deg, 'N', 'S')} "
         f"{_hemi(place.lon_deg, 'E', 'W')}, {place.alt_m:.0f} m)",
         f"{_local(report.start_unix_s, tz, '%Y-%m-%d %H:%M')} to "
         f"{_local(report.end_unix_s, tz, '%Y-%m-%d %H:%M')}, times in {_tz_label(tz_name, report.start_unix_s)}",
@@ -358,7 +359,8 @@ def run_overflights(args) -> int:
     fmt = _output_format(args)
     place, tz_name = _place_and_tz(args)
     with ProgressBar(total=1000, label="overflights") as bar:
-        report = find_overflights(place, start, end, store=_store(args), radius_km=args.radius_km,
+        store = _store(args)
+        report = find_overflights(place, start, end, store=store, radius_km=args.radius_km,
                                   night_only=args.night_only, allow_stale=args.allow_stale,
                                   progress=lambda frac: bar.set(int(1000 * frac)))
     doc = report_to_dict(report, tz_name)
@@ -380,17 +382,17 @@ def run_overflights(args) -> int:
                           o["element_set_age_days"], o["timing_uncertainty_s"]))
         _warn(report.warnings)
         return 0
-    print(format_overflights_table(report, tz_name))
+    print(format_overflights_table(report, tz_name, label=store.label))
     _warn(report.warnings)
     return 0
 
 
-def format_overflights_table(report, tz_name: str) -> str:
+def format_overflights_table(report, tz_name: str, *, label: str = "ISS") -> str:
     import zoneinfo
     tz = zoneinfo.ZoneInfo(tz_name)
     place = report.place
     kind = "night " if report.night_only else ""
-    head = [f"ISS {kind}overflights of {place.label} ({_hemi(place.lat_deg, 'N', 'S')} "
+    head = [f"{label} {kind}overflights of {place.label} ({_hemi(place.lat_deg, 'N', 'S')} "
             f"{_hemi(place.lon_deg, 'E', 'W')}) within {report.radius_km:g} km",
             f"{_utc(report.start_unix_s)} to {_utc(report.end_unix_s)}; local times in "
             f"{_tz_label(tz_name, report.start_unix_s)}; dark = Sun below -6° under the station"]

@@ -19,11 +19,11 @@ import json
 import os
 
 from tle.store import ISS_SATNUM, default_data_dir, iso_z, load_store
-from tracker.cli.argtypes import bounded_float, bounded_int
+from tracker.cli.argtypes import bounded_float, catalog_number
 from tracker.astro.time import datetime_to_unix, parse_time
 
 
-_catalog_number = bounded_int("catalog number", 1, 339999)
+_catalog_number = catalog_number("catalog number")
 _timeout = bounded_float("timeout", "seconds", 0.1, 600)
 
 
