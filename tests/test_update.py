@@ -58,6 +58,21 @@ NEW_TLE = shifted_tle(6.0)
 NEWER_TLE = shifted_tle(12.0)
 NOW = epoch_unix(NEW_TLE) + 0.25 * DAY_S          # the clock passed to update()
 VANGUARD = "\n".join(DATA.joinpath("catalog_2022-07-15.tle").read_text().splitlines()[:3]) + "\n"
+
+
+def _stations_group() -> str:
+    """What CelesTrak's GROUP=stations answers, from the 2022 catalog: the
+    ISS, the Chinese station's modules and a few visitors (3LE)."""
+    lines = DATA.joinpath("catalog_2022-07-15.tle").read_text().splitlines()
+    want = ("ISS (", "CSS (", "PROGRESS", "SOYUZ-MS", "SHENZHOU", "TIANZHOU")
+    out = []
+    for k in range(0, len(lines) - 2, 3):
+        if lines[k].startswith(want):
+            out += lines[k:k + 3]
+    return "\n".join(out) + "\n"
+
+
+STATIONS = _stations_group()
 HTML = b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head><body>busy</body></html>\n"
 
 
@@ -157,6 +172,7 @@ def server():
         "/old": ("plain", "".join(f"{es.name}\n{es.line1}\n{es.line2}\n" for es in shipped_sets()[:2])),
         "/hang": ("hang", None),
         "/trickle": ("trickle", 0.2),
+        "/stations": ("plain", STATIONS),
     }
     omm = json.loads((DATA / "iss_recent_omm.json").read_text())[-1]
     omm["EPOCH"] = "2026-10-10T01:42:49.139712"    # 6 h after the newest shipped set
@@ -517,3 +533,43 @@ def test_cli_show_with_user_file(tmp_path, capsys):
 def time_of(iso):
     import datetime as dt
     return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+# --- CelesTrak GP groups (issue 15.4) ----------------------------------------------
+
+def test_group_update_brings_every_object_of_the_group(server, tmp_path):
+    from tle.catalog import load_object_store
+    from tle.update import default_source
+    assert default_source(group="stations") == \
+        "https://celestrak.org/NORAD/elements/gp.php?GROUP=stations&FORMAT=TLE"
+    assert default_source(group="stations", fmt="omm-json").endswith("GROUP=stations&FORMAT=JSON")
+    data = tmp_path / "data"
+    n = STATIONS.count("\n") // 3
+    assert n >= 4 and "CSS (TIANHE-1)" in STATIONS
+    result = update(data, source=f"{server}/stations", group="stations", now_unix_s=NOW)
+    assert result.status == "updated" and result.added == n
+    css = load_object_store(data, name="tiangong")
+    assert css.satnum == 48274 and css.label == "CSS (TIANHE-1) (48274)"
+    # the same group again: nothing new, history unchanged
+    assert update(data, source=f"{server}/stations", group="stations", now_unix_s=NOW,
+                  force=True).status == "unchanged"
+
+
+@pytest.mark.parametrize("group", ["Stations", "../x", "", "a" * 33, "stations&FORMAT=JSON"])
+def test_group_names_are_checked(group):
+    from tle.update import default_source
+    with pytest.raises(UpdateError) as exc:
+        default_source(group=group)
+    assert exc.value.cause == "group"
+
+
+def test_cli_group_update_then_follow_by_name(server, tmp_path, capsys):
+    from helpers import assert_one_line_error, run_cli
+    code, out, err = run_cli(capsys, "tle", "update", "--group", "stations", "--source",
+                             f"{server}/stations")
+    assert code == 0 and out.startswith("added "), err
+    code, out, err = run_cli(capsys, "now", "--name", "css", "--time", "2022-07-15T12:00:00Z")
+    assert code == 0 and out.startswith("CSS (TIANHE-1) (48274) at "), err
+    assert_one_line_error(*run_cli(capsys, "tle", "update", "--group", "Bad Name"), "group")
+    assert_one_line_error(*run_cli(capsys, "tle", "update", "--group", "stations",
+                                   "--catalog-number", "5"), "not allowed with")

@@ -95,7 +95,7 @@ class UpdateError(TLEError):
 
     ``cause`` is a short slug ('http-403', 'http-5xx', 'timeout', 'network',
     'html', 'empty', 'truncated', 'format', 'wrong-satellite', 'future-epoch',
-    'older', 'no-data', 'too-large', 'file'); ``source`` the URL or path.
+    'older', 'no-data', 'too-large', 'file', 'group'); ``source`` the URL or path.
     """
 
     def __init__(self, message, *, cause, source):

@@ -40,7 +40,10 @@ from tle.store import (DEDUP_S, ISS_SATNUM, MAX_FILE_BYTES, ElementStore, histor
                        read_limited, shipped_sets)
 
 CELESTRAK_GP = "https://celestrak.org/NORAD/elements/gp.php?CATNR={catnr}&FORMAT={fmt}"
+CELESTRAK_GROUP = "https://celestrak.org/NORAD/elements/gp.php?GROUP={group}&FORMAT={fmt}"
 CELESTRAK_FORMATS = {"tle": "TLE", "omm-json": "JSON"}
+# CelesTrak GP group names ("stations", "visual", "gps-ops", "starlink"): lower-case words
+GROUP_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 MIN_INTERVAL_S = 2 * 3600.0      # one request per source per 2 hours
 TIMEOUT_S = 30.0                 # whole request, connect to last byte
 MAX_FUTURE_DAYS = 1.0            # an epoch later than now + this is refused
@@ -84,9 +87,23 @@ class UpdateResult:
 RefreshResult = UpdateResult
 
 
-def default_source(catalog_number: int = ISS_SATNUM, fmt: str = "tle") -> str:
-    """CelesTrak's GP query for one catalog number in ``fmt``."""
+def default_source(catalog_number: int = ISS_SATNUM, fmt: str = "tle", *,
+                   group: str | None = None) -> str:
+    """CelesTrak's GP query for one catalog number, or for a GP ``group``
+    (every object of it, e.g. "stations": the ISS, the Chinese station and
+    their visitors), in ``fmt``."""
+    if group is not None:
+        return CELESTRAK_GROUP.format(group=check_group(group), fmt=CELESTRAK_FORMATS[fmt])
     return CELESTRAK_GP.format(catnr=catalog_number, fmt=CELESTRAK_FORMATS[fmt])
+
+
+def check_group(group: str) -> str:
+    """A CelesTrak GP group name, or UpdateError (cause "group")."""
+    if not isinstance(group, str) or not GROUP_PATTERN.fullmatch(group):
+        raise UpdateError(f"group: {group!r} is not a CelesTrak GP group name (lower-case letters, "
+                          "digits and '-', at most 32, e.g. stations, visual)", cause="group",
+                          source=str(group))
+    return group
 
 
 def _is_url(source: str) -> bool:
@@ -347,14 +364,21 @@ def _newest_known(data_dir, catalog_number: int) -> ElementSet | None:
 
 # --- the operations ------------------------------------------------------------
 
-def update(data_dir, *, source: str | None = None, catalog_number: int = ISS_SATNUM,
+def update(data_dir, *, source: str | None = None, catalog_number: int | None = ISS_SATNUM,
            fmt: str = "tle", force: bool = False, now_unix_s: float | None = None,
-           timeout_s: float = TIMEOUT_S) -> UpdateResult:
+           timeout_s: float = TIMEOUT_S, group: str | None = None) -> UpdateResult:
     """Fetch the newest elements for ``catalog_number`` from ``source`` (a
     URL or a local path; default CelesTrak GP in ``fmt``) and merge them
-    into the history in ``data_dir``. Raises UpdateError (history unchanged)."""
+    into the history in ``data_dir``. Raises UpdateError (history unchanged).
+
+    ``group`` (a CelesTrak GP group, e.g. "stations") fetches every object of
+    the group instead: any catalog number is accepted, each set must still be
+    storable and not from the future, and sets already known are skipped."""
     now = time.time() if now_unix_s is None else now_unix_s
-    source = source or default_source(catalog_number, fmt)
+    if group is not None:
+        check_group(group)
+        catalog_number = None
+    source = source or default_source(catalog_number, fmt, group=group)
     checked = iso_z(now)
     if _is_url(source):
         entry = read_state(data_dir).get(source)
@@ -398,7 +422,7 @@ def _validate_and_merge(data_dir, body, source, catalog_number, now, checked) ->
     sets = parse_body(body, source=source)   # format detected: TLE, OMM JSON or CSV
     validate_sets(sets, source=source, catalog_number=catalog_number, now_unix_s=now)
     newest = max(sets, key=lambda es: es.epoch_unix_s)
-    have = _newest_known(data_dir, catalog_number)
+    have = None if catalog_number is None else _newest_known(data_dir, catalog_number)
     if have is not None and newest.epoch_unix_s < have.epoch_unix_s - 1.0:
         raise UpdateError(f"{source}: newest element set there (epoch {iso_z(newest.epoch_unix_s)}) is "
                           f"older than the one we have (epoch {iso_z(have.epoch_unix_s)}); "

@@ -50,8 +50,13 @@ def register(subparsers) -> None:
                                      "unless --force.")
     upd.add_argument("--source", metavar="URL", default=None,
                      help="URL or local file to read instead of CelesTrak's GP service")
-    upd.add_argument("--catalog-number", type=_catalog_number, default=ISS_SATNUM, metavar="N",
-                     help=f"NORAD catalog number (default {ISS_SATNUM}, the ISS)")
+    which = upd.add_mutually_exclusive_group()
+    which.add_argument("--catalog-number", type=_catalog_number, default=ISS_SATNUM, metavar="N",
+                       help=f"NORAD catalog number (default {ISS_SATNUM}, the ISS)")
+    which.add_argument("--group", metavar="NAME", default=None,
+                       help="a CelesTrak GP group instead of one object, e.g. stations (the ISS, "
+                            "the Chinese station CSS and their visitors) or visual; then follow "
+                            "one with --norad N or --name TEXT")
     upd.add_argument("--format", choices=("tle", "omm-json"), default="tle",
                      help="format asked of CelesTrak (default tle)")
     upd.add_argument("--force", action="store_true", help="ask even if asked less than 2 hours ago")
@@ -135,9 +140,10 @@ def run_update(args) -> int:
     # (`now` above all) would otherwise pay at start-up.
     from tle.update import EXIT_SKIPPED, TIMEOUT_S, default_source, update
 
-    source = args.source or default_source(args.catalog_number, args.format)
+    source = args.source or default_source(args.catalog_number, args.format, group=args.group)
     result = update(_data_dir(), source=source, catalog_number=args.catalog_number, fmt=args.format,
-                    force=args.force, timeout_s=TIMEOUT_S if args.timeout is None else args.timeout)
+                    force=args.force, timeout_s=TIMEOUT_S if args.timeout is None else args.timeout,
+                    group=args.group)
     _print_result(result, args.json)
     return EXIT_SKIPPED if result.status == "skipped" else 0
 
