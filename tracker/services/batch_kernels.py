@@ -1,14 +1,23 @@
-"""Numba kernel: per-object orbit statistics for many satellites at once.
+"""Numba kernels: per-object orbit statistics for many satellites at once.
 
 Pure functions on floats and arrays; the caller allocates every output; runs
 as plain Python under NUMBA_DISABLE_JIT=1. For every satellite of a
-coefficient table (``Elements.coeffs``) and a chunk of times, the core's
-SGP4 (vectorised near-Earth blocks, ``kernels.stats.propagate_block``) is
-reduced at once to: ascending-node crossings (TEME z from < 0 to >= 0 with
-vz > 0), the WGS-84 geodetic altitude range (``kernels.frames.
-geodetic_sin_cos_alt``), the argument of latitude at the first and last
-valid samples, and the first SGP4 error (6: decayed). No positions are
-stored: memory is O(number of satellites).
+coefficient table (``Elements.coeffs``) and one *span* of sample times, the
+core's SGP4 (vectorised near-Earth blocks, ``stats_kernels.propagate_block``)
+is reduced at once to a row of partial accumulators (``P_*`` columns): the
+ascending-node crossings inside the span (TEME z from < 0 to >= 0 with
+vz > 0), the WGS-84 geodetic altitude range (``frames_kernels.
+geodetic_sin_cos_alt``), trapezoid integrals of the inertial speed
+(distance), of the altitude and of the daylight indicator (conical shadow,
+``stats_kernels.illumination``), the first SGP4 error (6: decayed), and the
+state of the span's first and last valid samples, so that
+``tracker.services.batch.merge_partial`` can add the step that joins two
+consecutive spans (a node crossing in that step counts once, in the later
+span's merge). No positions are stored: memory is O(number of satellites).
+
+Each satellite starts from a zeroed SGP4 scratch at the span's first
+sample. SGP4's deep-space resonance integrator steps from the epoch in
+fixed 720-min steps, so restarting it gives the same numbers as carrying it.
 """
 from __future__ import annotations
 
@@ -18,35 +27,67 @@ import numpy as np
 from numba import njit, prange
 
 from tracker.astro.frames_kernels import geodetic_sin_cos_alt
+from tracker.astro.shadow import DAYLIGHT
 from tracker.propagator.block import BLOCK, WORK_SIZE, block_eligible
-from tracker.services.stats_kernels import arg_latitude_rad, propagate_block
+from tracker.propagator.deep import RESONANCE_STATE_SIZE
+from tracker.services.stats_kernels import (arg_latitude_rad, illumination, propagate_block,
+                                            sun_at)
 
-# ---- per-satellite batch columns (``out`` of batch_stats_chunk) ----
-B_NODES = 0            # ascending-node crossings counted so far
-B_ALT_MIN_KM = 1
-B_ALT_MAX_KM = 2
-B_FIRST_ERROR_T_S = 3  # time of the first failed sample (NaN if none)
-B_FIRST_ERROR = 4      # its SGP4 error code (0 if none)
-B_N_VALID = 5
-B_U_FIRST_RAD = 6      # argument of latitude at the first valid sample
-B_U_LAST_RAD = 7       # ... at the last valid sample
-B_PREV_Z_KM = 8        # carried between chunks: z of the last sample (NaN if invalid)
-N_BATCH = 9
+# ---- per-satellite partial accumulators of one span (columns of ``out``) ----
+P_NODES = 0            # ascending-node crossings between valid samples of the span
+P_ALT_MIN_KM = 1
+P_ALT_MAX_KM = 2
+P_ERROR_T_S = 3        # time of the first failed sample (NaN if none)
+P_ERROR = 4            # its SGP4 error code (0 if none; 255: non-finite state)
+P_N_VALID = 5          # valid samples (all samples before the first failure)
+P_U_FIRST_RAD = 6      # argument of latitude at the first valid sample
+P_U_LAST_RAD = 7       # ... at the last valid sample
+P_DIST_KM = 8          # integral of |v| dt between valid samples (trapezoid)
+P_ALT_INT_KM_S = 9     # integral of the altitude dt (trapezoid)
+P_STEP_S = 10          # duration covered by those steps
+P_SUNLIT_S = 11        # integral of the daylight indicator dt (trapezoid)
+P_F_T_S = 12           # first valid sample: time, z, vz, speed, altitude, daylight (0/1)
+P_F_Z_KM = 13
+P_F_VZ_KM_S = 14
+P_F_SPEED_KM_S = 15
+P_F_ALT_KM = 16
+P_F_SUNLIT = 17
+P_L_T_S = 18           # last valid sample: time, z, speed, altitude, daylight
+P_L_Z_KM = 19
+P_L_SPEED_KM_S = 20
+P_L_ALT_KM = 21
+P_L_SUNLIT = 22
+N_PART = 23
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _batch_one(coeffs, j, tsince0_min, t_s, scratch, out, work, ts, e_b, r_b, v_b, alt_b):
-    """Satellite ``j`` of ``batch_stats_chunk``."""
-    if out[j, B_FIRST_ERROR] != 0.0:
-        return
+def _span_one(coeffs, j, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
+              sun_radius_km, out):
+    """Satellite ``j`` of ``batch_span``: writes row ``out[j]``."""
+    scratch = np.zeros(RESONANCE_STATE_SIZE)
+    work = np.empty(WORK_SIZE)
+    ts = np.empty(BLOCK)
+    e_b = np.empty(BLOCK, dtype=np.uint8)
+    r_b = np.empty((BLOCK, 3))
+    v_b = np.empty((BLOCK, 3))
+    alt_b = np.empty(BLOCK)
     n_t = t_s.shape[0]
-    z0 = out[j, B_PREV_Z_KM]
-    nodes = out[j, B_NODES]
-    alt_min = out[j, B_ALT_MIN_KM]
-    alt_max = out[j, B_ALT_MAX_KM]
-    n_valid = out[j, B_N_VALID]
     vector = block_eligible(coeffs, j)
-    last_r0 = last_r1 = last_r2 = last_v0 = last_v1 = last_v2 = math.nan
+    nodes = 0.0
+    alt_min = math.inf
+    alt_max = -math.inf
+    err_t = math.nan
+    err = 0.0
+    n_valid = 0.0
+    u_first = math.nan
+    dist = 0.0
+    alt_int = 0.0
+    step = 0.0
+    sunlit = 0.0
+    f_t = f_z = f_vz = f_speed = f_alt = f_sun = math.nan
+    p_t = p_z = p_speed = p_alt = p_sun = math.nan
+    l0 = l1 = l2 = l3 = l4 = l5 = math.nan
+    stop = False
     for b0 in range(0, n_t, BLOCK):
         n = min(BLOCK, n_t - b0)
         for k in range(n):
@@ -57,89 +98,123 @@ def _batch_one(coeffs, j, tsince0_min, t_s, scratch, out, work, ts, e_b, r_b, v_
             y = r_b[k, 1]
             alt_b[k] = geodetic_sin_cos_alt(math.sqrt(x * x + y * y), r_b[k, 2])[3]
         for k in range(n):
+            t = t_s[b0 + k]
             e = e_b[k]
             alt = alt_b[k]
-            if e != 0 or not math.isfinite(alt):
-                out[j, B_FIRST_ERROR_T_S] = t_s[b0 + k]
-                out[j, B_FIRST_ERROR] = e if e != 0 else 255
-                z0 = math.nan
+            rx = r_b[k, 0]
+            ry = r_b[k, 1]
+            rz = r_b[k, 2]
+            vx = v_b[k, 0]
+            vy = v_b[k, 1]
+            vz = v_b[k, 2]
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            if e != 0 or not math.isfinite(alt) or not math.isfinite(speed):
+                err_t = t
+                err = e if e != 0 else 255
+                stop = True
                 break
+            sx, sy, sz = sun_at(t, sun_t0_s, sun_step_s, sun_r)
+            sun = 1.0 if illumination(rx, ry, rz, sx, sy, sz, earth_radius_km,
+                                      sun_radius_km) == DAYLIGHT else 0.0
             if alt < alt_min:
                 alt_min = alt
             if alt > alt_max:
                 alt_max = alt
-            rz = r_b[k, 2]
-            if z0 < 0.0 and rz >= 0.0 and v_b[k, 2] > 0.0:
-                nodes += 1.0
             if n_valid == 0.0:
-                out[j, B_U_FIRST_RAD] = arg_latitude_rad(r_b[k, 0], r_b[k, 1], rz,
-                                                         v_b[k, 0], v_b[k, 1], v_b[k, 2])
+                u_first = arg_latitude_rad(rx, ry, rz, vx, vy, vz)
+                f_t = t
+                f_z = rz
+                f_vz = vz
+                f_speed = speed
+                f_alt = alt
+                f_sun = sun
+            else:
+                dt = t - p_t
+                dist += 0.5 * dt * (p_speed + speed)
+                alt_int += 0.5 * dt * (p_alt + alt)
+                step += dt
+                sunlit += 0.5 * dt * (p_sun + sun)
+                if p_z < 0.0 and rz >= 0.0 and vz > 0.0:
+                    nodes += 1.0
             n_valid += 1.0
-            z0 = rz
-            last_r0 = r_b[k, 0]
-            last_r1 = r_b[k, 1]
-            last_r2 = rz
-            last_v0 = v_b[k, 0]
-            last_v1 = v_b[k, 1]
-            last_v2 = v_b[k, 2]
-        if out[j, B_FIRST_ERROR] != 0.0:
+            p_t = t
+            p_z = rz
+            p_speed = speed
+            p_alt = alt
+            p_sun = sun
+            l0 = rx
+            l1 = ry
+            l2 = rz
+            l3 = vx
+            l4 = vy
+            l5 = vz
+        if stop:
             break
-    if math.isfinite(last_r0):
-        out[j, B_U_LAST_RAD] = arg_latitude_rad(last_r0, last_r1, last_r2,
-                                                last_v0, last_v1, last_v2)
-    out[j, B_PREV_Z_KM] = z0
-    out[j, B_NODES] = nodes
-    out[j, B_ALT_MIN_KM] = alt_min
-    out[j, B_ALT_MAX_KM] = alt_max
-    out[j, B_N_VALID] = n_valid
+    out[j, P_NODES] = nodes
+    out[j, P_ALT_MIN_KM] = alt_min
+    out[j, P_ALT_MAX_KM] = alt_max
+    out[j, P_ERROR_T_S] = err_t
+    out[j, P_ERROR] = err
+    out[j, P_N_VALID] = n_valid
+    out[j, P_U_FIRST_RAD] = u_first
+    out[j, P_U_LAST_RAD] = (arg_latitude_rad(l0, l1, l2, l3, l4, l5) if n_valid > 0.0
+                            else math.nan)
+    out[j, P_DIST_KM] = dist
+    out[j, P_ALT_INT_KM_S] = alt_int
+    out[j, P_STEP_S] = step
+    out[j, P_SUNLIT_S] = sunlit
+    out[j, P_F_T_S] = f_t
+    out[j, P_F_Z_KM] = f_z
+    out[j, P_F_VZ_KM_S] = f_vz
+    out[j, P_F_SPEED_KM_S] = f_speed
+    out[j, P_F_ALT_KM] = f_alt
+    out[j, P_F_SUNLIT] = f_sun
+    out[j, P_L_T_S] = p_t
+    out[j, P_L_Z_KM] = p_z
+    out[j, P_L_SPEED_KM_S] = p_speed
+    out[j, P_L_ALT_KM] = p_alt
+    out[j, P_L_SUNLIT] = p_sun
 
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)
-def batch_stats_chunk(coeffs, tsince0_min, t_s, scratch, out):
-    """Propagate many satellites over one time chunk, accumulating per satellite.
+def batch_span(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
+               sun_radius_km, out):
+    """Partial statistics of every satellite over one span of times (numba threads).
 
     ``coeffs`` (N_COEFF, n_sat) SGP4 coefficient table; satellite j is
     evaluated at ``tsince0_min[j] + t_s / 60`` minutes after its epoch, for
-    the (n_t,) times ``t_s`` (seconds, increasing). ``scratch`` (n_sat,
-    RESONANCE_STATE_SIZE) is each satellite's SGP4 scratch, zeroed before the
-    first chunk and kept between chunks. ``out`` (n_sat, N_BATCH) is updated
-    in place (rows B_*; initialise with ``new_batch_state``).
-    Node crossings as in ``orbit_stats_chunk`` (TEME z from < 0 to >= 0 with
-    vz > 0), also across chunks. At the first sample with an SGP4 error code
-    (6: decayed) its time and code are recorded and the satellite's later
-    samples are skipped.
+    the (n_t,) times ``t_s`` (seconds from the run's start, increasing).
+    The Sun (TEME, km) is interpolated linearly in ``sun_r``, nodes at
+    ``sun_t0_s + k * sun_step_s`` (``stats_kernels.sun_at``); the radii are
+    for the conical shadow. ``out`` (n_sat, N_PART) is overwritten (``P_*``
+    columns). At a satellite's first sample with an SGP4 error code (6:
+    decayed) or a non-finite state (code 255) its time and code are recorded
+    and its later samples are skipped.
     """
-    n_sat = coeffs.shape[1]
-    for j in prange(n_sat):
-        work = np.empty(WORK_SIZE)
-        ts = np.empty(BLOCK)
-        e_b = np.empty(BLOCK, dtype=np.uint8)
-        r_b = np.empty((BLOCK, 3))
-        v_b = np.empty((BLOCK, 3))
-        alt_b = np.empty(BLOCK)
-        _batch_one(coeffs, np.int64(j), tsince0_min[j], t_s, scratch[j], out, work, ts, e_b, r_b, v_b,
-                   alt_b)
+    for j in prange(coeffs.shape[1]):
+        _span_one(coeffs, np.int64(j), tsince0_min[j], t_s, sun_t0_s, sun_step_s, sun_r,
+                  earth_radius_km, sun_radius_km, out)
 
 
-def new_batch_state(n_sat: int) -> np.ndarray:
-    """An ``out`` array for ``batch_stats_chunk`` before the first chunk."""
-    out = np.zeros((n_sat, N_BATCH))
-    out[:, B_ALT_MIN_KM] = np.inf
-    out[:, B_ALT_MAX_KM] = -np.inf
-    out[:, B_FIRST_ERROR_T_S] = np.nan
-    out[:, B_U_FIRST_RAD] = np.nan
-    out[:, B_U_LAST_RAD] = np.nan
-    out[:, B_PREV_Z_KM] = np.nan
-    return out
+@njit(cache=True, nogil=True, error_model="numpy")
+def batch_span_serial(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
+                      sun_radius_km, out):
+    """``batch_span`` on the calling thread only (no numba thread pool): for
+    Dask tasks, where the workers' threads already occupy the cores. Same
+    per-satellite function, so the same numbers."""
+    for j in range(coeffs.shape[1]):
+        _span_one(coeffs, np.int64(j), tsince0_min[j], t_s, sun_t0_s, sun_step_s, sun_r,
+                  earth_radius_km, sun_radius_km, out)
 
 
 def warm_kernels() -> None:
-    """Compile (or load from numba's cache) ``batch_stats_chunk`` with the
+    """Compile (or load from numba's cache) both span kernels with the
     argument types ``tracker.services.batch`` passes; run by ``tracker.warm``."""
-    from tracker.propagator.deep import RESONANCE_STATE_SIZE
     from tracker.services.stats_kernels import warm_test_coeffs
 
     coeffs = warm_test_coeffs(2)
-    out = new_batch_state(2)
-    batch_stats_chunk(coeffs, np.array([10.0, 20.0]), np.arange(100, dtype=np.float64) * 60.0,
-                      np.zeros((2, RESONANCE_STATE_SIZE)), out)
+    sun_r = np.array([[1.5e8, 0.0, 0.0], [1.5e8, 1e6, 0.0]])
+    for kernel in (batch_span, batch_span_serial):
+        out = np.empty((2, N_PART))
+        kernel(coeffs, np.array([10.0, 20.0]), np.arange(100, dtype=np.float64) * 60.0,
+               -3600.0, 21600.0, sun_r, 6378.137, 695700.0, out)
