@@ -7,12 +7,21 @@ The app runs on a fast clock (60 s of orbit per real second, starting at
 the station marker must visibly move between two refreshes. What the page
 draws is checked against skyfield (station sub-point, Sun sub-point), and
 the city search must produce the pass table the API computes.
-A screenshot is saved as tests/artifacts/map.png.
+At 360, 390 (phones) and 1280 px wide the page never scrolls sideways and
+each pass row shows its +- from the API's uncertainty fields; an unknown
+city says so and clears the table, an ambiguous one lists its candidates;
+with week-old elements (a second server, fixed clock) the banner is one
+short sentence with the details folded, and unreliable rows are marked.
+One browser, one page (plus one for the second server).
+Screenshots are saved in tests/artifacts/ (docs/ has scripts/screenshots.py's).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
+import urllib.request
 import pathlib
 import time
 
@@ -30,6 +39,8 @@ from sgp4.api import Satrec  # noqa: E402
 from skyfield.api import EarthSatellite, load, wgs84  # noqa: E402
 
 TS = load.timescale(builtin=True)
+
+import icalendar  # noqa: E402
 
 from tracker.api import create_app  # noqa: E402
 from helpers import served  # noqa: E402
@@ -185,3 +196,141 @@ def test_city_search_shows_pass_table(page, server_url):
     assert cells.nth(1).inner_text() == local.strftime("%H:%M:%S")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=True)
+
+
+# --------------------------------------------------------- phones, search, +-
+
+WIDTHS = {360: 780, 390: 844, 1280: 900}       # width: height
+PASS_QUERY = "days=10&visible_only=true&allow_stale=true"
+AGED_NOW = dt.datetime(2026, 10, 16, 18, 0, 0, tzinfo=dt.timezone.utc)   # 6.9 days after the newest set
+
+
+def api_json(url):
+    with urllib.request.urlopen(url) as r:
+        return json.load(r)
+
+
+def search(page, text):
+    """Type ``text`` and press Enter (the form's submit)."""
+    page.fill("#city", text)
+    page.press("#city", "Enter")
+
+
+def seconds_shown(text):
+    """The first "±N s" / "±N min" of a cell, in seconds."""
+    m = re.search(r"±([0-9.]+) (s|min)", text)
+    assert m, text
+    return float(m.group(1)) * (60 if m.group(2) == "min" else 1)
+
+
+def check_rows_against_api(page, api):
+    """Each row's ± (68 %, and the 90 % in brackets) is the API's
+    uncertainty_68_s / uncertainty_90_s as displayed (to its rounding), and
+    the rows marked unreliable are those whose 90 % band is over 60 s or that
+    may cross a manoeuvre."""
+    rows = page.locator("#passes tbody tr")
+    assert rows.count() == len(api["passes"]) > 0
+    timing = page.locator("#passes tbody td.timing").all_inner_texts()
+    classes = page.eval_on_selector_all("#passes tbody tr", "rs => rs.map(r => r.className)")
+    for text, cls, p in zip(timing, classes, api["passes"]):
+        u68, u90 = p["uncertainty_68_s"], p["uncertainty_90_s"]
+        shown68, shown90 = seconds_shown(text), seconds_shown(text.split("(")[1])
+        assert shown68 == pytest.approx(u68, rel=0.06, abs=0.06), (text, u68)
+        assert shown90 == pytest.approx(u90, rel=0.06, abs=0.06), (text, u90)
+        unreliable = u90 > 60 or p["may_cross_manoeuvre"]
+        assert ("unreliable" in cls) == unreliable, (text, p)
+
+
+def no_sideways_scroll(page):
+    return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_page_fits_the_screen_and_rows_show_their_uncertainty(page, server_url, width):
+    page.set_viewport_size({"width": width, "height": WIDTHS[width]})
+    search(page, "Paris")
+    page.wait_for_function("() => document.querySelectorAll('#passes tbody tr').length > 0 && "
+                           "document.getElementById('pass-status').textContent.includes('Europe/Paris')",
+                           timeout=30000)
+    scroll_w, inner_w = no_sideways_scroll(page)
+    assert scroll_w <= inner_w == width
+    # the same request as the page's: answered from the API's cache, same passes
+    check_rows_against_api(page, api_json(f"{server_url}/api/v1/passes?city=Paris&{PASS_QUERY}"))
+    # a calendar subscription for the place, and the file behind it
+    webcal = page.get_attribute("#webcal", "href")
+    host = server_url.split("://")[1]
+    assert webcal.startswith(f"webcal://{host}/api/v1/passes.ics?city=2988507&")
+    with urllib.request.urlopen("http://" + webcal[len("webcal://"):]) as r:
+        assert r.headers["Content-Type"].startswith("text/calendar")
+        events = list(icalendar.Calendar.from_ical(r.read()).walk("VEVENT"))
+    assert abs(len(events) - page.locator("#passes tbody tr").count()) <= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"map_{width}.png"), full_page=True)
+
+
+def test_unknown_city_says_so_and_clears_the_table(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    search(page, "Paris")
+    page.wait_for_selector("#passes tbody tr", timeout=30000)
+    search(page, "Xyzzyvillequux")
+    page.wait_for_function("() => document.getElementById('pass-status').textContent.startsWith('No place found')",
+                           timeout=10000)
+    assert "Xyzzyvillequux" in page.inner_text("#pass-status")
+    assert page.locator("#passes tbody tr").count() == 0
+    assert page.is_hidden("#passes") and page.is_hidden("#subscribe")
+
+
+def test_ambiguous_city_lists_its_candidates(page, server_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    search(page, "Springfield")
+    page.wait_for_selector("#candidates li button", timeout=10000)
+    assert "several places" in page.inner_text("#pass-status")
+    assert page.locator("#passes tbody tr").count() == 0
+    shown = page.locator("#candidates li button").all_inner_texts()
+    cities = api_json(server_url + "/api/v1/cities?q=Springfield&limit=8")["cities"]
+    assert len(shown) == len(cities) > 1
+    for text, c in zip(shown, cities):
+        assert text.startswith(c["name"]) and c["timezone"] in text
+    scroll_w, inner_w = no_sideways_scroll(page)
+    assert scroll_w <= inner_w
+    page.locator("#candidates li button").nth(1).click()    # the second one, not the default
+    page.wait_for_selector("#passes tbody tr", timeout=30000)
+    assert page.input_value("#city") == cities[1]["label"]
+    assert page.is_hidden("#candidates")
+
+
+@pytest.fixture(scope="module")
+def aged_url():
+    with served(create_app({"CLOCK": lambda: AGED_NOW})) as url:
+        yield url
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_old_elements_banner_is_short_and_unreliable_rows_are_marked(page, aged_url, width):
+    other = page.context.new_page()
+    try:
+        other.set_viewport_size({"width": width, "height": WIDTHS[width]})
+        other.goto(aged_url + "/")
+        other.wait_for_selector("#warning-summary code", timeout=20000)
+        now = api_json(aged_url + "/api/v1/iss/now")
+        assert now["warnings"]                                   # the API warns: so must the page
+        summary = other.inner_text("#warning-summary")
+        age = abs(now["elements"]["age_days"])
+        assert f"{age:.1f} days old" in summary and "off by about" in summary
+        assert "iss-tracker tle update" in summary
+        assert summary.count(".") <= 3 and len(summary) < 140    # one short sentence
+        assert other.get_attribute("#warning", "open") is None  # details on demand
+        assert other.locator("#warning-details").text_content() == " ".join(now["warnings"])
+        assert other.locator("#warning").bounding_box()["height"] < 0.15 * WIDTHS[width]
+        search(other, "Paris")
+        other.wait_for_selector("#passes tbody tr", timeout=30000)
+        api = api_json(f"{aged_url}/api/v1/passes?city=Paris&{PASS_QUERY}")
+        check_rows_against_api(other, api)
+        assert any(p["uncertainty_90_s"] > 60 for p in api["passes"])    # the case is exercised
+        assert other.is_visible("#legend") and "Unreliable" in other.inner_text("#legend")
+        # the warning is not repeated under the table
+        assert "element set used" not in other.inner_text("#city-passes")
+        scroll_w, inner_w = no_sideways_scroll(other)
+        assert scroll_w <= inner_w
+    finally:
+        other.close()

@@ -141,10 +141,30 @@
     return "elements of " + els.epoch.slice(0, 16).replace("T", " ") + " UTC (" + fmt(els.age_days, 1) + " days old)";
   }
 
-  function showWarnings(warnings) {
+  // The element-age banner: one short sentence (how old, how far off, how to
+  // update); the server's full warning on demand (<details>).
+  const UPDATE_COMMAND = "iss-tracker tle update";
+
+  function shortWarning(warning, els) {
+    const age = els ? Math.abs(els.age_days) : NaN;
+    const old = isFinite(age) ? "The orbit data is " + (age < 10 ? fmt(age, 1) : fmt(age, 0)) + " days old" :
+      "The orbit data is old";
+    const by = /early or late by about ([^,;)]+)/.exec(warning);
+    const off = by ? ", so times may be off by about " + by[1] :
+      (/half an orbit/.test(warning) ? ", so the station's place along its orbit is unknown" : "");
+    return old + off + ". To update: ";
+  }
+
+  function showWarnings(warnings, els) {
     const box = $("warning");
     if (warnings && warnings.length) {
-      box.textContent = warnings.join(" ");
+      const summary = $("warning-summary");
+      summary.textContent = shortWarning(warnings[0], els);
+      const code = document.createElement("code");
+      code.textContent = UPDATE_COMMAND;
+      summary.appendChild(code);
+      summary.appendChild(document.createTextNode("."));
+      $("warning-details").textContent = warnings.join(" ");
       box.hidden = false;
     } else {
       box.hidden = true;
@@ -172,7 +192,7 @@
       ({ daylight: ", in sunlight", penumbra: ", entering or leaving Earth's shadow",
          eclipsed: ", in Earth's shadow" }[now.visibility] || "") +
       "; " + describeElements(now.elements);
-    showWarnings(now.warnings);
+    showWarnings(now.warnings, now.elements);
     $("night").setAttribute("d", nightPath(now.solar_latitude_deg, now.solar_longitude_deg));
     const minute = Math.floor(when.getTime() / 60000);
     if (state.trackMinute === null || minute - state.trackMinute >= 1) {
@@ -234,45 +254,137 @@
       li.setAttribute("role", "option");
       li.dataset.id = c.id;
       li.textContent = c.name + " ";
-      const where = document.createElement("span");
-      where.className = "where";
-      where.textContent = c.label.slice(c.name.length).replace(/^, /, "") + " (" + c.timezone + ")";
-      li.appendChild(where);
+      li.appendChild(whereSpan(c));
       li.addEventListener("mousedown", (event) => { event.preventDefault(); chooseCity(c); });
       list.appendChild(li);
     }
     list.hidden = answer.cities.length === 0;
     $("city").setAttribute("aria-expanded", String(!list.hidden));
+    if (answer.cities.length === 0) notFound(text.trim());
   }
 
+  function whereSpan(c) {
+    const where = document.createElement("span");
+    where.className = "where";
+    where.textContent = c.label.slice(c.name.length).replace(/^, /, "") + " (" + c.timezone + ")";
+    return where;
+  }
+
+  // No pass table, candidates or calendar link for a place we no longer show.
+  function clearPasses() {
+    state.city = null;
+    $("passes").hidden = true;
+    $("passes").querySelector("tbody").replaceChildren();
+    $("legend").hidden = true;
+    $("subscribe").hidden = true;
+    $("candidates").hidden = true;
+    $("candidates").replaceChildren();
+  }
+
+  function notFound(text) {
+    passSeq += 1;                       // an answer still on its way is for another name
+    clearPasses();
+    $("pass-status").textContent = "No place found for \u201c" + text + "\u201d. Try another spelling, " +
+      "a larger town nearby, or add the country (\u201cParis, FR\u201d).";
+  }
+
+  // The search form (Enter or the button): the highlighted suggestion, else
+  // what was typed, resolved by the server as the CLI resolves --city: one
+  // place is shown, none says so, an ambiguous name lists its candidates.
+  async function searchTyped() {
+    const text = $("city").value.trim();
+    const selected = Array.from($("suggestions").children).find((li) => li.getAttribute("aria-selected") === "true");
+    $("suggestions").hidden = true;
+    if (selected) { selected.dispatchEvent(new MouseEvent("mousedown")); return; }
+    if (!text) return;
+    if (state.city && text === state.city.label) { chooseCity(state.city); return; }
+    await showPasses(text, null);
+  }
+
+  async function showCandidates(text) {
+    let answer;
+    try {
+      answer = await getJSON("/api/v1/cities?q=" + encodeURIComponent(text) + "&limit=8");
+    } catch (error) { answer = { cities: [] }; }
+    clearPasses();
+    const cities = answer.cities;
+    if (!cities.length) { notFound(text); return; }
+    $("pass-status").textContent = "\u201c" + text + "\u201d matches several places. Which one?";
+    const list = $("candidates");
+    for (const c of cities) {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = c.name + " ";
+      button.appendChild(whereSpan(c));
+      button.addEventListener("click", () => chooseCity(c));
+      li.appendChild(button);
+      list.appendChild(li);
+    }
+    list.hidden = false;
+  }
   function localTime(iso, tz, withDate) {
     const options = { timeZone: tz, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
     if (withDate) { options.weekday = "short"; options.day = "numeric"; options.month = "short"; delete options.second; delete options.hour; delete options.minute; }
     return new Intl.DateTimeFormat("en-GB", options).format(new Date(iso));
   }
 
-  async function chooseCity(c) {
-    state.city = c;
+  let passSeq = 0;
+  const PASS_QUERY = "days=10&visible_only=true&allow_stale=true";
+
+  function chooseCity(c) {
     $("city").value = c.label;
+    return showPasses(String(c.id), c);
+  }
+
+  // Passes for ``city`` (a GeoNames id, or typed text when ``c`` is null).
+  async function showPasses(city, c) {
+    clearPasses();
+    const seq = ++passSeq;
     $("suggestions").hidden = true;
     $("city").setAttribute("aria-expanded", "false");
-    $("pass-status").textContent = "Computing passes for " + c.label + "\u2026";
-    const url = "/api/v1/passes?city=" + encodeURIComponent(c.id) + "&days=10&visible_only=true&allow_stale=true";
+    $("pass-status").textContent = "Computing passes for " + (c ? c.label : "\u201c" + city + "\u201d") + "\u2026";
     let answer;
     try {
-      answer = await getJSON(url);
+      answer = await getJSON("/api/v1/passes?city=" + encodeURIComponent(city) + "&" + PASS_QUERY);
     } catch (error) {
-      $("pass-status").textContent = "No prediction: " + error.message;
-      $("passes").hidden = true;
+      if (seq !== passSeq) return;
+      const type = (error.problem && error.problem.type) || "";
+      if (!c && type.endsWith(":not-found")) notFound(city);
+      else if (!c && type.endsWith(":ambiguous-place")) await showCandidates(city);
+      else { clearPasses(); $("pass-status").textContent = "No prediction: " + error.message; }
       return;
     }
+    if (seq !== passSeq) return;        // another place was chosen meanwhile
+    const place = answer.place || {};
+    c = c || { id: place.geonameid, name: place.name, label: place.label, timezone: answer.timezone };
+    state.city = c;
+    $("city").value = c.label;
     renderPasses(answer, c);
+    const ics = "/api/v1/passes.ics?city=" + encodeURIComponent(c.id) + "&" + PASS_QUERY;
+    $("ics").href = ics;
+    $("webcal").href = "webcal://" + location.host + ics;
+    $("subscribe").hidden = false;
   }
+
+  // +- seconds as people read them: "±4 s", "±2.5 min".
+  function plusMinus(seconds) {
+    if (seconds === null || seconds === undefined || !isFinite(seconds)) return "";
+    if (seconds < 10) return "\u00b1" + fmt(seconds, 1) + " s";
+    if (seconds < 120) return "\u00b1" + fmt(seconds, 0) + " s";
+    return "\u00b1" + fmt(seconds / 60, seconds < 600 ? 1 : 0) + " min";
+  }
+
+  // 90 % band wider than a minute, or a manoeuvre may lie in between.
+  const UNRELIABLE_90_S = 60;
+  const isUnreliable = (p) => p.may_cross_manoeuvre || !(p.uncertainty_90_s <= UNRELIABLE_90_S);
 
   function renderPasses(answer, c) {
     const tz = answer.timezone || c.timezone || "UTC";
     const body = $("passes").querySelector("tbody");
     body.replaceChildren();
+    const labels = Array.from($("passes").querySelectorAll("thead th")).map((th) => th.textContent);
+    let unreliable = 0;
     for (const p of answer.passes) {
       const tr = document.createElement("tr");
       const cells = [
@@ -284,19 +396,39 @@
         (p.rise ? p.rise.compass : "") + " \u2192 " + (p.set ? p.set.compass : ""),
         p.magnitude === null || p.magnitude === undefined ? "" : "mag " + fmt(p.magnitude, 1),
       ];
-      for (const text of cells) {
+      cells.forEach((text, i) => {
         const td = document.createElement("td");
         td.textContent = text;
+        td.dataset.label = labels[i];
         tr.appendChild(td);
+      });
+      const timing = document.createElement("td");
+      timing.className = "timing";
+      timing.dataset.label = labels[cells.length];
+      const value = document.createElement("span");
+      value.textContent = plusMinus(p.uncertainty_68_s) + " ";
+      const u90 = document.createElement("span");
+      u90.className = "u90";
+      u90.textContent = "(" + plusMinus(p.uncertainty_90_s) + ")";
+      value.appendChild(u90);
+      timing.appendChild(value);
+      tr.appendChild(timing);
+      if (isUnreliable(p)) {
+        tr.classList.add("unreliable");
+        tr.title = p.may_cross_manoeuvre
+          ? "A manoeuvre may lie between the orbit data and this pass: its times may be far off."
+          : "The time may be off by more than a minute (90 %: " + plusMinus(p.uncertainty_90_s) + ").";
+        unreliable += 1;
       }
       body.appendChild(tr);
     }
     $("passes").hidden = answer.passes.length === 0;
+    $("legend").hidden = answer.passes.length === 0;
     const tzNote = " Times are local to " + c.name + " (" + tz + ").";
     $("pass-status").textContent = (answer.passes.length
-      ? answer.passes.length + " visible passes in the next 10 days."
-      : "No visible pass in the next 10 days.") + tzNote +
-      (answer.warnings && answer.warnings.length ? " " + answer.warnings.join(" ") : "");
+      ? answer.passes.length + " visible passes in the next 10 days" +
+        (unreliable ? ", " + unreliable + " of them unreliable." : ".")
+      : "No visible pass in the next 10 days.") + tzNote;
   }
 
   function wireSearch() {
@@ -315,15 +447,18 @@
         if (index >= 0) items[index].removeAttribute("aria-selected");
         index = event.key === "ArrowDown" ? (index + 1) % items.length : (index - 1 + items.length) % items.length;
         items[index].setAttribute("aria-selected", "true");
-      } else if (event.key === "Enter") {
-        event.preventDefault();
-        const pick = items[Math.max(index, 0)];
-        if (pick) pick.dispatchEvent(new MouseEvent("mousedown"));
       } else if (event.key === "Escape") {
         list.hidden = true;
       }
     });
     input.addEventListener("blur", () => { $("suggestions").hidden = true; });
+    // Enter or the button: the highlighted suggestion, else what was typed
+    $("search").addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(searchTimer);
+      searchSeq += 1;                   // suggestions still on their way are dropped
+      searchTyped();
+    });
   }
 
   // ------------------------------------------------------------------ start
