@@ -71,6 +71,20 @@ def test_year_in_space_against_nasa_figures(client):
     assert client.get("/api/v1/missions/year-in-space").get_data() == r.get_data()
 
 
+def test_year_in_space_api_answers_what_the_cli_answers(client, capsys):
+    """One definition (issue 16.2): the same step, so the same figures."""
+    import json
+
+    from helpers import run_cli
+    body = client.get("/api/v1/missions/year-in-space").get_json()
+    code, out, err = run_cli(capsys, "stats", "--mission", "year-in-space", "--json")
+    assert code == 0, err
+    cli = json.loads(out)
+    assert body["step_s"] == cli["step_s"] == 1.0
+    assert body["mission"] == cli["mission"]
+    assert body["distance"] == cli["distance"] and body["orbits"] == cli["orbits"]
+
+
 @pytest.mark.parametrize("query, status, parameter", [
     ("", 400, "start"),
     ("start=2026-10-10T00:00:00Z", 400, "end"),

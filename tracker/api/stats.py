@@ -23,7 +23,6 @@ from tracker.services.stats import count_samples, orbit_stats
 
 bp = Blueprint("stats", __name__, url_prefix="/api/v1")
 
-MISSION_STEP_S = 60.0            # orbits and distance agree to the mile with 1-s steps
 MISSION_EXTENSION = "iss_tracker_missions"
 
 
@@ -69,7 +68,7 @@ def _mission_document(key: str):
             mission = get_mission(key)
             store = mission_store(mission)
             result = heavy(lambda: orbit_stats(store, mission.start, mission.end,
-                                               step_s=MISSION_STEP_S, allow_stale=False,
+                                               step_s=mission.step_s, allow_stale=False,
                                                sun=res.sun))
             body = result.to_dict()
             body["mission"] = compare(mission, result)

@@ -33,8 +33,8 @@ def register(subparsers) -> None:
     p.add_argument("--mission", metavar="NAME",
                    help="a preset interval and its element sets, compared with published "
                         "figures: year-in-space")
-    p.add_argument("--step-s", type=bounded_float("--step-s", "seconds"), default=1.0, metavar="S",
-                   help="seconds between samples (default 1)")
+    p.add_argument("--step-s", type=bounded_float("--step-s", "seconds"), default=None, metavar="S",
+                   help="seconds between samples (default 1; a --mission's own step, 1 s)")
     add_tle_option(p)
     add_allow_stale_option(p, "some moment of the interval")
     p.add_argument("--json", action="store_true", help="print one JSON document")
@@ -68,13 +68,15 @@ def run_stats(args) -> int:
     if args.plot:
         check_plot_path(args.plot)
     mission = None
+    step_s = 1.0 if args.step_s is None else args.step_s
     if args.mission:
         if args.start or args.end or args.tle:
             raise UserError("--mission sets the interval and the element sets; do not combine "
                             "it with --start, --end or --tle", parameter="mission")
         mission = get_mission(args.mission)
         start, end = mission.start, mission.end
-        total = count_samples(start, end, args.step_s)
+        step_s = mission.step_s if args.step_s is None else args.step_s
+        total = count_samples(start, end, step_s)
         store = mission_store(mission)
     else:
         if not args.start or not args.end:
@@ -82,10 +84,10 @@ def run_stats(args) -> int:
                             parameter="start")
         start = parse_time(args.start, parameter="--start")
         end = parse_time(args.end, parameter="--end")
-        total = count_samples(start, end, args.step_s)      # validates before loading anything
+        total = count_samples(start, end, step_s)      # validates before loading anything
         store = load_store(default_data_dir(os.environ), args.tle)
     with ProgressBar(total, label="stats") as bar:
-        result = orbit_stats(store, start, end, step_s=args.step_s,
+        result = orbit_stats(store, start, end, step_s=step_s,
                              allow_stale=args.allow_stale, progress=bar)
     if result.samples and result.failed_samples >= result.samples:
         why = "; ".join(w.removeprefix("warning: ") for w in result.warnings)

@@ -44,6 +44,7 @@ class Mission:
     element_file: str               # shipped file in tle/data
     published: dict
     citation: str
+    step_s: float = 1.0             # sampling step of the comparison, s: the CLI and the API use it
 
 
 MISSIONS = {
