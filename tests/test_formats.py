@@ -170,3 +170,27 @@ def test_ics_description_has_local_time_direction_elevation_magnitude(report):
             if p.magnitude is not None:
                 assert f"magnitude {p.magnitude:.1f}" in first
             assert "(68 %)" in str(ev["description"]) and "(90 %)" in str(ev["description"])
+
+
+def test_quiet_silences_a_bar_on_a_terminal(monkeypatch, capsys):
+    """``--quiet`` on any command: a bar that would draw on a terminal stays silent."""
+    from tracker.cli import main
+    from tracker.formats import progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    drawn = Tty()
+    with ProgressBar(10, stream=drawn) as bar:
+        bar.update(10)
+    assert "100.0%" in drawn.getvalue()
+    assert main(["stats", "--start", "2026-10-10T00:00:00Z", "--end", "2026-10-10T00:10:00Z",
+                 "--json", "--quiet"]) == 0
+    assert progress.QUIET is True
+    silent = Tty()
+    with ProgressBar(10, stream=silent) as bar:
+        bar.update(10)
+    assert silent.getvalue() == ""
+    capsys.readouterr()
+    assert main(["now", "--time", "2026-10-10T00:00:00Z", "--json"]) == 0 and progress.QUIET is False

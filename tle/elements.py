@@ -59,11 +59,6 @@ class ElementSet:
     source: str = "<string>"
 
     @property
-    def epoch_jd_total(self) -> float:
-        """Epoch as one Julian date (loses ~20 us; use the split form in kernels)."""
-        return self.epoch_jd + self.epoch_fr
-
-    @property
     def epoch(self) -> dt.datetime:
         """Epoch as a timezone-aware UTC datetime (microsecond resolution)."""
         days = (self.epoch_jd - _JD_UNIX_EPOCH) + self.epoch_fr

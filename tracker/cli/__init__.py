@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for command in sub.choices.values():
+        command.add_argument("-q", "--quiet", action="store_true",
+                             help="no progress bar (bars draw only on a terminal anyway)")
     return parser
 
 
@@ -70,6 +73,8 @@ def warn(warnings) -> None:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tracker.formats import progress
+    progress.QUIET = bool(getattr(args, "quiet", False))
     try:
         return int(args.func(args) or 0)
     except (UserError, TLEError) as exc:

@@ -24,6 +24,8 @@ import sys
 import time
 
 _BAR_CLASS = None
+# Set by the command line's ``--quiet``: bars that would draw on a terminal stay silent.
+QUIET = False
 
 
 def _bar_class():
@@ -57,7 +59,8 @@ class ProgressBar:
     total : number of units; must be >= 0 (0 draws a full bar on close).
     label : text shown before the bar.
     stream : where to draw; default ``sys.stderr`` (read when created).
-    force : ``None`` draw only if ``stream.isatty()``; ``True`` always; ``False`` never.
+    force : ``None`` draw only if ``stream.isatty()`` and not ``QUIET``; ``True`` always;
+        ``False`` never.
     min_interval_s : least time between two redraws.
     width : number of bar characters.
     clock : monotonic clock in seconds (``time.monotonic``).
@@ -72,7 +75,7 @@ class ProgressBar:
         self.stream = sys.stderr if stream is None else stream
         if force is None:
             isatty = getattr(self.stream, "isatty", None)
-            force = bool(isatty and isatty())
+            force = bool(isatty and isatty()) and not QUIET
         self.enabled = bool(force)
         self.done = 0
         self._closed = False
