@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-_JD_UNIX_EPOCH = 2440587.5
+JD_UNIX_EPOCH = 2440587.5          # Julian date of 1970-01-01T00:00:00Z (the Unix epoch), declared once
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,10 @@ class ElementSet:
     @property
     def epoch(self) -> dt.datetime:
         """Epoch as a timezone-aware UTC datetime (microsecond resolution)."""
-        days = (self.epoch_jd - _JD_UNIX_EPOCH) + self.epoch_fr
+        days = (self.epoch_jd - JD_UNIX_EPOCH) + self.epoch_fr
         return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=days)
 
     @property
     def epoch_unix_s(self) -> float:
         """Epoch as Unix seconds, UTC."""
-        return ((self.epoch_jd - _JD_UNIX_EPOCH) + self.epoch_fr) * 86400.0
+        return ((self.epoch_jd - JD_UNIX_EPOCH) + self.epoch_fr) * 86400.0

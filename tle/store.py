@@ -38,7 +38,7 @@ from importlib import resources
 from pathlib import Path
 
 from tle.accuracy import along_track_sigma_km, orbital_speed_km_s
-from tle.elements import ElementSet
+from tle.elements import JD_UNIX_EPOCH, ElementSet
 from tle.errors import NoElementSetError, StaleElementsError, TLEError
 from tle.formats import parse_elements
 from tle.parse import parse_tle_lines
@@ -53,7 +53,6 @@ MAX_FILE_BYTES = 32 * 1024 * 1024   # element files larger than this are refused
 
 _log = logging.getLogger("tle.store")
 
-_JD_UNIX_EPOCH = 2440587.5
 _DAY_S = 86400.0
 
 
@@ -95,10 +94,23 @@ class Selection:
         return "fresh"
 
 
+def days_text(age_days: float) -> str:
+    """``|age_days|`` with one decimal, or more where one decimal would round
+    onto a limit it is not (3.04 days is "3.04", never "3.0 ... more than 3
+    days"); at most six, then "just over 3"."""
+    age = abs(float(age_days))
+    for digits in range(1, 7):
+        text = f"{age:.{digits}f}"
+        hit = [limit for limit in (WARN_AGE_DAYS, MAX_AGE_DAYS) if float(text) == limit != age]
+        if not hit:
+            return text
+    return f"just {'over' if age > hit[0] else 'under'} {hit[0]:g}"
+
+
 def _age_phrase(sel: Selection) -> str:
     es = sel.element_set
     when = "after" if sel.age_days >= 0 else "before"
-    return (f"{iso_z(sel.t_unix_s)} is {abs(sel.age_days):.1f} days {when} the epoch "
+    return (f"{iso_z(sel.t_unix_s)} is {days_text(sel.age_days)} days {when} the epoch "
             f"{iso_z(es.epoch_unix_s)} of the element set used (catalog {es.satnum}, from {es.source})")
 
 
@@ -229,7 +241,7 @@ class ElementStore:
         if (unix_s is None) == (jd is None):
             raise TypeError("nearest() takes either unix_s or jd (with fr)")
         if jd is not None:
-            unix_s = ((jd - _JD_UNIX_EPOCH) + fr) * _DAY_S
+            unix_s = ((jd - JD_UNIX_EPOCH) + fr) * _DAY_S
         es = self.sets[self.index_at(unix_s)]
         if jd is not None:
             age = (jd - es.epoch_jd) + (fr - es.epoch_fr)

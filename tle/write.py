@@ -18,11 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from tle.elements import ElementSet
+from tle.elements import JD_UNIX_EPOCH, ElementSet
 from tle.errors import TLEFormatError, UnstorableError
 from tle.parse import checksum, encode_alpha5, parse_tle_lines
 
-_JD_UNIX_EPOCH = 2440587.5
 
 
 def _unfit(field, value, expected, record=None):
@@ -60,7 +59,7 @@ def _epoch_field(es: ElementSet) -> str:
     """'YYDDD.DDDDDDDD' from the split Julian date."""
     if not (math.isfinite(es.epoch_jd) and math.isfinite(es.epoch_fr)):
         raise _unfit("epoch", (es.epoch_jd, es.epoch_fr), "a finite Julian date")
-    days_since_1970 = int(es.epoch_jd - _JD_UNIX_EPOCH)   # exact: both end in .5
+    days_since_1970 = int(es.epoch_jd - JD_UNIX_EPOCH)   # exact: both end in .5
     units = round(es.epoch_fr * 1e8)                       # 1e-8 day steps
     days_since_1970 += units // 100000000
     units %= 100000000

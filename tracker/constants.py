@@ -24,7 +24,7 @@ from __future__ import annotations
 
 # --- Time ----------------------------------------------------------------------
 DAY_S = 86400.0                    # seconds per day (UTC day without a leap second)
-JD_UNIX_EPOCH = 2440587.5          # Julian date of 1970-01-01T00:00:00Z (the Unix epoch)
+from tle.elements import JD_UNIX_EPOCH  # noqa: E402,F401 (declared with the element sets, below tracker)
 JD_J2000 = 2451545.0               # Julian date of J2000.0 (2000-01-01T12:00 TT)
 
 # --- WGS-84 (geodesy): NIMA TR8350.2 table 3.1 -----------------------------------

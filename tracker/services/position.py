@@ -29,7 +29,7 @@ import numpy as np
 
 from tle.elements import ElementSet
 from tle.store import Selection, check_staleness
-from tracker.constants import KM_PER_MILE, WGS72_A_KM, WGS84_B_KM
+from tracker.constants import JD_UNIX_EPOCH, KM_PER_MILE, WGS72_A_KM, WGS84_B_KM
 from tracker.errors import PropagationError, TimeRangeError, UserError
 from tracker.astro.frames import EarthOrientation, footprint_km, teme_to_itrf
 from tracker.astro import frames_kernels as _kframes
@@ -236,7 +236,7 @@ def _staleness(store, set_index, jd, fr, allow_stale):
         rows = np.nonzero(set_index == k)[0]
         worst = rows[np.argmax(np.abs(age_days[rows]))]
         sel = Selection(sets[k], float(age_days[worst]),
-                        float((jd[worst] - 2440587.5 + fr[worst]) * DAY_S))
+                        float((jd[worst] - JD_UNIX_EPOCH + fr[worst]) * DAY_S))
         text = check_staleness(sel, allow_stale=allow_stale)
         if text and text not in warnings:
             warnings.append(text)
