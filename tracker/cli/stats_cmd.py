@@ -51,7 +51,26 @@ def register(subparsers) -> None:
     p.add_argument("--end", metavar="T", required=True, help="last time")
     p.add_argument("--step-s", type=bounded_float("--step-s", "seconds"), default=60.0, metavar="S",
                    help="seconds between samples (default 60)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output (default csv)")
+    p.add_argument("--format", choices=("csv", "json", "jsonl", "parquet"), default="csv",
+                   help="output: csv (default), json (one document), jsonl (a row a line), "
+                        "parquet (needs --output)")
+    p.add_argument("--output", "-o", metavar="OUT", help="write the rows to OUT instead of stdout "
+                   "(then a summary line goes to stderr)")
+    p.add_argument("--engine", choices=("auto", "plain", "dask"), default="auto",
+                   help="plain: this process; dask: a Dask cluster; auto (default): dask when "
+                        "--workers/--scheduler/--dashboard or $ISS_TRACKER_SCHEDULER is given or "
+                        "the job is large, else plain")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="size of the local Dask cluster (default: the cores available)")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="a running Dask scheduler, e.g. tcp://host:8786 (default "
+                        "$ISS_TRACKER_SCHEDULER; none: a local cluster on 127.0.0.1)")
+    p.add_argument("--dashboard", action="store_true", help="print the Dask dashboard's address")
+    p.add_argument("--chunk-objects", type=int, metavar="N", help="objects per chunk (default 2048)")
+    p.add_argument("--span-samples", type=int, metavar="N",
+                   help="samples per time span of a chunk, rounded up to a multiple of 64 "
+                        "(default 1472); the sums are bit-identical across engines for the "
+                        "same value")
     p.set_defaults(func=run_batch)
 
 
@@ -183,40 +202,94 @@ def _mission_lines(m: dict) -> list:
 
 # --- batch-stats ----------------------------------------------------------------------
 
+AUTO_DASK_PROPAGATIONS = 200_000_000   # above this, auto runs on a local Dask cluster
+
+
 def run_batch(args) -> int:
+    import contextlib
+    import functools
+    import time
+
     from tle.store import read_element_file
-    from tracker.services.batch import COLUMNS, batch_stats, check_batch_inputs
+    from tracker.astro.time import format_utc, parse_time
+    from tracker.formats.batch_output import RowWriter
     from tracker.formats.progress import ProgressBar
-    from tracker.astro.time import parse_time
+    from tracker.services import batch as _b
 
     start = parse_time(args.start, parameter="--start")
     end = parse_time(args.end, parameter="--end")
+    if args.format == "parquet" and not args.output:
+        raise UserError("--format parquet needs --output FILE (Parquet is binary)",
+                        parameter="output")
+    for flag, value in (("--workers", args.workers), ("--chunk-objects", args.chunk_objects),
+                        ("--span-samples", args.span_samples)):
+        if value is not None and value < 1:
+            raise UserError(f"{flag} must be at least 1, got {value}", parameter=flag)
     sets = read_element_file(args.file)
     if not sets:
         raise UserError(f"{args.file}: the file holds no element sets; give a TLE/3LE or OMM "
                         f"file with at least one object", parameter="file")
-    step_s, _span, samples = check_batch_inputs(len(sets), start, end, args.step_s)
-    with ProgressBar(len(sets) * samples, label="batch-stats") as bar:
-        result = batch_stats(sets, start, end, step_s=step_s, progress=bar)
-    out = sys.stdout
-    if args.format == "json":
-        doc = result.header()
-        doc["rows"] = [_json_row(r) for r in result.rows]
-        json.dump(doc, out, indent=1)
-        out.write("\n")
-        return 0
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in result.rows:
-        writer.writerow(["" if row[c] is None else _csv_value(row[c]) for c in COLUMNS])
+    plan = _b.make_plan(len(sets), start, end, args.step_s,
+                        span_samples=args.span_samples or _b.DEFAULT_SPAN_SAMPLES,
+                        chunk_objects=args.chunk_objects or _b.DEFAULT_CHUNK_OBJECTS)
+    engine = args.engine
+    if engine == "auto":
+        from tracker.services.batch_dask import scheduler_address
+        asked = args.workers or args.dashboard or scheduler_address(args.scheduler)
+        engine = "dask" if asked or plan.propagations >= AUTO_DASK_PROPAGATIONS else "plain"
+    elif engine == "plain" and (args.workers or args.scheduler or args.dashboard):
+        raise UserError("--workers, --scheduler and --dashboard need --engine dask (or auto)",
+                        parameter="engine")
+    header = {"start": format_utc(start), "end": format_utc(end), "step_s": plan.step_s,
+              "samples": plan.samples}
+    t0 = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if engine == "plain":
+            where = "in this process"
+            chunks = _b.iter_batch_rows
+        else:                   # connect first: a cluster error leaves no output behind
+            from tracker.services.batch_dask import describe, iter_dask_rows, open_client
+            client = stack.enter_context(open_client(args.scheduler, workers=args.workers,
+                                                     dashboard=args.dashboard))
+            where = f"on Dask ({describe(client)})"
+            if args.dashboard:
+                print(f"batch-stats: Dask dashboard at {client.dashboard_link}",
+                      file=sys.stderr, flush=True)
+            chunks = functools.partial(iter_dask_rows, client)
+        out = sys.stdout
+        if args.output:
+            out = stack.enter_context(open(args.output, "wb") if args.format == "parquet"
+                                      else open(args.output, "w", newline=""))
+            stack.callback(_remove_unless_done, args.output, done := [])
+        writer = RowWriter(args.format, out, header, _b.COLUMNS)
+        bar = stack.enter_context(ProgressBar(plan.propagations, label="batch-stats"))
+        for rows in chunks(sets, plan, progress=bar):
+            writer.write(rows)
+        writer.close()
+        if args.output:
+            done.append(True)
+    if args.output or sys.stderr.isatty():
+        print(f"batch-stats: {writer.objects:,} objects x {plan.samples:,} samples "
+              f"({plan.propagations:,} propagations) in {time.perf_counter() - t0:.1f} s "
+              f"{where}; {writer.decayed} decayed, {writer.failed} failed"
+              f"{'; rows in ' + args.output if args.output else ''}", file=sys.stderr)
     return 0
 
 
+def _remove_unless_done(path, done) -> None:
+    """Leave no half-written output file after an error."""
+    if not done:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
 def _json_row(row: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+    from tracker.formats.batch_output import json_row
+    return json_row(row)
 
 
 def _csv_value(v):
-    if isinstance(v, float):
-        return "" if not math.isfinite(v) else f"{v:.6g}" if abs(v) >= 1e5 else f"{v:.4f}"
-    return v
+    from tracker.formats.batch_output import csv_value
+    return csv_value(v)
