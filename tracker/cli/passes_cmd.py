@@ -246,26 +246,10 @@ def _sigma(s):
     return f"{s:.1f}" if s < 10 else f"{s:.0f}"
 
 
-CSV_COLUMNS = ("geonameid", "city", "country_code", "admin1_code", "lat_deg", "lon_deg", "timezone",
-               "rise_utc", "rise_local", "rise_azimuth_deg", "rise_compass",
-               "culmination_utc", "culmination_local", "max_elevation_deg", "culmination_azimuth_deg",
-               "culmination_compass", "range_km", "set_utc", "set_local", "set_azimuth_deg",
-               "set_compass", "duration_s", "visible", "appear_utc", "appear_local",
-               "appear_azimuth_deg", "appear_elevation_deg", "appear_compass", "disappear_utc",
-               "disappear_local", "disappear_azimuth_deg", "disappear_elevation_deg",
-               "disappear_compass", "disappears_into_shadow", "magnitude", "timing_uncertainty_s")
-
-
 def _run_all_cities(args, start) -> int:
-    import zoneinfo
-
-    import numpy as np
-
-    from tracker.services import events as K
-    from tracker.services.passes import compass_16, passes_for_cities
+    from tracker.services.passes import ALL_CITIES_COLUMNS, all_cities_rows
     from tracker.places.gazetteer import default_gazetteer
     from tracker.formats.progress import ProgressBar
-    from tracker.astro.visibility import timing_sigma_s
 
     if args.city or args.lat is not None or args.lon is not None:
         raise UserError("--all-cities takes no --city/--lat/--lon", parameter="all_cities")
@@ -277,73 +261,14 @@ def _run_all_cities(args, start) -> int:
         raise UserError("--all-cities gives each city's own local time: use --tz auto", parameter="tz")
     gz = default_gazetteer()
     with ProgressBar(total=len(gz), label="passes") as bar:
-        track, table, keep = passes_for_cities(
+        warnings, rows = all_cities_rows(
             gz, start, args.days, store=_store(args), min_elevation_deg=args.min_elevation,
             sun_max_deg=args.sun_max_deg, visible_only=args.visible_only,
-            allow_stale=args.allow_stale, progress=bar.set)
-    _warn(track.warnings)
-    rows = np.nonzero(keep)[0]
-    t0 = track.t0_unix_s
-    p, vis, look = table.p, table.vis, table.look
-    # per-row element set age -> timing uncertainty
-    seg_ends = np.array([s[1] for s in track.segments])
-    peak_abs = t0 + p[:, K.P_PEAK_T]
-    seg_idx = np.minimum(np.searchsorted(seg_ends, peak_abs, side="right"), len(seg_ends) - 1)
-    sigma = np.empty(len(p))
-    for k, (_, _, es) in enumerate(track.segments):
-        m = seg_idx == k
-        sigma[m] = timing_sigma_s((peak_abs[m] - es.epoch_unix_s) / 86400.0, es.ndot,
-                                  es.mean_motion_rev_day)
-    edges = np.sort(np.concatenate([track.lit_start_s, track.lit_end_s]))
-    tz_cache = {}
-    records = gz._records
-    utc_tz = zoneinfo.ZoneInfo("UTC")
-
-    def when(t, tz):
-        if not math.isfinite(t):
-            return "", ""
-        u = t0 + t
-        return _utc(u), dt.datetime.fromtimestamp(round(u), tz).isoformat()
-
-    def f(x, spec):
-        return "" if not math.isfinite(x) else format(x, spec)
-
+            allow_stale=args.allow_stale, local_times=args.tz == "auto", progress=bar.set)
+    _warn(warnings)
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(CSV_COLUMNS)
-    for j in rows:
-        k = int(table.obs[j])
-        rec = records[k]
-        tz_name = rec["timezone"] if args.tz == "auto" else "UTC"
-        tz = tz_cache.get(tz_name)
-        if tz is None:
-            tz = tz_cache[tz_name] = zoneinfo.ZoneInfo(tz_name) if tz_name != "UTC" else utc_tz
-        visible = math.isfinite(vis[j, K.V_START])
-        az = {name: look[name][0][j] for name in ("rise", "culm", "set", "appear", "disappear", "peak")}
-        el = {name: look[name][1][j] for name in ("appear", "disappear", "peak")}
-        shadow = ""
-        if visible:
-            te = vis[j, K.V_END]
-            i = np.searchsorted(edges, te)
-            near = min(abs(edges[max(i - 1, 0)] - te) if edges.size else math.inf,
-                       abs(edges[min(i, edges.size - 1)] - te) if edges.size else math.inf)
-            shadow = "true" if near < 1.0 and te < track.end_s else "false"
-        top = "culm" if math.isfinite(p[j, K.P_CULM]) else "peak"
-        out.writerow((
-            rec["geonameid"], rec["name"], rec["countrycode"], rec.get("admin1code") or "",
-            rec["latitude"], rec["longitude"], tz_name,
-            *when(p[j, K.P_RISE], tz), f(az["rise"], ".1f"),
-            compass_16(az["rise"]) if math.isfinite(az["rise"]) else "",
-            *when(p[j, K.P_CULM] if top == "culm" else p[j, K.P_PEAK_T], tz),
-            f(el["peak"], ".2f"), f(az[top], ".1f"), compass_16(az[top]),
-            f(look["peak"][2][j], ".1f"),
-            *when(p[j, K.P_SET], tz), f(az["set"], ".1f"),
-            compass_16(az["set"]) if math.isfinite(az["set"]) else "",
-            f(p[j, K.P_END] - p[j, K.P_START], ".1f"), "true" if visible else "false",
-            *when(vis[j, K.V_START], tz), f(az["appear"], ".1f"), f(el["appear"], ".1f"),
-            compass_16(az["appear"]) if visible else "",
-            *when(vis[j, K.V_END], tz), f(az["disappear"], ".1f"), f(el["disappear"], ".1f"),
-            compass_16(az["disappear"]) if visible else "", shadow,
-            f(vis[j, K.V_MAG], ".1f"), f(sigma[j], ".1f")))
+    out.writerow(ALL_CITIES_COLUMNS)
+    out.writerows(rows)
     return 0
 
 

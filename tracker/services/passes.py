@@ -413,9 +413,19 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
 
 def _shadow_edge(track: SampledTrack, t_s: float) -> bool:
     """Whether t_s is (within 1 s) a sunlit/shadow boundary of the station."""
-    edges = np.concatenate([track.lit_start_s, track.lit_end_s])
-    return bool(edges.size and np.min(np.abs(edges - t_s)) < 1.0
-                and 0.0 < t_s < track.end_s)
+    return bool(shadow_edges(track, np.array([t_s]))[0])
+
+
+def shadow_edges(track: SampledTrack, t_s) -> np.ndarray:
+    """Per time (s from the track's start): whether it is, within 1 s, a
+    sunlit/shadow boundary of the station inside the window."""
+    t_s = np.asarray(t_s, dtype=np.float64)
+    edges = np.sort(np.concatenate([track.lit_start_s, track.lit_end_s]))
+    if not edges.size:
+        return np.zeros(t_s.shape, bool)
+    i = np.clip(np.searchsorted(edges, t_s), 1, max(edges.size - 1, 1))
+    near = np.minimum(np.abs(edges[i - 1] - t_s), np.abs(edges[np.minimum(i, edges.size - 1)] - t_s))
+    return (near < 1.0) & (t_s > 0.0) & (t_s < track.end_s)
 
 
 def highest_elevation(track: SampledTrack, place: Place):
@@ -572,3 +582,83 @@ def passes_for_cities(gazetteer, start_unix_s: float, days: float, *, store: Ele
                         min_elevation_deg=min_el, sun_max_deg=sun_max, progress=progress)
     keep = np.isfinite(table.vis[:, _ev.V_START]) if visible_only else np.ones(len(table.obs), bool)
     return track, table, keep
+
+
+ALL_CITIES_COLUMNS = (
+    "geonameid", "city", "country_code", "admin1_code", "lat_deg", "lon_deg", "timezone",
+    "rise_utc", "rise_local", "rise_azimuth_deg", "rise_compass",
+    "culmination_utc", "culmination_local", "max_elevation_deg", "culmination_azimuth_deg",
+    "culmination_compass", "range_km", "set_utc", "set_local", "set_azimuth_deg",
+    "set_compass", "duration_s", "visible", "appear_utc", "appear_local",
+    "appear_azimuth_deg", "appear_elevation_deg", "appear_compass", "disappear_utc",
+    "disappear_local", "disappear_azimuth_deg", "disappear_elevation_deg",
+    "disappear_compass", "disappears_into_shadow", "magnitude", "timing_uncertainty_s",
+    "uncertainty_68_s", "uncertainty_90_s")
+
+
+def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: ElementStore,
+                    local_times: bool = True, progress=None, **options):
+    """Every gazetteer city's passes as flat rows (``ALL_CITIES_COLUMNS``;
+    times ISO 8601, UTC with Z and local in each city's zone, or UTC when
+    ``local_times`` is false; numbers as text, empty when absent).
+
+    Returns ``(warnings, rows)``: the track is built and every city scanned
+    before it returns (``progress`` as in ``passes_for_cities``); the rows
+    are produced while they are read, so memory holds one row at a time.
+    """
+    import zoneinfo
+
+    from tle.store import iso_z
+
+    track, table, keep = passes_for_cities(gazetteer, start_unix_s, days, store=store,
+                                           progress=progress, **options)
+    t0 = track.t0_unix_s
+    p, vis, look = table.p, table.vis, table.look
+    peak_abs = t0 + p[:, _ev.P_PEAK_T]
+    sigma, u68, u90 = np.empty(len(p)), np.empty(len(p)), np.empty(len(p))
+    for k, es in enumerate(track.element_set_at(u) for u in peak_abs):
+        age = (peak_abs[k] - es.epoch_unix_s) / 86400.0
+        sigma[k] = timing_sigma_s(age, es.ndot, es.mean_motion_rev_day)
+        u68[k], u90[k] = uncertainty_s(age)
+    into_shadow = shadow_edges(track, vis[:, _ev.V_END])
+
+    def rows():
+        zones: dict = {}
+
+        def when(t, tz):
+            if not math.isfinite(t):
+                return "", ""
+            u = t0 + t
+            return iso_z(round(u)), dt.datetime.fromtimestamp(round(u), tz).isoformat()
+
+        def f(x, spec):
+            return "" if not math.isfinite(x) else format(x, spec)
+
+        def compass(az):
+            return compass_16(az) if math.isfinite(az) else ""
+
+        for j in np.nonzero(keep)[0]:
+            place = gazetteer.place(int(table.obs[j]))
+            tz_name = place.timezone if local_times else "UTC"
+            tz = zones.get(tz_name) or zones.setdefault(tz_name, zoneinfo.ZoneInfo(tz_name))
+            visible = math.isfinite(vis[j, _ev.V_START])
+            az = {n: look[n][0][j] for n in ("rise", "culm", "set", "appear", "disappear", "peak")}
+            el = {n: look[n][1][j] for n in ("appear", "disappear", "peak")}
+            top = "culm" if math.isfinite(p[j, _ev.P_CULM]) else "peak"
+            yield (
+                place.geonameid, place.name, place.country_code, place.admin1_code or "",
+                place.lat_deg, place.lon_deg, tz_name,
+                *when(p[j, _ev.P_RISE], tz), f(az["rise"], ".1f"), compass(az["rise"]),
+                *when(p[j, _ev.P_CULM] if top == "culm" else p[j, _ev.P_PEAK_T], tz),
+                f(el["peak"], ".2f"), f(az[top], ".1f"), compass_16(az[top]),
+                f(look["peak"][2][j], ".1f"),
+                *when(p[j, _ev.P_SET], tz), f(az["set"], ".1f"), compass(az["set"]),
+                f(p[j, _ev.P_END] - p[j, _ev.P_START], ".1f"), "true" if visible else "false",
+                *when(vis[j, _ev.V_START], tz), f(az["appear"], ".1f"), f(el["appear"], ".1f"),
+                compass_16(az["appear"]) if visible else "",
+                *when(vis[j, _ev.V_END], tz), f(az["disappear"], ".1f"),
+                f(el["disappear"], ".1f"), compass_16(az["disappear"]) if visible else "",
+                ("true" if into_shadow[j] else "false") if visible else "",
+                f(vis[j, _ev.V_MAG], ".1f"), f(sigma[j], ".1f"), f(u68[j], ".1f"), f(u90[j], ".1f"))
+
+    return list(track.warnings), rows()
