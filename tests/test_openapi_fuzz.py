@@ -54,6 +54,7 @@ EXAMPLES = {
     "/api/v1/passes": (30, 25),
     "/api/v1/passes.ics": (15, 15),
     "/api/v1/overflights": (10, 15),
+    "/api/v1/transits": (10, 15),
     "/api/v1/stats": (12, 15),
     "/api/v1/missions/year-in-space": (3, 0),
     "/iss-pass.json": (12, 25),

@@ -23,11 +23,14 @@ OPEN_NOTIFY_ALT_M = (0.0, 10_000.0)
 OPEN_NOTIFY_N = (1, 100)
 CITIES_LIMIT = (1, 50)
 CATALOG_NUMBER = (1, 339_999)              # NORAD numbers TLE's five columns hold (Alpha-5 to Z9999)
+TRANSIT_DAYS = (1.0 / 86400.0, 60.0)       # transit searches: at least 1 s, at most 60 days
+TRANSIT_RADIUS_KM = (0.0, 200.0)           # near misses within this of the centre line; 0 excluded
 
 DEFAULT_DAYS = 10.0
 DEFAULT_MIN_ELEVATION_DEG = 10.0
 DEFAULT_SUN_MAX_DEG = -6.0                 # civil twilight
 DEFAULT_RADIUS_KM = 100.0
+DEFAULT_TRANSIT_RADIUS_KM = 10.0
 POSITIONS_DEFAULT_STEP_S = 60.0
 GROUNDTRACK_DEFAULT_STEP_S = 30.0
 STATS_DEFAULT_STEP_S = 10.0

@@ -60,7 +60,7 @@ def create_app(config=None) -> Flask:
     cache.init_app(app)
     limits.init_app(app)
 
-    from tracker.api import cities, iss, meta, opennotify, passes, stats, tle
-    for module in (meta, iss, passes, stats, tle, cities, opennotify):
+    from tracker.api import cities, iss, meta, opennotify, passes, stats, tle, transits
+    for module in (meta, iss, passes, transits, stats, tle, cities, opennotify):
         app.register_blueprint(module.bp)
     return app

@@ -344,7 +344,23 @@ PLACE = obj({
 
 
 def _passes_paths():
-    return {**_passes_json_path(), **_passes_ics_path(), **_overflights_path()}
+    return {**_passes_json_path(), **_passes_ics_path(), **_sky_chart_path(), **_overflights_path()}
+
+
+def _sky_chart_path():
+    return {"/api/v1/passes/sky.svg": {"get": {
+        "operationId": "passSkyChart", "tags": ["passes"],
+        "summary": "One pass on a polar sky chart (SVG).",
+        "description": "The parameters of /api/v1/passes pick the listing; `pass_index` the "
+                       "pass in it (0 = the first). Zenith at the centre, horizon outside, "
+                       "30 and 60 degree rings, north up and east left (the sky seen from "
+                       "below); the path dashed where the station cannot be seen, solid where "
+                       "it can, the point where it enters Earth's shadow and the culmination "
+                       "with its local time.",
+        "parameters": parameters(inputs.SkyChartRequest),
+        "responses": {"200": {"description": "SVG image", "headers": ELEMENT_HEADERS,
+                              "content": {"image/svg+xml": {"schema": STR}}},
+                      **problem_responses(400, 404, 422, 503)}}}}
 
 
 def _passes_ics_path():
@@ -521,8 +537,81 @@ def _stats_paths():
     }
 
 
-PATH_BUILDERS = [_meta_paths, _iss_paths, _passes_paths, _stats_paths, _cities_paths,
-                 _tle_paths, _opennotify_paths]
+def _transits_path():
+    when = {"oneOf": [{"type": "null"}, obj({"time_utc": TIME, "time_local": STR})]}
+    num_or_null = {"type": ["number", "null"]}
+    line = obj({"type": {"const": "LineString"},
+                "coordinates": {"type": "array", "items": {
+                    "type": "array", "items": NUM, "minItems": 2, "maxItems": 2}}},
+               description="GeoJSON LineString ([longitude, latitude] deg) of the centre line "
+                           "near the observer")
+    event = obj({
+        "body": {"type": "string", "enum": ["sun", "moon"]},
+        "kind": {"type": "string", "enum": ["transit", "near-miss"],
+                 "description": "transit: the station's centre crosses the disc"},
+        "time_utc": TIME, "time_local": STR,
+        "duration_s": {"type": ["number", "null"], "description": "time the station's centre "
+                       "is inside the disc (null for a near miss)"},
+        "ingress": when, "egress": when,
+        "min_separation_arcsec": NUM, "body_radius_arcsec": NUM,
+        "iss_angular_size_arcsec": {"type": "number", "description": "108.5 m span at the "
+                                    "slant range"},
+        "slant_range_km": NUM,
+        "iss_altitude_deg": NUM, "iss_azimuth_deg": NUM,
+        "body_altitude_deg": NUM, "body_azimuth_deg": NUM,
+        "angular_speed_deg_s": NUM,
+        "distance_to_centerline_km": num_or_null, "centerline_width_km": num_or_null,
+        "iss_sunlit": BOOL,
+        "element_set_epoch_utc": TIME, "element_set_age_days": NUM,
+        "uncertainty_68_s": num_or_null, "uncertainty_90_s": num_or_null,
+        "may_cross_manoeuvre": BOOL,
+        "centerline": line,
+    })
+    geojson = {
+        "type": "object", "required": ["type", "features", "elements", "warnings"],
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": obj({
+                "type": {"const": "Feature"}, "geometry": line,
+                "properties": {"type": "object", "description": "the event, as in the JSON "
+                               "answer, without its centerline"}})},
+            "elements": ref("Elements"), "warnings": ref("Warnings")},
+        "description": "The centre lines of the events, one LineString feature each."}
+    return {"/api/v1/transits": {"get": {
+        "operationId": "transits", "tags": ["passes"],
+        "summary": summary(inputs.TransitsRequest),
+        "description": "Apparent topocentric positions of the station and of the Sun or the "
+                       "Moon (DE421; light time and aberration on both, as skyfield's "
+                       "`observe().apparent()`; refraction on neither: it bends both alike). "
+                       "A `transit` is a closest approach with the station's centre inside "
+                       "the disc; a `near-miss` one with the observer within `radius_km` of "
+                       "the centre line. Identical requests within a minute are served from "
+                       "memory.",
+        "parameters": parameters(inputs.TransitsRequest),
+        "responses": {"200": {
+            "description": "Transits (the same document as `iss-tracker transits --json`, plus "
+                           "`elements`), or with `format=geojson` their centre lines",
+            "headers": ELEMENT_HEADERS,
+            "content": {
+                "application/json": {"schema": obj({
+                    "place": PLACE, "timezone": STR, "start_utc": TIME, "end_utc": TIME,
+                    "bodies": {"type": "array", "items": {"enum": ["sun", "moon"]}},
+                    "radius_km": NUM, "count": INT, "count_transits": INT,
+                    "transits": {"type": "array", "items": event},
+                    "warnings": ref("Warnings"),
+                    "element_sets": {"type": "array", "items": obj({
+                        "epoch_utc": TIME, "used_from_utc": TIME, "used_to_utc": TIME,
+                        "source": STR})},
+                    "model": {"type": "object", "description": "the definitions used, in "
+                                                               "words"},
+                    "elements": ref("Elements"),
+                })},
+                "application/geo+json": {"schema": geojson}}},
+            **problem_responses(400, 404, 422, 503)}}}}
+
+
+PATH_BUILDERS = [_meta_paths, _iss_paths, _passes_paths, _transits_path, _stats_paths,
+                 _cities_paths, _tle_paths, _opennotify_paths]
 
 
 def form_body(model) -> dict:

@@ -24,6 +24,7 @@ EXIT_INTERNAL = 70
 COMMAND_MODULES = (
     "tracker.cli.now_cmd",
     "tracker.cli.passes_cmd",
+    "tracker.cli.transits_cmd",
     "tracker.cli.stats_cmd",
     "tracker.cli.tle_cmd",
     "tracker.cli.serve_cmd",

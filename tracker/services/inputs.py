@@ -382,6 +382,32 @@ class PassesRequest(Observer, Target):
     allow_stale: Flag = flag(False, ALLOW_STALE_TEXT)
 
 
+from tracker.ranges import DEFAULT_TRANSIT_RADIUS_KM, TRANSIT_DAYS, TRANSIT_RADIUS_KM  # noqa: E402
+
+_TRANSIT_DAYS_RANGE = f"1 s ({TRANSIT_DAYS[0]:.4g} days) to {TRANSIT_DAYS[1]:g} days"
+
+
+class TransitsRequest(Observer, Target):
+    """Transits of the station across the Sun and the Moon seen from an observer."""
+
+    start: Time = time("Start of the search window (default: now).")
+    days: Number = number(*TRANSIT_DAYS, "days", f"Length of the window (at least 1 s, at most "
+                          f"{TRANSIT_DAYS[1]:g} days). The whole window must lie in "
+                          f"{SERVICE_RANGE_TEXT}", default=DEFAULT_DAYS,
+                          shown=_TRANSIT_DAYS_RANGE)
+    body: Literal["sun", "moon", "both"] = Field("both", description="Which disc: sun, moon "
+                                                 "or both.")
+    radius_km: Number = number(*TRANSIT_RADIUS_KM, "km", "Near misses: also list closest "
+                               "approaches with the observer within this distance of the "
+                               "centre line; more than 0", default=DEFAULT_TRANSIT_RADIUS_KM,
+                               lo_open=True)
+    format: Literal["json", "geojson"] = Field("json", description="json: the events (each "
+                                               "with its centre line as a GeoJSON LineString); "
+                                               "geojson: a FeatureCollection of the centre "
+                                               "lines.")
+    allow_stale: Flag = flag(False, ALLOW_STALE_TEXT)
+
+
 class OverflightsRequest(Observer, Target):
     """When the sub-satellite point passes within a radius of a place."""
 
