@@ -53,7 +53,7 @@ START_UNIX = dt.datetime(2015, 12, 18, tzinfo=dt.timezone.utc).timestamp()
     (["passes", "--city", "Paris", "--format", "csv", "--start", START], ["--all-cities"]),
     (["passes", "--all-cities", "--format", "json", "--start", START], ["CSV only"]),
     (["overflights", "--city", "Paris", "--start", START, "--end", "2015-12-17T00:00:00Z"],
-     ["end must be after start"]),
+     ["end (2015-12-17T00:00:00.000Z) must be after start (2015-12-18T00:00:00.000Z)"]),
     (["overflights", "--city", "Paris", "--start", START, "--end", "2015-12-19T00:00:00Z",
       "--radius-km", "0"], ["radius 0", "more than 0"]),
     (["overflights", "--lat", "0", "--lon", "200", "--start", START, "--end", "2015-12-19T00:00:00Z"],

@@ -136,10 +136,12 @@ def _error_phrase(sel: Selection) -> str:
 
 def staleness_warning(sel: Selection) -> str | None:
     """Warning text when the selection is more than WARN_AGE_DAYS from its
-    epoch, with the expected error at that age (``tle.accuracy``); else None."""
+    epoch, with the expected error at that age (``tle.accuracy``); else None.
+    The same words in every front end: the CLI prints them after ``warning: ``,
+    the API and the CLI's JSON documents carry them as they are."""
     if abs(sel.age_days) <= WARN_AGE_DAYS:
         return None
-    return (f"warning: {_age_phrase(sel)}, more than {WARN_AGE_DAYS:g} days; "
+    return (f"{_age_phrase(sel)}, more than {WARN_AGE_DAYS:g} days; "
             f"{_error_phrase(sel)}; fresher element sets fix this")
 
 

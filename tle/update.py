@@ -301,10 +301,12 @@ _HTML_RE = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml|<)", re.IG
 _TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-def parse_body(body: bytes, *, source: str, fmt: str | None = None) -> list[ElementSet]:
-    """Downloaded bytes -> element sets, or UpdateError naming the cause."""
+def parse_body(body: bytes, *, source: str, fmt: str | None = None,
+               what: str = "response") -> list[ElementSet]:
+    """Downloaded bytes (``what="response"``) or a local file's
+    (``what="file"``) -> element sets, or UpdateError naming the cause."""
     if not body.strip():
-        raise UpdateError(f"{source}: empty response; history unchanged", cause="empty", source=source)
+        raise UpdateError(f"{source}: empty {what}; history unchanged", cause="empty", source=source)
     if _HTML_RE.match(body):
         title = _TITLE_RE.search(body)
         what = f" ({' '.join(title.group(1).decode('utf-8', 'replace').split())!r})" if title else ""
@@ -313,7 +315,7 @@ def parse_body(body: bytes, *, source: str, fmt: str | None = None) -> list[Elem
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UpdateError(f"{source}: response is not text (byte {body[exc.start]:#04x} at offset "
+        raise UpdateError(f"{source}: {what} is not text (byte {body[exc.start]:#04x} at offset "
                           f"{exc.start}); history unchanged", cause="format", source=source) from None
     fmt = fmt or detect_format(text)
     lines = [ln for ln in text.split("\n") if ln.strip()]
@@ -321,7 +323,7 @@ def parse_body(body: bytes, *, source: str, fmt: str | None = None) -> list[Elem
         raise UpdateError(f"{source}: only blank characters, no element sets; history unchanged",
                           cause="empty", source=source)
     if fmt == "tle" and not any(ln.startswith("1 ") for ln in lines):
-        raise UpdateError(f"{source}: no element sets in the response (it says {lines[0].strip()[:80]!r}); "
+        raise UpdateError(f"{source}: no element sets in the {what} (it says {lines[0].strip()[:80]!r}); "
                           f"history unchanged", cause="no-data", source=source)
     try:
         sets = parse_elements(text, source=source, fmt=fmt)
@@ -331,12 +333,12 @@ def parse_body(body: bytes, *, source: str, fmt: str | None = None) -> list[Elem
                      or (getattr(exc, "field", None) == "json" and getattr(exc, "found", None) == "")
                      or (not text.endswith("\n") and getattr(exc, "line_number", None) == last_line))
         if truncated:
-            raise UpdateError(f"response truncated: {exc}; history unchanged",
+            raise UpdateError(f"{what} truncated: {exc}; history unchanged",
                               cause="truncated", source=source) from None
         raise UpdateError(f"invalid element data: {exc}; history unchanged",
                           cause="format", source=source) from None
     if not sets:
-        raise UpdateError(f"{source}: no element sets in the response; history unchanged",
+        raise UpdateError(f"{source}: no element sets in the {what}; history unchanged",
                           cause="no-data", source=source)
     return sets
 
@@ -419,7 +421,8 @@ def update(data_dir, *, source: str | None = None, catalog_number: int | None = 
 
 
 def _validate_and_merge(data_dir, body, source, catalog_number, now, checked) -> UpdateResult:
-    sets = parse_body(body, source=source)   # format detected: TLE, OMM JSON or CSV
+    # format detected: TLE, OMM JSON or CSV
+    sets = parse_body(body, source=source, what="response" if _is_url(source) else "file")
     validate_sets(sets, source=source, catalog_number=catalog_number, now_unix_s=now)
     newest = max(sets, key=lambda es: es.epoch_unix_s)
     have = None if catalog_number is None else _newest_known(data_dir, catalog_number)
@@ -436,7 +439,7 @@ def import_file(data_dir, path, *, catalog_number: int | None = None,
     catalog numbers unless one is given) into the history."""
     now = time.time() if now_unix_s is None else now_unix_s
     source = str(path)
-    sets = parse_body(_read_local(source), source=source)
+    sets = parse_body(_read_local(source), source=source, what="file")
     if catalog_number is not None:
         sets = [es for es in sets if es.satnum == catalog_number]
         if not sets:

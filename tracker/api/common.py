@@ -26,13 +26,13 @@ def stale_warnings(selection) -> list[str]:
 
 
 def clean_warnings(warnings) -> list[str]:
-    """Service warnings without their CLI prefix ("warning: ..."), duplicates dropped."""
+    """Service warnings without their CLI prefix ("warning: ..."), duplicates
+    dropped; otherwise the CLI's text exactly (same case, same words)."""
     out = []
     res = resources.current()
     for w in warnings:
         w = res.public_text(w)        # a file's name, never its path
         w = w[len("warning: "):] if w.startswith("warning: ") else w
-        w = w[:1].upper() + w[1:]
         if w not in out:
             out.append(w)
     return out

@@ -64,11 +64,12 @@ def _parse_timestamps(raw: str, clock, max_points: int) -> Instant:
     out = []
     for i, item in enumerate(items):
         if not item.strip():
-            raise UserError(f"timestamps: item {i + 1} is empty", parameter="timestamps")
+            raise UserError(f"timestamps item {i + 1} is empty", parameter="timestamps")
         try:
-            out.append(parse_time(item, now=clock, parameter=f"timestamps[{i}]"))
+            # the message names "timestamps item N" once; the problem's parameter is "timestamps"
+            out.append(parse_time(item, now=clock, parameter=f"timestamps item {i + 1}"))
         except UserError as exc:
-            raise type(exc)(f"timestamps: item {i + 1}: {exc}", parameter="timestamps") from None
+            raise type(exc)(str(exc), parameter="timestamps") from None
     return Instant.from_datetime(out)
 
 

@@ -63,7 +63,7 @@ def register(subparsers) -> None:
     p.add_argument("--visible-only", action="store_true", help="list only visible passes")
     p.add_argument("--sun-max-deg", type=bounded_float("--sun-max-deg", "degrees"), default=-6.0, metavar="DEG",
                    help="the observer's Sun must be at or below this altitude for a visible pass "
-                        "(default -6: civil twilight)")
+                        "(default -6: civil twilight; -12 nautical, -18 astronomical; at most 0)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--format", choices=("table", "json", "csv"), default=None,
                    help="output format (default table; csv for --all-cities)")

@@ -123,7 +123,7 @@ def run_show(args) -> int:
         print(f"  skipped  {n} damaged record{'s' if n != 1 else ''} in the history: "
               + "; ".join(s["skipped"][:3]) + (" ..." if n > 3 else ""))
     if report["warning"]:
-        print(report["warning"])
+        print("warning: " + report["warning"])
         print("  get fresh elements with `iss-tracker tle update` (or `iss-tracker tle import FILE`)")
     return 0
 

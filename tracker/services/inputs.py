@@ -378,7 +378,8 @@ class PassesRequest(Observer, Target):
                                      "sky dark).")
     sun_max_deg: Number = number(*SUN_MAX_DEG, "deg", "Highest Sun altitude at which the sky "
                                  "counts as dark (-6 civil, -12 nautical, -18 astronomical "
-                                 "twilight)", default=DEFAULT_SUN_MAX_DEG)
+                                 "twilight; at most 0: with the Sun up it is day)",
+                                 default=DEFAULT_SUN_MAX_DEG)
     allow_stale: Flag = flag(False, ALLOW_STALE_TEXT)
 
 

@@ -43,7 +43,7 @@ from tracker.astro.frames import default_earth_orientation, itrf_to_geodetic, te
 from tracker.places.gazetteer import Place, ground_distance_km
 from tracker.services.position import OUTSIDE_ORBIT, propagate_checked
 from tracker.services.sampled_track import build_track, check_window_staleness, failure_warnings
-from tracker.astro.time import check_service_range, unix_to_jdfr
+from tracker.astro.time import check_service_range, format_utc, unix_to_jdfr
 from tracker.astro.visibility import timing_sigma_s
 from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, uncertainty_s
 
@@ -104,9 +104,12 @@ def validate(start_unix_s: float, end_unix_s: float, radius_km) -> float:
     check_service_range(end_unix_s, "end")
     span_days = (end_unix_s - start_unix_s) / 86400.0
     if not span_days > 0.0:
-        raise TimeRangeError("end must be after start", parameter="end")
+        raise TimeRangeError(f"end ({format_utc(end_unix_s)}) must be after start "
+                             f"({format_utc(start_unix_s)})", parameter="end")
     if span_days > MAX_SPAN_DAYS:
-        raise TimeRangeError(f"window of {span_days:.1f} days is too long: allowed at most "
+        shown = next(t for t in (f"{span_days:.{d}f}" for d in (1, 3, 6)) if float(t) != MAX_SPAN_DAYS) \
+            if round(span_days, 6) != MAX_SPAN_DAYS else f"just over {MAX_SPAN_DAYS:g}"
+        raise TimeRangeError(f"window of {shown} days is too long: allowed at most "
                              f"{MAX_SPAN_DAYS:g} days", parameter="end")
     return radius
 

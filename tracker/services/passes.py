@@ -48,6 +48,7 @@ from tracker.services.sampled_track import SampledTrack, build_track
 from tracker.astro.time import check_service_range
 from tracker.astro.visibility import ISS_STD_MAG, timing_sigma_s
 from tracker.constants import MEAN_EARTH_RADIUS_KM
+from tracker.ranges import SUN_MAX_DEG
 from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, uncertainty_s
 
 MAX_DAYS = 30.0
@@ -99,9 +100,11 @@ def validate_window(days, min_elevation_deg, sun_max_deg):
     if not (0.0 <= min_el < 90.0):
         raise UserError(f"min elevation {min_elevation_deg} deg is out of range: allowed 0 to "
                         f"less than 90 deg", parameter="min_elevation_deg")
-    if not (-90.0 <= sun_max <= 90.0):
-        raise UserError(f"sun max altitude {sun_max_deg} deg is out of range: allowed -90 to 90 deg "
-                        f"(-6 civil, -12 nautical, -18 astronomical twilight)",
+    lo, hi = SUN_MAX_DEG
+    if not (lo <= sun_max <= hi):
+        raise UserError(f"sun max altitude {sun_max_deg} deg is out of range: allowed {lo:g} to "
+                        f"{hi:g} deg (-6 civil, -12 nautical, -18 astronomical twilight; above "
+                        f"{hi:g} the Sun is up and no pass counts as visible)",
                         parameter="sun_max_deg")
     return days, min_el, sun_max
 

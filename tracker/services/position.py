@@ -279,7 +279,7 @@ def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
             notes.append(res.outside_note)
     notes = tuple(x for x in notes if x)
     if error.any():
-        warnings.append(f"warning: {int(np.count_nonzero(error))} of {n} times could not be "
+        warnings.append(f"{int(np.count_nonzero(error))} of {n} times could not be "
                         f"propagated ({failure_text(error, notes)})")
 
     r_itrf, v_itrf = np.empty((n, 3)), np.empty((n, 3))

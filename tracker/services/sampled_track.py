@@ -131,12 +131,12 @@ def failure_warnings(sgp4_failed: int, outside: int, n: int, notes) -> list[str]
     out = []
     if sgp4_failed:
         every = "every one" if sgp4_failed == n else f"{sgp4_failed}"
-        out.append(f"warning: SGP4 failed at {every} of {n} samples (decayed or invalid "
+        out.append(f"SGP4 failed at {every} of {n} samples (decayed or invalid "
                    f"elements); no events are reported there")
     if outside:
         every = "every one" if outside == n else f"{outside}"
         why = "; ".join(dict.fromkeys(notes)) or "position outside the element set's orbit"
-        out.append(f"warning: {every} of {n} samples refused ({why}); no events are reported "
+        out.append(f"{every} of {n} samples refused ({why}); no events are reported "
                    f"there")
     return out
 
@@ -147,7 +147,8 @@ def build_track(store: ElementStore, start_unix_s: float, end_unix_s: float, *,
                 with_sun: bool = True) -> SampledTrack:
     """Sample the ISS over [start, end] (Unix seconds, UTC); see the module doc."""
     if not end_unix_s > start_unix_s:
-        raise ValueError("build_track: end must be after start")
+        raise ValueError(f"build_track: end ({end_unix_s!r} Unix s) must be after start "
+                         f"({start_unix_s!r} Unix s)")
     eop = eop or default_earth_orientation()
     segments = store.segments(start_unix_s, end_unix_s)
     warnings = check_window_staleness(segments, allow_stale=allow_stale)

@@ -377,13 +377,13 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     n_failed = int(acc[:, _k.A_N_FAILED].sum())
     warnings = []
     if n_failed > n_outside:
-        warnings.append(f"warning: SGP4 failed at {n_failed - n_outside:,} of {samples:,} samples "
+        warnings.append(f"SGP4 failed at {n_failed - n_outside:,} of {samples:,} samples "
                         f"(decayed or invalid elements); they are left out of every figure")
     if n_outside:
-        warnings.append(f"warning: {n_outside:,} of {samples:,} samples refused ("
+        warnings.append(f"{n_outside:,} of {samples:,} samples refused ("
                         + "; ".join(notes) + "); they are left out of every figure")
     if warnings:
-        quality["propagation_failures"] = [w.removeprefix("warning: ") for w in warnings]
+        quality["propagation_failures"] = list(warnings)
     return OrbitStats(
         start=start, end=end, step_s=step_s, samples=samples,
         failed_samples=n_failed,
