@@ -66,6 +66,10 @@ def register(subparsers) -> None:
                    help="a running Dask scheduler, e.g. tcp://host:8786 (default "
                         "$ISS_TRACKER_SCHEDULER; none: a local cluster on 127.0.0.1)")
     p.add_argument("--dashboard", action="store_true", help="print the Dask dashboard's address")
+    p.add_argument("--connect-timeout-s", type=bounded_float("--connect-timeout-s", "seconds", 0.1, 600),
+                   default=10.0, metavar="S",
+                   help="give up on a Dask scheduler that does not answer, or has no worker, "
+                        "after S seconds (default 10)")
     p.add_argument("--chunk-objects", type=int, metavar="N", help="objects per chunk (default 2048)")
     p.add_argument("--span-samples", type=int, metavar="N",
                    help="samples per time span of a chunk, rounded up to a multiple of 64 "
@@ -250,12 +254,14 @@ def run_batch(args) -> int:
         else:                   # connect first: a cluster error leaves no output behind
             from tracker.services.batch_dask import describe, iter_dask_rows, open_client
             client = stack.enter_context(open_client(args.scheduler, workers=args.workers,
-                                                     dashboard=args.dashboard))
+                                                     dashboard=args.dashboard,
+                                                     connect_timeout_s=args.connect_timeout_s))
             where = f"on Dask ({describe(client)})"
             if args.dashboard:
                 print(f"batch-stats: Dask dashboard at {client.dashboard_link}",
                       file=sys.stderr, flush=True)
-            chunks = functools.partial(iter_dask_rows, client)
+            chunks = functools.partial(iter_dask_rows, client,
+                                       stall_timeout_s=args.connect_timeout_s)
         out = sys.stdout
         if args.output:
             out = stack.enter_context(open(args.output, "wb") if args.format == "parquet"

@@ -335,6 +335,8 @@ def iter_batch_rows(sets, plan: BatchPlan, *, progress=None, numba_threads: int 
     """Yield the rows object slice by object slice (file order), computing the
     chunks in this process. ``progress.update(n)`` counts propagations."""
     sets = list(sets)
+    if len(sets) != plan.n_objects:
+        raise ValueError(f"the plan is for {plan.n_objects} objects, not {len(sets)}")
     satnums, cols = element_records(sets)
     for lo, hi in plan.slices():
         acc = new_partial(hi - lo)

@@ -162,6 +162,8 @@ def iter_dask_rows(client, sets, plan: BatchPlan, *, progress=None,
     from distributed import wait
 
     sets = list(sets)
+    if len(sets) != plan.n_objects:
+        raise ValueError(f"the plan is for {plan.n_objects} objects, not {len(sets)}")
     satnums, cols = element_records(sets)
     slices, spans = plan.slices(), plan.spans()
     tasks = iter([(si, ki) for si in range(len(slices)) for ki in range(len(spans))])
@@ -208,6 +210,9 @@ def iter_dask_rows(client, sets, plan: BatchPlan, *, progress=None,
                 continue
             for f in done:
                 si, ki = pending.pop(f)
+                if f.status in ("lost", "pending"):     # its worker died after it finished:
+                    pending[f] = (si, ki)               # the scheduler computes it again
+                    continue
                 if f.status != "finished":
                     exc = f.exception() if f.status == "error" else None
                     raise ClusterError(f"a chunk of the batch failed on the cluster "
