@@ -70,6 +70,9 @@ VALID = {
     "alt": ["0", "100"],
     "n": ["1", "3"],
     "norad": ["25544"],
+    "pass_index": ["0", "1"],
+    "body": ["sun", "moon", "both"],
+    "format": ["json", "geojson"],
     "name": ["iss", "ISS (ZARYA)"],
 }
 # a consistent cheap base per operation (observer, span)
@@ -80,6 +83,7 @@ BASE = {
                                 "step_s": "60"},
     "/api/v1/passes": {"lat": "48.85", "lon": "2.35", "days": "0.2"},
     "/api/v1/passes.ics": {"lat": "48.85", "lon": "2.35", "days": "0.2"},
+    "/api/v1/passes/sky.svg": {"lat": "48.85", "lon": "2.35", "days": "0.2"},
     "/api/v1/overflights": {"lat": "48.85", "lon": "2.35", "days": "0.1"},
     "/api/v1/stats": {"start": "2026-10-10T12:00:00Z", "end": "2026-10-10T13:00:00Z",
                       "step_s": "600"},

@@ -53,6 +53,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 EXAMPLES = {
     "/api/v1/passes": (30, 25),
     "/api/v1/passes.ics": (15, 15),
+    "/api/v1/passes/sky.svg": (15, 15),
     "/api/v1/overflights": (10, 15),
     "/api/v1/transits": (10, 15),
     "/api/v1/stats": (12, 15),

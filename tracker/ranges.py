@@ -22,6 +22,7 @@ RADIUS_KM = (0.0, 2500.0)                  # 0 itself excluded
 OPEN_NOTIFY_ALT_M = (0.0, 10_000.0)
 OPEN_NOTIFY_N = (1, 100)
 CITIES_LIMIT = (1, 50)
+PASS_INDEX = (0, 499)                      # a pass of a listing (30 days hold about 150)
 CATALOG_NUMBER = (1, 339_999)              # NORAD numbers TLE's five columns hold (Alpha-5 to Z9999)
 TRANSIT_DAYS = (1.0 / 86400.0, 60.0)       # transit searches: at least 1 s, at most 60 days
 TRANSIT_RADIUS_KM = (0.0, 200.0)           # near misses within this of the centre line; 0 excluded

@@ -16,7 +16,7 @@ from tracker.api.query import parse
 from tracker.astro.time import datetime_to_unix
 from tracker.formats.ics import passes_to_ics
 from tracker.places.gazetteer import Place, observer_place
-from tracker.services.inputs import Observer, OverflightsRequest, PassesRequest
+from tracker.services.inputs import Observer, OverflightsRequest, PassesRequest, SkyChartRequest
 from tracker.services.overflights import find_overflights
 from tracker.services.overflights import report_to_dict as overflights_to_dict
 from tracker.services.passes import passes_for_place, report_to_dict, validate_window_times
@@ -84,6 +84,32 @@ def _passes_ics(q, clock):
     response = current_app.response_class(text, mimetype="text/calendar")
     response.headers.update(element_headers(res.store_for(q).nearest(report.start_unix_s)))
     response.headers["Content-Disposition"] = 'inline; filename="iss-passes.ics"'
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@bp.get("/passes/sky.svg")
+def passes_sky_svg():
+    clock = resources.current().now()
+    q = parse(SkyChartRequest, now=clock)
+    return cache.cached(lambda: _passes_sky_svg(q, clock))
+
+
+def _passes_sky_svg(q: SkyChartRequest, clock):
+    """Pass ``pass_index`` of the listing the same parameters give, on a polar sky chart."""
+    from tracker.formats.skychart import sky_chart_svg
+    from tracker.services.passes import sky_path
+
+    res = resources.current()
+    place, tz_name = observer(q)
+    start = clock if q.start is None else q.start.datetime()
+    store = res.store_for(q)
+    path = sky_path(place, datetime_to_unix(start), q.days, index=q.pass_index, store=store,
+                    min_elevation_deg=q.min_elevation_deg, sun_max_deg=q.sun_max_deg,
+                    visible_only=q.visible_only, allow_stale=q.allow_stale, eop=res.earth,
+                    sun=res.sun)
+    response = current_app.response_class(sky_chart_svg(path, tz_name), mimetype="image/svg+xml")
+    response.headers.update(element_headers(store.nearest(path.report.start_unix_s)))
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 

@@ -37,7 +37,7 @@ from tracker.services.readers import read_integer, read_number
 from tracker.ranges import (BATCH_STEP_S, CATALOG_NUMBER, CITIES_LIMIT, DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG,
                             DEFAULT_RADIUS_KM, DEFAULT_SUN_MAX_DEG, GROUNDTRACK_DEFAULT_STEP_S,
                             LAT_DEG, LON_DEG, MIN_ELEVATION_DEG, OBSERVER_ALT_M,
-                            OPEN_NOTIFY_ALT_M, OPEN_NOTIFY_N, PASS_DAYS,
+                            OPEN_NOTIFY_ALT_M, OPEN_NOTIFY_N, PASS_DAYS, PASS_INDEX,
                             POSITIONS_DEFAULT_STEP_S, RADIUS_KM, STATS_DEFAULT_STEP_S,
                             STATS_STEP_S, STEP_S, SUN_MAX_DEG)
 
@@ -381,6 +381,13 @@ class PassesRequest(Observer, Target):
                                  "twilight; at most 0: with the Sun up it is day)",
                                  default=DEFAULT_SUN_MAX_DEG)
     allow_stale: Flag = flag(False, ALLOW_STALE_TEXT)
+
+
+class SkyChartRequest(PassesRequest):
+    """One pass of a pass listing drawn on a polar sky chart."""
+
+    pass_index: Integer = integer(*PASS_INDEX, "Which pass of the listing the same parameters "
+                                  "give (0 = the first).", default=0)
 
 
 from tracker.ranges import DEFAULT_TRANSIT_RADIUS_KM, TRANSIT_DAYS, TRANSIT_RADIUS_KM  # noqa: E402

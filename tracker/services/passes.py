@@ -665,3 +665,74 @@ def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: Eleme
                 f(vis[j, _ev.V_MAG], ".1f"), f(sigma[j], ".1f"), f(u68[j], ".1f"), f(u90[j], ".1f"))
 
     return list(track.warnings), rows()
+
+
+# ---------------------------------------------------------------------------
+# one pass across the sky (the sky chart's data)
+# ---------------------------------------------------------------------------
+
+SKY_PATH_STEP_S = 5.0            # seconds between the points of a pass's path across the sky
+
+
+@dataclass(frozen=True)
+class SkyPath:
+    """One pass across the observer's sky: ``report`` (the pass list it was
+    picked from), ``index`` into ``report.passes``, and per point of the
+    path (every ``SKY_PATH_STEP_S`` seconds from rise to set, plus the
+    events themselves) ``unix_s``, ``azimuth_deg`` (from north, east
+    positive), ``elevation_deg`` (geometric) and ``visible`` (inside the
+    visible segment: station sunlit, sky dark)."""
+
+    report: PassReport
+    index: int
+    unix_s: np.ndarray
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
+    visible: np.ndarray
+
+    @property
+    def pass_(self) -> Pass:
+        return self.report.passes[self.index]
+
+    @property
+    def shadow_entry(self) -> PassEvent | None:
+        """Where the station enters Earth's shadow during the pass, if it does."""
+        p = self.pass_
+        return p.disappear if p.visible and p.disappears_into_shadow else None
+
+
+def sky_path(place: Place, start_unix_s: float, days: float = DEFAULT_DAYS, *, index: int,
+             store: ElementStore, step_s: float = SKY_PATH_STEP_S, eop=None, sun=None,
+             allow_stale: bool = False, **options) -> SkyPath:
+    """The path across the sky of pass number ``index`` (0 = the first) of
+    ``passes_for_place(place, start_unix_s, days, **options)``. Raises
+    UserError (parameter ``pass_index``) when the window holds no such pass."""
+    days_checked = validate_days(days)
+    end_unix_s = start_unix_s + days_checked * 86400.0
+    validate_window_times(start_unix_s, end_unix_s)
+    track = build_track(store, start_unix_s, end_unix_s, allow_stale=allow_stale, eop=eop, sun=sun)
+    report = passes_for_place(place, start_unix_s, days_checked, store=store, track=track,
+                              allow_stale=allow_stale, **options)
+    if not 0 <= index < len(report.passes):
+        raise UserError(f"pass_index: {index} but the window holds {len(report.passes)} pass"
+                        f"{'es' if len(report.passes) != 1 else ''} (numbered from 0)",
+                        parameter="pass_index")
+    p = report.passes[index]
+    first = p.rise or p.appear or p.peak
+    last = p.set or p.disappear or p.peak
+    t0, t1 = first.unix_s, last.unix_s
+    if p.starts_before_window:
+        t0 = start_unix_s
+    if p.ends_after_window:
+        t1 = end_unix_s
+    events = [e.unix_s for e in (p.rise, p.culmination, p.set, p.appear, p.disappear) if e]
+    t = np.unique(np.concatenate([np.arange(t0, t1, step_s), [t1], events]))
+    t = t[(t >= t0) & (t <= t1)]
+    lat, lon, alt = _observer_arrays([place.lat_deg], [place.lon_deg], [place.alt_m])
+    az, el, _ = look_angles(track, lat, lon, alt, np.zeros(len(t), dtype=np.int64),
+                            t - track.t0_unix_s)
+    visible = np.zeros(len(t), bool)
+    if p.visible:
+        visible = (t >= p.appear.unix_s - 1e-6) & (t <= p.disappear.unix_s + 1e-6)
+    return SkyPath(report=report, index=index, unix_s=t, azimuth_deg=az, elevation_deg=el,
+                   visible=visible)
