@@ -28,6 +28,8 @@ from numba import njit
 
 from tracker.astro.frames_kernels import geodetic_one, gmst82_rad
 from tracker.constants import DAY_S, WGS84_A_KM, WGS84_F
+from tracker.propagator.deep import RESONANCE_STATE_SIZE
+from tracker.propagator.near import sgp4_one
 
 C_KM_S = 299_792.458
 TT_MINUS_TAI_S = 32.184
@@ -35,7 +37,7 @@ B_KM = WGS84_A_KM * (1.0 - WGS84_F)
 EARTH, SUN, MOON = 0, 1, 2
 JD_UNIX_EPOCH_K = 2440587.5
 CENTER_ITERATIONS = 5              # fixed-point steps of the centre-line point (most stop at 3)
-CENTER_TOL_KM = 1e-6               # ... once a step moves the point by under 1 mm
+CENTER_TOL_KM = 1e-4               # ... once a step moves the point by under 10 cm
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -146,15 +148,22 @@ def _aberrate(px, py, pz, vx, vy, vz, lt):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _apparent(unix, tt, r_teme, v_teme, ox, oy, oz, body, tt0, h, g_dt, g_pm, g_q, g_pv,
-              m, w, pv, pve, out):
+              m, w, pv, pve, out, reuse):
     """Apparent topocentric vectors (km, ITRF axes) of the station and of ``body``
     from the observer at ITRF (ox, oy, oz), km.
 
     out[0:3] station (apparent), out[3:6] body (apparent), out[6:9] station
     ITRF position (geometric), out[9:12] station geometric vector from the
-    observer (ITRF). ``m``, ``w`` (3, 3), ``pv``, ``pve`` (6,) scratch.
+    observer (ITRF), out[12] the Earth's rotation rate, out[13] the body's light
+    time (s). ``m``, ``w`` (3, 3), ``pv``, ``pve`` (6,) scratch; with ``reuse``
+    they (and out[12], out[13]) already hold this time's frame, Earth state and
+    a light-time estimate (another observer at the same time).
     """
-    theta_dot = _frame(unix, tt, tt0, h, g_dt, g_pm, g_q, m, w)
+    if reuse:
+        theta_dot = out[12]
+    else:
+        theta_dot = _frame(unix, tt, tt0, h, g_dt, g_pm, g_q, m, w)
+        body_pv(tt0, h, g_pv, EARTH, tt, pve)
     # observer in GCRS (m^T) and its inertial velocity (omega x r in ITRF axes)
     og0 = m[0, 0] * ox + m[1, 0] * oy + m[2, 0] * oz
     og1 = m[0, 1] * ox + m[1, 1] * oy + m[2, 1] * oz
@@ -164,7 +173,6 @@ def _apparent(unix, tt, r_teme, v_teme, ox, oy, oz, body, tt0, h, g_dt, g_pm, g_
     ov0 = m[0, 0] * wx + m[1, 0] * wy
     ov1 = m[0, 1] * wx + m[1, 1] * wy
     ov2 = m[0, 2] * wx + m[1, 2] * wy
-    body_pv(tt0, h, g_pv, EARTH, tt, pve)
     vo0 = pve[3] + ov0
     vo1 = pve[4] + ov1
     vo2 = pve[5] + ov2
@@ -185,16 +193,19 @@ def _apparent(unix, tt, r_teme, v_teme, ox, oy, oz, body, tt0, h, g_dt, g_pm, g_
     d1 = sg1 - og1
     d2 = sg2 - og2
     lt = 0.0
-    for _ in range(3):
+    for _ in range(2):
         lt = math.sqrt((d0 - lt * sv0) ** 2 + (d1 - lt * sv1) ** 2 + (d2 - lt * sv2) ** 2) / C_KM_S
     a0, a1, a2 = _aberrate(d0 - lt * sv0, d1 - lt * sv1, d2 - lt * sv2, vo0, vo1, vo2, lt)
     # body: B(tt - lt) - E(tt) - o
     e0 = pve[0] + og0
     e1 = pve[1] + og1
     e2 = pve[2] + og2
-    body_pv(tt0, h, g_pv, body, tt, pv)
-    lt = math.sqrt((pv[0] - e0) ** 2 + (pv[1] - e1) ** 2 + (pv[2] - e2) ** 2) / C_KM_S
-    for _ in range(4):
+    if reuse:
+        lt = out[13]
+    else:
+        body_pv(tt0, h, g_pv, body, tt, pv)
+        lt = math.sqrt((pv[0] - e0) ** 2 + (pv[1] - e1) ** 2 + (pv[2] - e2) ** 2) / C_KM_S
+    for _ in range(2 if reuse else 3):
         body_pv(tt0, h, g_pv, body, tt - lt, pv)
         lt = math.sqrt((pv[0] - e0) ** 2 + (pv[1] - e1) ** 2 + (pv[2] - e2) ** 2) / C_KM_S
     b0, b1, b2 = _aberrate(pv[0] - e0, pv[1] - e1, pv[2] - e2, vo0, vo1, vo2, lt)
@@ -208,6 +219,8 @@ def _apparent(unix, tt, r_teme, v_teme, ox, oy, oz, body, tt0, h, g_dt, g_pm, g_
     out[9] = ri0 - ox
     out[10] = ri1 - oy
     out[11] = ri2 - oz
+    out[12] = theta_dot
+    out[13] = lt
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -235,11 +248,11 @@ def apparent_fill(unix, r_teme, v_teme, obs, body, leap_unix, leap_off, tt0, h, 
     w = np.empty((3, 3))
     pv = np.empty(6)
     pve = np.empty(6)
-    row = np.empty(12)
+    row = np.empty(14)
     for i in range(unix.shape[0]):
         tt = tt_of_unix(unix[i], leap_unix, leap_off)
         _apparent(unix[i], tt, r_teme[i], v_teme[i], obs[0], obs[1], obs[2], body, tt0, h,
-                  g_dt, g_pm, g_q, g_pv, m, w, pv, pve, row)
+                  g_dt, g_pm, g_q, g_pv, m, w, pv, pve, row, False)
         for c in range(12):
             out[i, c] = row[c]
 
@@ -353,11 +366,17 @@ def ray_ellipsoid(px, py, pz, dx, dy, dz):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _center_point(unix, tt, r_teme, v_teme, body, tt0, h, g_dt, g_pm, g_q, g_pv, m, w, pv, pve,
-                  row, g_out):
+                  row, g_out, guess):
     """The ground point (ITRF km, into g_out (3,)) from which the station is
     centred on the body at ``unix``; returns the residual separation (rad), NaN
-    when the shadow line misses the Earth."""
-    _frame(unix, tt, tt0, h, g_dt, g_pm, g_q, m, w)
+    when the shadow line misses the Earth.
+
+    The geometric direction from the point to the station that puts the
+    apparent station on the apparent body is found by fixed-point steps from
+    the geocentric body direction plus ``guess`` (3,) (the correction of a
+    neighbouring time, or zeros); ``guess`` is updated with this time's.
+    """
+    theta_dot = _frame(unix, tt, tt0, h, g_dt, g_pm, g_q, m, w)
     body_pv(tt0, h, g_pv, EARTH, tt, pve)
     body_pv(tt0, h, g_pv, body, tt, pv)
     g0 = pv[0] - pve[0]
@@ -366,6 +385,13 @@ def _center_point(unix, tt, r_teme, v_teme, body, tt0, h, g_dt, g_pm, g_q, g_pv,
     ux = m[0, 0] * g0 + m[0, 1] * g1 + m[0, 2] * g2
     uy = m[1, 0] * g0 + m[1, 1] * g1 + m[1, 2] * g2
     uz = m[2, 0] * g0 + m[2, 1] * g1 + m[2, 2] * g2
+    nu = math.sqrt(ux * ux + uy * uy + uz * uz)
+    b0x, b0y, b0z = ux / nu, uy / nu, uz / nu
+    ux = b0x + guess[0]
+    uy = b0y + guess[1]
+    uz = b0z + guess[2]
+    row[12] = theta_dot
+    row[13] = nu / C_KM_S
     rx = w[0, 0] * r_teme[0] + w[0, 1] * r_teme[1] + w[0, 2] * r_teme[2]
     ry = w[1, 0] * r_teme[0] + w[1, 1] * r_teme[1] + w[1, 2] * r_teme[2]
     rz = w[2, 0] * r_teme[0] + w[2, 1] * r_teme[1] + w[2, 2] * r_teme[2]
@@ -384,7 +410,7 @@ def _center_point(unix, tt, r_teme, v_teme, body, tt0, h, g_dt, g_pm, g_q, g_pv,
         if moved2 < CENTER_TOL_KM * CENTER_TOL_KM:
             break
         _apparent(unix, tt, r_teme, v_teme, gx, gy, gz, body, tt0, h, g_dt, g_pm, g_q, g_pv,
-                  m, w, pv, pve, row)
+                  m, w, pv, pve, row, True)
         na = math.sqrt(row[0] ** 2 + row[1] ** 2 + row[2] ** 2)
         nb = math.sqrt(row[3] ** 2 + row[4] ** 2 + row[5] ** 2)
         ng = math.sqrt(row[9] ** 2 + row[10] ** 2 + row[11] ** 2)
@@ -393,6 +419,10 @@ def _center_point(unix, tt, r_teme, v_teme, body, tt0, h, g_dt, g_pm, g_q, g_pv,
         ux = row[3] / nb - (row[0] / na - row[9] / ng)
         uy = row[4] / nb - (row[1] / na - row[10] / ng)
         uz = row[5] / nb - (row[2] / na - row[11] / ng)
+    nrm = math.sqrt(ux * ux + uy * uy + uz * uz)
+    guess[0] = ux / nrm - b0x
+    guess[1] = uy / nrm - b0y
+    guess[2] = uz / nrm - b0z
     g_out[0] = gx
     g_out[1] = gy
     g_out[2] = gz
@@ -408,12 +438,15 @@ def centerline_fill(unix, r_teme, v_teme, body, leap_unix, leap_off, tt0, h, g_d
     w = np.empty((3, 3))
     pv = np.empty(6)
     pve = np.empty(6)
-    row = np.empty(12)
+    row = np.empty(14)
     g = np.empty(3)
+    guess = np.zeros(3)
     for i in range(unix.shape[0]):
         tt = tt_of_unix(unix[i], leap_unix, leap_off)
         res = _center_point(unix[i], tt, r_teme[i], v_teme[i], body, tt0, h, g_dt, g_pm, g_q,
-                            g_pv, m, w, pv, pve, row, g)
+                            g_pv, m, w, pv, pve, row, g, guess)
+        if not math.isfinite(res):
+            guess[:] = 0.0
         resid_out[i] = res
         for c in range(3):
             g_out[i, c] = g[c] if math.isfinite(res) else math.nan
@@ -449,8 +482,9 @@ def track_centerline(t0_unix, t_s, r_teme, v_teme, start_s, step_s, n, body, lea
     w = np.empty((3, 3))
     pv = np.empty(6)
     pve = np.empty(6)
-    row = np.empty(12)
+    row = np.empty(14)
     g = np.empty(3)
+    guess = np.zeros(3)
     rr = np.empty(3)
     vv = np.empty(3)
     to_deg = 180.0 / math.pi
@@ -470,8 +504,10 @@ def track_centerline(t0_unix, t_s, r_teme, v_teme, start_s, step_s, n, body, lea
         unix = t0_unix + t
         tt = tt_of_unix(unix, leap_unix, leap_off)
         res = _center_point(unix, tt, rr, vv, body, tt0, h, g_dt, g_pm, g_q, g_pv, m, w, pv,
-                            pve, row, g)
+                            pve, row, g, guess)
         resid_out[k] = res
+        if not math.isfinite(res):
+            guess[:] = 0.0
         if math.isfinite(res):
             lat, lon, _alt = geodetic_one(g[0], g[1], g[2])
             lat_out[k] = lat * to_deg
@@ -479,3 +515,23 @@ def track_centerline(t0_unix, t_s, r_teme, v_teme, start_s, step_s, n, body, lea
         else:
             lat_out[k] = math.nan
             lon_out[k] = math.nan
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def propagate_serial(coeffs, epoch_jd, epoch_fr, jd, fr, e_out, r_out, v_out):
+    """Satellite 0 of ``coeffs`` at split-JD times (n,), serially (the refinement
+    asks for a few times per call, where a parallel launch costs more than the
+    work). As ``tracker.propagator.api.propagate``: codes 1-4 give NaN."""
+    state = np.zeros(RESONANCE_STATE_SIZE)
+    r = np.empty(3)
+    v = np.empty(3)
+    for j in range(jd.shape[0]):
+        for c in range(RESONANCE_STATE_SIZE):
+            state[c] = 0.0
+        ts = (jd[j] - epoch_jd) * 1440.0 + (fr[j] - epoch_fr) * 1440.0
+        err = sgp4_one(coeffs, 0, ts, state, r, v)
+        e_out[j] = err
+        bad = 1 <= err <= 4
+        for c in range(3):
+            r_out[j, c] = math.nan if bad else r[c]
+            v_out[j, c] = math.nan if bad else v[c]
