@@ -1,119 +1,217 @@
-"""Benchmark: pass predictions for one city, ours vs skyfield, in one run.
+"""Benchmark: passes for 3 sites x 30 days, ours vs skyfield, in one run.
 
-Both sides use the same single element set and observer and do the same job:
-find every pass above 10 deg in the window (rise, culmination, set), then
-for each pass decide visibility (station sunlit and the observer's Sun at or
-below -6 deg), the visible segment and the brightest magnitude.
+    python scripts/bench_passes.py [--repeat 3] [--threads 1,2] [--days 30]
 
-* ours: ``tracker.services.passes.passes_for_place`` (propagation, frames, Sun,
-  shadow intervals, event kernels, visibility and magnitude), warm: the
-  numba cache is loaded by a first call that is not timed;
-* skyfield: ``EarthSatellite.find_events(topos, t0, t1, altitude_degrees=10)``
-  then, per pass, ``is_sunlit`` and the Sun's altitude at 1 s steps from rise
-  to set (the visible segment to 1 s) and the magnitude model on those
-  samples -- the straightforward way to get the same answers from skyfield.
+The same element set (the shipped store's set 40, the window centred on its
+epoch), the same three observers (Paris, Chicago, Sydney, from the gazetteer)
+and passes above 10 deg, timed three ways:
 
-Each timing is the best of ``--repeat`` runs. Prints the times and the ratio
-skyfield / ours. Usage: ``python scripts/bench_passes.py [--city Paris] [--repeat 3]``.
+* ours: ``tracker.services.passes.passes_for_place`` per site -- the pass
+  service the CLI and the API call: rise, culmination, set, and for each
+  pass visibility (station sunlit and the observer's Sun at or below -6 deg)
+  with the visible segment and the brightest magnitude;
+* skyfield ``find_events`` alone (rise/culmination/set, no visibility);
+* skyfield ``find_events`` then visibility the way a skyfield user would
+  write it: one vectorised call at every event instant (rise, culmination,
+  set of every pass) of ``is_sunlit`` and of the Sun's apparent altitude,
+  a pass being visible if it is at one of those instants, and the magnitude
+  (the same phase-law formula as ours) at its culmination. This samples 3
+  instants per pass where ours finds the visible segment's edges, so it can
+  miss a pass visible only between them; the counts are printed.
+
+Each thread count runs in a child process with NUMBA_NUM_THREADS set to it
+(skyfield/numpy use one thread either way). In a child the three run
+alternately, one warm-up call each, then ``--repeat`` rounds; figures are
+the minimum wall and process CPU seconds for all three sites.
+
+Agreement: each culmination (ours, and skyfield's) is compared with a refined
+search of the same element set's elevation by skyfield (1 s grid over
++-30 s, then 10 ms grid over +-1.5 s and a parabola through the highest
+three samples); the median and largest |difference| (s) are printed.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
+import json
 import os
+import subprocess
 import sys
-import time
+from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-from tle.store import ElementStore  # noqa: E402
-from tracker.services.passes import passes_for_place  # noqa: E402
-from tracker.places.gazetteer import resolve  # noqa: E402
-from tracker.astro.visibility import visual_magnitude  # noqa: E402
+import bench_propagation as bp  # noqa: E402  (puts the repository root on sys.path)
 
 DAY_S = 86400.0
+SITES = ("Paris", "Chicago", "Sydney")
+MIN_EL_DEG = 10.0
+SUN_MAX_DEG = -6.0
 
 
-def skyfield_passes(sat, topos, eph, ts, start, days):
-    def at(u):
-        u = np.atleast_1d(u)
-        d = np.floor(u / DAY_S)
-        return ts.utc(1970, 1, 1 + d, 0, 0, u - d * DAY_S)
-
-    t0, t1 = at(start), at(start + days * DAY_S)
-    t, kinds = sat.find_events(topos, t0[0], t1[0], altitude_degrees=10.0)
-    unix = [d.timestamp() for d in t.utc_datetime()]
-    rises = [u for u, k in zip(unix, kinds) if k == 0]
-    sets = [u for u, k in zip(unix, kinds) if k == 2]
-    results = []
-    earth, sun = eph["earth"], eph["sun"]
-    observer = earth + topos
-    for a, b in zip(rises, sets[-len(rises):] if len(sets) >= len(rises) else sets):
-        if b <= a:
-            continue
-        u = np.arange(a, b, 1.0)
-        tt = at(u)
-        sat_at = sat.at(tt)
-        lit = sat_at.is_sunlit(eph)
-        sun_alt = (sun - observer).at(tt).altaz()[0].degrees
-        vis = lit & (sun_alt <= -6.0)
-        mag = None
-        if vis.any():
-            rel = (sat - topos).at(tt)
-            rng = rel.distance().km
-            to_sun = (sun - earth).at(tt).position.km - sat_at.position.km
-            to_obs = -rel.position.km
-            cosa = np.sum(to_sun * to_obs, axis=0) / np.linalg.norm(to_sun, axis=0) / rng
-            mag = float(np.min(visual_magnitude(rng, np.arccos(np.clip(cosa, -1, 1)))[vis]))
-        results.append((a, b, bool(vis.any()), mag))
-    return t, kinds, results
-
-
-def best_of(fn, repeat):
-    best = float("inf")
-    out = None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--city", default="Paris")
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-
+def _setup(days: float):
     from skyfield.api import EarthSatellite, load, load_file, wgs84
 
-    shipped = ElementStore.shipped()
-    es = shipped.sets[40]
+    from tle.store import ElementStore
+    from tracker.places.gazetteer import resolve
+
+    es = ElementStore.shipped().sets[40]
     store = ElementStore([es])
-    place = resolve(args.city)
+    places = [resolve(name) for name in SITES]
     ts = load.timescale(builtin=True)
     spec = importlib.util.find_spec("skyfield_data")
     eph = load_file(os.path.join(list(spec.submodule_search_locations)[0], "data", "de421.bsp"))
     sat = EarthSatellite(es.line1, es.line2, ts=ts)
-    topos = wgs84.latlon(place.lat_deg, place.lon_deg, elevation_m=place.alt_m)
+    topos = [wgs84.latlon(p.lat_deg, p.lon_deg, elevation_m=p.alt_m) for p in places]
+    start = es.epoch_unix_s - days / 2 * DAY_S
+    return es, store, places, ts, eph, sat, topos, start
 
-    t = time.perf_counter()
-    passes_for_place(place, es.epoch_unix_s, 1, store=store)        # load the numba cache
-    print(f"first call (numba cache load / compile): {time.perf_counter() - t:.2f} s")
-    print(f"city {place.label}, element set epoch {es.epoch.isoformat()}, best of {args.repeat}")
-    print(f"{'days':>5} {'ours_s':>9} {'skyfield_s':>11} {'ratio':>7} {'passes':>7} {'visible':>8}")
-    for days in (10, 30):
-        start = es.epoch_unix_s - days / 2 * DAY_S
-        ours_s, rep = best_of(lambda: passes_for_place(place, start, days, store=store,
-                                                       allow_stale=True), args.repeat)
-        sky_s, (_, _, sky) = best_of(lambda: skyfield_passes(sat, topos, eph, ts, start, days),
-                                     args.repeat)
-        print(f"{days:>5} {ours_s:>9.3f} {sky_s:>11.3f} {sky_s / ours_s:>6.1f}x "
-              f"{len(rep.passes):>7} {sum(p.visible for p in rep.passes):>8}"
-              f"   (skyfield: {len(sky)} passes, {sum(v for _, _, v, _ in sky)} visible)")
+
+def _ts_unix(ts, unix):
+    unix = np.atleast_1d(np.asarray(unix, float))
+    d = np.floor(unix / DAY_S)
+    return ts.utc(1970, 1, 1 + d, 0, 0, unix - d * DAY_S)
+
+
+def _unix(t):
+    """Unix seconds of skyfield times (UTC, to the microsecond)."""
+    return np.array([d.timestamp() for d in np.atleast_1d(t.utc_datetime())])
+
+
+def ours_run(places, store, start, days):
+    from tracker.services.passes import passes_for_place
+    return [passes_for_place(p, start, days, store=store, allow_stale=True,
+                             min_elevation_deg=MIN_EL_DEG, sun_max_deg=SUN_MAX_DEG)
+            for p in places]
+
+
+def sky_events(sat, topos, ts, start, days):
+    t0, t1 = _ts_unix(ts, [start, start + days * DAY_S])
+    return [sat.find_events(tp, t0, t1, altitude_degrees=MIN_EL_DEG) for tp in topos]
+
+
+def sky_visibility(sat, topos, eph, ts, start, days):
+    """find_events, then sunlit + Sun altitude at every event, magnitude at culminations."""
+    from tracker.astro.visibility import visual_magnitude
+
+    earth, sun = eph["earth"], eph["sun"]
+    out = []
+    for tp, (t, kinds) in zip(topos, sky_events(sat, topos, ts, start, days)):
+        lit = sat.at(t).is_sunlit(eph)
+        sun_alt = (earth + tp).at(t).observe(sun).apparent().altaz()[0].degrees
+        ok = lit & (sun_alt <= SUN_MAX_DEG)
+        # group events into passes: a new pass at each rise (kind 0)
+        pass_no = np.cumsum(kinds == 0)
+        visible = np.zeros(pass_no.max() + 1, bool)
+        np.logical_or.at(visible, pass_no, ok)
+        culm = kinds == 1
+        tc = t[culm]
+        rel = (sat - tp).at(tc)
+        rng = rel.distance().km
+        to_sun = (sun - earth).at(tc).position.km - sat.at(tc).position.km
+        cosa = np.sum(to_sun * -rel.position.km, axis=0) / np.linalg.norm(to_sun, axis=0) / rng
+        mag = visual_magnitude(rng, np.arccos(np.clip(cosa, -1.0, 1.0)))
+        out.append((t, kinds, visible[pass_no[culm]], mag))
+    return out
+
+
+def refine_culminations(sat, tp, ts, guesses_unix):
+    """Time of the elevation maximum near each guess (s), by skyfield."""
+    guesses = np.asarray(guesses_unix, float)
+    if guesses.size == 0:
+        return guesses
+
+    def elevation(u):
+        return (sat - tp).at(_ts_unix(ts, u.ravel())).altaz()[0].degrees.reshape(u.shape)
+
+    coarse = guesses[:, None] + np.arange(-30.0, 31.0)[None, :]
+    mid = coarse[np.arange(len(guesses)), np.argmax(elevation(coarse), axis=1)]
+    fine_step = 0.01
+    fine = mid[:, None] + np.arange(-150, 151)[None, :] * fine_step
+    el = elevation(fine)
+    k = np.clip(np.argmax(el, axis=1), 1, fine.shape[1] - 2)
+    rows = np.arange(len(guesses))
+    y0, y1, y2 = el[rows, k - 1], el[rows, k], el[rows, k + 1]
+    denom = y0 - 2 * y1 + y2
+    shift = np.where(denom != 0, 0.5 * (y0 - y2) / np.where(denom != 0, denom, 1), 0.0)
+    return fine[rows, k] + shift * fine_step
+
+
+def run_child(args) -> dict:
+    import numba
+
+    es, store, places, ts, eph, sat, topos, start = _setup(args.days)
+    jobs = [lambda: ours_run(places, store, start, args.days),
+            lambda: sky_events(sat, topos, ts, start, args.days),
+            lambda: sky_visibility(sat, topos, eph, ts, start, args.days)]
+    wall, cpu = bp._best(jobs, args.repeat)
+    ours = jobs[0]()
+    sky = jobs[2]()
+    counts = {"ours_passes": 0, "ours_visible": 0, "sky_passes": 0, "sky_visible": 0}
+    d_ours, d_sky = [], []
+    for place, tp, rep, (t, kinds, vis, mag) in zip(places, topos, ours, sky):
+        full = [p for p in rep.passes if p.culmination is not None
+                and not p.starts_before_window and not p.ends_after_window]
+        counts["ours_passes"] += len(rep.passes)
+        counts["ours_visible"] += sum(p.visible for p in rep.passes)
+        counts["sky_passes"] += int(np.count_nonzero(kinds == 0))
+        counts["sky_visible"] += int(np.count_nonzero(vis))
+        g_ours = np.array([p.culmination.unix_s for p in full])
+        g_sky = _unix(t[kinds == 1])
+        if args.check:
+            d_ours += list(np.abs(g_ours - refine_culminations(sat, tp, ts, g_ours)))
+            d_sky += list(np.abs(g_sky - refine_culminations(sat, tp, ts, g_sky)))
     eph.close()
+    return {"threads": numba.config.NUMBA_NUM_THREADS, "wall": wall, "cpu": cpu, **counts,
+            "epoch": es.epoch.isoformat(), "sites": [p.label for p in places],
+            "d_ours": [float(np.median(d_ours)), float(np.max(d_ours))] if d_ours else None,
+            "d_sky": [float(np.median(d_sky)), float(np.max(d_sky))] if d_sky else None,
+            "n_culm": [len(d_ours), len(d_sky)]}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--days", type=float, default=30.0)
+    ap.add_argument("--no-check", dest="check", action="store_false",
+                    help="skip the refined-search agreement check")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_child(args)))
+        return 0
+    model, simd = bp._cpu_model()
+    print(f"{model} ({os.cpu_count()} CPUs); load average {os.getloadavg()[0]:.2f} at start; "
+          f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H:%MZ}; min of {args.repeat}, interleaved")
+    results = []
+    for n in [int(x) for x in args.threads.split(",")]:
+        cmd = [sys.executable, __file__, "--child", "--repeat", str(args.repeat),
+               "--days", str(args.days)] + ([] if args.check else ["--no-check"])
+        env = dict(os.environ, NUMBA_NUM_THREADS=str(n))
+        out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    r0 = results[0]
+    print(f"{len(SITES)} sites ({'; '.join(r0['sites'])}) x {args.days:g} days, element set "
+          f"epoch {r0['epoch']}, passes above {MIN_EL_DEG:g} deg")
+    names = ["ours: pass service (visibility + magnitude)", "skyfield find_events alone",
+             "skyfield find_events + is_sunlit/Sun at events"]
+    print(f"{'thr':>3s} {'tool':48s} {'wall s':>8s} {'CPU s':>8s} {'wall / ours':>11s} "
+          f"{'CPU / ours':>10s}")
+    for r in results:
+        for k, name in enumerate(names):
+            print(f"{r['threads']:3d} {name:48s} {r['wall'][k]:8.3f} {r['cpu'][k]:8.3f} "
+                  f"{r['wall'][k] / r['wall'][0]:10.2f}x {r['cpu'][k] / r['cpu'][0]:9.2f}x")
+    print(f"passes: ours {r0['ours_passes']} ({r0['ours_visible']} visible), skyfield "
+          f"{r0['sky_passes']} ({r0['sky_visible']} visible at an event instant)")
+    if r0["d_ours"]:
+        print(f"culmination vs refined search (s), median / max: ours {r0['d_ours'][0]:.3f} / "
+              f"{r0['d_ours'][1]:.3f} ({r0['n_culm'][0]} culminations), skyfield "
+              f"{r0['d_sky'][0]:.3f} / {r0['d_sky'][1]:.3f} ({r0['n_culm'][1]})")
     return 0
 
 
