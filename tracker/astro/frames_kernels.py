@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from tracker.jit import njit
 
 from tracker.constants import DAY_S, JD_J2000, WGS84_A_KM, WGS84_E2, WGS84_F  # noqa: F401
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from tracker.jit import njit
 
 ECLIPSED = 0
 PENUMBRA = 1

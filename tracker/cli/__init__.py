@@ -71,13 +71,38 @@ def warn(warnings) -> None:
         print(text if text.startswith("warning") else f"warning: {text}", file=sys.stderr)
 
 
+# Commands that evaluate a few instants: run as a process, they skip numba
+# (importing it and loading its cached code cost more than the arithmetic).
+ONE_SHOT_COMMANDS = ("now",)
+
+
+def _run(args, *, one_shot: bool) -> int:
+    """``args.func(args)``; a one-shot command run as its own process
+    (``iss-tracker now``) evaluates its kernels as plain Python
+    (``tracker.jit.interpret``) and, if Python's math refuses what compiled
+    code would answer (``math.sqrt`` of a negative: NaN there), runs again
+    compiled."""
+    if not (one_shot and args.command in ONE_SHOT_COMMANDS):
+        return int(args.func(args) or 0)
+    from tracker import jit
+    if not jit.interpret():
+        return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, TLEError):
+        raise
+    except (ArithmeticError, ValueError, TypeError, IndexError):
+        jit.compile_all()
+        return int(args.func(args) or 0)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from tracker.formats import progress
     progress.QUIET = bool(getattr(args, "quiet", False))
     try:
-        return int(args.func(args) or 0)
+        return _run(args, one_shot=argv is None)
     except (UserError, TLEError) as exc:
         message = " ".join(str(exc).split())
         hint = cli_hint(exc)

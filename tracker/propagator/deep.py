@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from tracker.jit import njit
 
 from tracker.propagator.deep_init import RPTIM, ZEL, ZES, ZNL, ZNS
 from tracker.propagator.trig import wrap_twopi

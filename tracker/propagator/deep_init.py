@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from tracker.jit import njit
 
 from tracker.propagator.layout import (
     ARGPO, D2201, D2211, D3210, D3222, D4410, D4422, D5220, D5232, D5421,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from tracker.jit import njit, prange
 
 from tracker.propagator import deep_init
 from tracker.propagator.layout import (

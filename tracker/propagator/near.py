@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from tracker.jit import njit, prange
 
 from tracker.propagator import deep as sdp4, block as sgp4_block, trig as sgp4_trig
 from tracker.propagator.block import BLOCK

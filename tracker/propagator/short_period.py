@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from tracker.jit import njit
 
 from tracker.propagator.layout import J2, RADIUS_EARTH_KM, VKMPERSEC, XKE
 

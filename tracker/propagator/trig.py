@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from tracker.jit import njit
 
 # The Taylor coefficients (1/n! with alternating signs) are sgp4_vtrig's;
 # sincos_small uses the sine to x^11 and the cosine to x^12.

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from tracker.jit import njit
 
 VTRIG_MAX_ABS_RAD = 1.0e5
 

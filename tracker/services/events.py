@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import geodetic_to_itrf_one
 

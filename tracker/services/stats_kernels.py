@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import WGS84_E2, geodetic_sin_cos_alt
 from tracker.propagator.deep import RESONANCE_STATE_SIZE
