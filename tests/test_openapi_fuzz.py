@@ -60,6 +60,9 @@ EXAMPLES = {
     "/api/v1/missions/year-in-space": (3, 0),
     "/iss-pass.json": (12, 25),
     "/iss-now.json": (30, 20),
+    "/api/v1/batch": (20, 20),
+    "/api/v1/batch/{job_id}": (10, 10),
+    "/api/v1/batch/{job_id}/result": (10, 10),
 }
 DEFAULT_EXAMPLES = (120, 50)
 
@@ -92,7 +95,8 @@ def test_fuzz_every_operation():
     spec_paths = build_spec()["paths"]
     for result in schema.get_all_operations():
         operation = result.ok()
-        has_parameters = bool(spec_paths[operation.path]["get"].get("parameters"))
+        spec_op = spec_paths[operation.path][operation.method.lower()]
+        has_parameters = bool(spec_op.get("parameters") or spec_op.get("requestBody"))
         positive, negative = EXAMPLES.get(operation.path, DEFAULT_EXAMPLES)
         for mode, n in ((GenerationMode.POSITIVE, positive), (GenerationMode.NEGATIVE, negative)):
             if n == 0 or (mode is GenerationMode.NEGATIVE and not has_parameters):

@@ -34,6 +34,8 @@ def create_app(config=None) -> Flask:
     HEAVY_SLOTS       heavy computations (passes, stats, tracks) run at once
     HEAVY_QUEUE       heavy requests that may wait for a slot (more: 503)
     HEAVY_WAIT_S      how long one may wait (then 503 with Retry-After)
+    BATCH_MAX_OBJECTS, BATCH_MAX_PROPAGATIONS, BATCH_MAX_ACTIVE, BATCH_MAX_JOBS,
+    BATCH_SCHEDULER   bounds and cluster of POST /api/v1/batch jobs (``tracker.api.batch``)
     """
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.from_mapping(
@@ -60,7 +62,7 @@ def create_app(config=None) -> Flask:
     cache.init_app(app)
     limits.init_app(app)
 
-    from tracker.api import cities, iss, meta, opennotify, passes, stats, tle, transits
-    for module in (meta, iss, passes, transits, stats, tle, cities, opennotify):
+    from tracker.api import batch, cities, iss, meta, opennotify, passes, stats, tle, transits
+    for module in (meta, iss, passes, transits, stats, batch, tle, cities, opennotify):
         app.register_blueprint(module.bp)
     return app

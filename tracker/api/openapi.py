@@ -610,8 +610,87 @@ def _transits_path():
             **problem_responses(400, 404, 422, 503)}}}}
 
 
+def _batch_paths():
+    """POST /api/v1/batch and its job resources (``tracker.api.batch``)."""
+    from tracker.api.batch import JOB_ID_PATTERN
+
+    def problem(description):
+        return {"description": description,
+                "content": {"application/problem+json": {"schema": ref("Problem")}}}
+
+    num_or_null = {"type": ["number", "null"]}
+    time_or_null = {"oneOf": [{"type": "null"}, TIME]}
+    row = obj({
+        "satnum": INT, "name": STR, "epoch": TIME, "orbits": INT,
+        "orbits_fractional": num_or_null, "period_min": num_or_null,
+        "perigee_alt_km": num_or_null, "apogee_alt_km": num_or_null,
+        "min_alt_km": num_or_null, "mean_alt_km": num_or_null, "max_alt_km": num_or_null,
+        "distance_km": num_or_null, "sunlit_fraction": num_or_null,
+        "error_code": INT, "error_time": time_or_null, "decay_time": time_or_null,
+        "failed_samples": INT},
+        description="One object: ascending-node crossings, mean-element perigee/apogee, "
+                    "sampled geodetic altitude min/mean/max, inertial distance (trapezoid of "
+                    "|v|), share of the time in full daylight, the first SGP4 error (6: "
+                    "decayed) and the samples from it on.")
+    job = obj({
+        "id": {"type": "string", "pattern": JOB_ID_PATTERN}, "status": {
+            "type": "string", "enum": ["queued", "running", "done", "failed"]},
+        "url": STR, "result_url": STR, "created": TIME, "started": time_or_null,
+        "finished": time_or_null, "start": TIME, "end": TIME, "step_s": NUM,
+        "objects": INT, "samples": INT, "propagations": INT, "propagations_done": INT,
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "engine": {"type": "string", "enum": ["in-process", "dask"]},
+        "error": {"oneOf": [{"type": "null"}, {"type": "object"}]}},
+        description="A batch job. Jobs live in the server's memory: a restart loses them.")
+    result = obj({"id": STR, "start": TIME, "end": TIME, "step_s": NUM, "samples": INT,
+                  "objects": INT, "decayed": INT, "failed": INT,
+                  "rows": {"type": "array", "items": row}})
+    job_id = [{"name": "job_id", "in": "path", "required": True,
+               "description": "The job's id, from the answer to POST /api/v1/batch.",
+               "schema": {"type": "string", "pattern": JOB_ID_PATTERN}}]
+    not_found = problem("No such job: unknown, forgotten (only the newest BATCH_MAX_JOBS are "
+                        "kept) or lost in a restart.")
+    return {
+        "/api/v1/batch": {"post": {
+            "operationId": "batchStart", "tags": ["stats"],
+            "summary": "Start a batch job: orbit statistics for every object of an element "
+                       "file (the body) over one interval.",
+            "description": "The body is a TLE, 3LE or OMM JSON/CSV element file (at most the "
+                           "server's body limit, 1 MiB by default). Bounded: at most 5,000 "
+                           "objects and 50,000,000 objects x samples per job (400 naming the "
+                           "limit), at most 2 jobs queued or running (429, problem type "
+                           "too-many-jobs, Retry-After). Jobs run one at a time, on the "
+                           "service's Dask cluster when it has one, and live in memory only: "
+                           "a restart loses them.",
+            "parameters": parameters(inputs.BatchRequest),
+            "requestBody": {"required": True, "content": {"text/plain": {"schema": {
+                "type": "string", "description": "TLE, 3LE or OMM JSON/CSV text"}}}},
+            "responses": {
+                "202": {"description": "Accepted: the job, its URL also in Location.",
+                        "headers": {"Location": {"description": "The job's URL.",
+                                                 "schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": job}}},
+                **problem_responses(400, 422),
+                "413": problem("The body is larger than the server accepts."),
+                "429": problem("Too many jobs queued or running (BATCH_MAX_ACTIVE) or kept "
+                               "unfinished (BATCH_MAX_JOBS); retry after Retry-After seconds.")}}},
+        "/api/v1/batch/{job_id}": {"get": {
+            "operationId": "batchStatus", "tags": ["stats"],
+            "summary": "A batch job's status and progress (propagations done of the total).",
+            "parameters": job_id,
+            "responses": {"200": json_ok(job, "The job", headers=False), "404": not_found}}},
+        "/api/v1/batch/{job_id}/result": {"get": {
+            "operationId": "batchResult", "tags": ["stats"],
+            "summary": "A finished batch job's rows (NaN as null).",
+            "parameters": job_id,
+            "responses": {"200": json_ok(result, "The rows", headers=False), "404": not_found,
+                          "409": problem("The job has not finished, or it failed (problem "
+                                         "type job-not-ready; the detail says which).")}}},
+    }
+
+
 PATH_BUILDERS = [_meta_paths, _iss_paths, _passes_paths, _transits_path, _stats_paths,
-                 _cities_paths, _tle_paths, _opennotify_paths]
+                 _batch_paths, _cities_paths, _tle_paths, _opennotify_paths]
 
 
 def form_body(model) -> dict:

@@ -118,7 +118,11 @@ def open_client(scheduler: str | None = None, *, workers: int | None = None,
                 raise UserError("--workers must be at least 1", parameter="workers")
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                    host="127.0.0.1",
-                                   dashboard_address="127.0.0.1:0" if dashboard else None,
+                                   # Dask's HTTP server (health, metrics) always runs:
+                                   # keep it on 127.0.0.1, a free port; the dashboard
+                                   # pages only when asked for
+                                   dashboard_address="127.0.0.1:0",
+                                   scheduler_kwargs={"dashboard": bool(dashboard)},
                                    worker_dashboard_address=None,
                                    silence_logs=logging.ERROR)
             client = Client(cluster, set_as_default=False)
