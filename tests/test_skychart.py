@@ -199,3 +199,19 @@ def test_chromium_renders_the_chart(paths, tmp_path):
     img = mpimg.imread(tmp_path / "sky.png")
     yellow = (img[..., 0] > 0.9) & (img[..., 1] > 0.7) & (img[..., 2] < 0.5)
     assert yellow.sum() > 50 and png
+
+
+def test_cli_writes_the_chart_of_the_listed_pass(capsys, tmp_path, client):
+    from helpers import assert_one_line_error, run_cli
+    out_svg = tmp_path / "pass.svg"
+    argv = ("passes", "--city", "Beijing", "--start", "2015-12-20T00:00:00Z", "--days", "1",
+            "--visible-only")
+    code, out, err = run_cli(capsys, *argv, "--sky-chart", str(out_svg), "--pass-index", "1")
+    assert code == 0 and "wrote the sky chart of pass 1" in err
+    api = client.get("/api/v1/passes/sky.svg?city=Beijing&start=2015-12-20T00:00:00Z&days=1"
+                     "&visible_only=true&pass_index=1").get_data(as_text=True)
+    assert out_svg.read_text() == api
+    assert_one_line_error(*run_cli(capsys, *argv, "--sky-chart", str(out_svg), "--pass-index", "9"),
+                          "pass_index")
+    assert_one_line_error(*run_cli(capsys, *argv, "--sky-chart", str(tmp_path / "no" / "x.svg")),
+                          "cannot write the sky chart")

@@ -46,6 +46,12 @@ def _add_place_options(p, *, all_cities: bool):
     add_allow_stale_option(p)
 
 
+def _pass_index(text):
+    from tracker.cli.argtypes import bounded_int
+    from tracker.ranges import PASS_INDEX
+    return bounded_int("--pass-index", *PASS_INDEX)(text)
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "passes", help="when the ISS can be seen from a place",
@@ -68,6 +74,10 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=("table", "json", "csv"), default=None,
                    help="output format (default table; csv for --all-cities)")
     p.add_argument("--ics", metavar="FILE", help="also write the visible passes to an iCalendar file")
+    p.add_argument("--sky-chart", metavar="FILE.svg",
+                   help="also draw one pass (--pass-index) on a polar sky chart, SVG")
+    p.add_argument("--pass-index", type=_pass_index, default=0, metavar="N",
+                   help="the pass --sky-chart draws, 0 = the first listed (default 0)")
     p.set_defaults(func=run_passes)
 
     p = subparsers.add_parser(
@@ -164,12 +174,30 @@ def run_passes(args) -> int:
                               visible_only=args.visible_only, allow_stale=args.allow_stale)
     if args.ics:
         _write_ics(args.ics, report)
+    if args.sky_chart:
+        _write_sky_chart(args, place, start, tz_name, store)
     if fmt == "json":
         print(json.dumps(report_to_dict(report, tz_name), indent=2))
         return 0
     print(format_passes_table(report, tz_name, label=store.label))
     _warn(report.warnings)
     return 0
+
+
+def _write_sky_chart(args, place, start, tz_name, store) -> None:
+    from tracker.formats.skychart import sky_chart_svg
+    from tracker.services.passes import sky_path
+
+    path = sky_path(place, start, args.days, index=args.pass_index, store=store,
+                    min_elevation_deg=args.min_elevation, sun_max_deg=args.sun_max_deg,
+                    visible_only=args.visible_only, allow_stale=args.allow_stale)
+    try:
+        with open(args.sky_chart, "w", encoding="utf-8") as f:
+            f.write(sky_chart_svg(path, tz_name))
+    except OSError as exc:
+        raise UserError(f"cannot write the sky chart {args.sky_chart}: {exc.strerror}",
+                        parameter="sky_chart") from None
+    print(f"wrote the sky chart of pass {args.pass_index} to {args.sky_chart}", file=sys.stderr)
 
 
 def _write_ics(path, report) -> None:
