@@ -146,6 +146,7 @@
   const UPDATE_COMMAND = "iss-tracker tle update";
 
   function shortWarning(warning, els) {
+    if (!/days (after|before) the epoch/.test(warning)) return warning + " To update: ";
     const age = els ? Math.abs(els.age_days) : NaN;
     const old = isFinite(age) ? "The orbit data is " + (age < 10 ? fmt(age, 1) : fmt(age, 0)) + " days old" :
       "The orbit data is old";
