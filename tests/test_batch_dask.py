@@ -214,3 +214,31 @@ def test_set_failing_everywhere(cluster, objects):
     plan2 = make_plan(2, START, end, 60.0, span_samples=64, chunk_objects=2)
     alone = [r for rows in iter_batch_rows([objects[0], objects[1]], plan2) for r in rows]
     assert_rows_equal([got[0], got[2]], alone)
+
+
+def test_output_formats_agree(capsys, tmp_path):
+    """jsonl, json and parquet (pyarrow) carry the same rows; parquet needs --output."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "five.tle"
+    with open(CATALOG) as f:
+        path.write_text("".join(next(f) for _ in range(15)))
+    args = ["batch-stats", str(path), "--start", "2022-07-15T00:00:00Z", "--end",
+            "2022-07-15T02:00:00Z", "--engine", "plain"]
+    code, out, err = run(capsys, *args, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["objects"] == 5 and doc["samples"] == 121
+    code, out, err = run(capsys, *args, "--format", "jsonl")
+    assert [json.loads(line) for line in out.splitlines()] == doc["rows"]
+    code, out, err = run(capsys, *args, "--format", "parquet", "--output",
+                         str(tmp_path / "r.parquet"))
+    assert code == 0 and out == "" and "5 objects" in err
+    table = pq.read_table(tmp_path / "r.parquet")
+    assert table.to_pylist() == doc["rows"]
+    assert json.loads(table.schema.metadata[b"samples"]) == 121
+    code, out, err = run(capsys, *args, "--format", "parquet")
+    assert code == 2 and out == "" and "--output" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(capsys, *args[:-2], "--workers", "0")
+    assert code == 2 and "--workers must be at least 1" in err
