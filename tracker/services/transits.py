@@ -662,3 +662,22 @@ def report_to_geojson(report: TransitReport, tz_name: str) -> dict:
         geometry = ev.pop("centerline")
         features.append({"type": "Feature", "geometry": geometry, "properties": ev})
     return {"type": "FeatureCollection", "features": features, "warnings": doc["warnings"]}
+
+
+def warm_kernels() -> None:
+    """Compile (or load) every transit kernel with the argument types the
+    service passes (``tracker.warm`` calls this at install)."""
+    from tle.store import ElementStore
+    from tracker.places.gazetteer import Place
+    store = ElementStore.shipped()
+    es = store.sets[0]
+    t0 = es.epoch_unix_s
+    grid = EphemerisGrid.build(t0, t0 + 600.0)
+    times = t0 + np.arange(0.0, 3.0)
+    r, v, _ = _Propagator(None)(es, times)
+    obs = np.array([6378.137, 0.0, 0.0])
+    apparent(grid, "sun", times, r, v, obs)
+    centerline_points(grid, "moon", times, r, v)
+    centerlines(store, t0, 0.005, body="sun", allow_stale=True, grid=grid)
+    find_transits(Place.from_coordinates(0.0, 0.0, 0.0), t0, 0.005, store=store,
+                  allow_stale=True, grid=grid)
