@@ -87,9 +87,11 @@ def test_events_match_skyfield(i, ts, store):
     alt_sky = (c.sat - c.topos).at(t_sky).altaz()[0].degrees
     u_ours = np.array([e.unix_s for _, e in ours])
     el_ours = np.array([e.elevation_deg for _, e in ours])
-    assert np.max(np.abs(u_ours - u_sky)) < 1.0
     culm = np.array(kinds) == 1
-    assert np.max(np.abs(el_ours[culm] - alt_sky[culm])) < 0.05
+    # the README: within 0.35 s of find_events, whose own times are that loose (measured
+    # 0.32 s); the sharp check is skyfield's altitude at our times, below
+    assert np.max(np.abs(u_ours - u_sky)) < 0.35
+    assert np.max(np.abs(el_ours[culm] - alt_sky[culm])) < 0.02   # the README: 0.02 deg
     # tighter: skyfield's altitude at *our* times
     alt_at_ours = (c.sat - c.topos).at(sky_time_unix(ts, u_ours)).altaz()[0].degrees
     assert np.max(np.abs(alt_at_ours[~culm] - 10.0)) < 0.002      # ~0.03 s of motion
