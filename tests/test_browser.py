@@ -334,3 +334,33 @@ def test_old_elements_banner_is_short_and_unreliable_rows_are_marked(page, aged_
         assert scroll_w <= inner_w
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_opening_a_pass_shows_its_sky_chart(page, server_url, width):
+    """A pass row opens the pass's sky chart (issue 15.2): the image the API
+    draws for the same listing, loaded under the page's CSP, fitting a phone."""
+    page.set_viewport_size({"width": width, "height": WIDTHS[width]})
+    search(page, "Paris")
+    page.wait_for_selector("#passes tbody tr.pass", timeout=30000)
+    first = page.locator("#passes tbody tr.pass").first
+    culm_shown = first.locator("td").nth(2).inner_text()
+    first.click()
+    page.wait_for_function("() => { const i = document.querySelector('#passes tr.sky img');"
+                           " return i && i.complete && i.naturalWidth > 0; }", timeout=30000)
+    assert first.get_attribute("aria-expanded") == "true"
+    src = page.get_attribute("#passes tr.sky img", "src")
+    assert "pass_index=0" in src and "start=" in src
+    with urllib.request.urlopen(server_url + src) as r:
+        assert r.headers["Content-Type"].startswith("image/svg+xml")
+        svg = r.read().decode()
+    label = re.search(r'class="culmination-time"[^>]*>([0-9:]+)', svg).group(1)
+    assert label == culm_shown
+    assert page.evaluate("document.querySelector('#passes tr.sky img').naturalWidth") == 360
+    scroll_w, inner_w = no_sideways_scroll(page)
+    assert scroll_w <= inner_w == width
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"sky_{width}.png"), full_page=True)
+    first.press("Enter")                                   # the keyboard closes it again
+    assert page.locator("#passes tr.sky").count() == 0
+    assert first.get_attribute("aria-expanded") == "false"

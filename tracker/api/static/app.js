@@ -386,7 +386,9 @@
     body.replaceChildren();
     const labels = Array.from($("passes").querySelectorAll("thead th")).map((th) => th.textContent);
     let unreliable = 0;
-    for (const p of answer.passes) {
+    const skyQuery = "city=" + encodeURIComponent(c.id) + "&" + PASS_QUERY +
+      "&start=" + encodeURIComponent(answer.start_utc);
+    answer.passes.forEach((p, index) => {
       const tr = document.createElement("tr");
       const cells = [
         localTime((p.rise || p.peak).time_utc, tz, true),
@@ -421,8 +423,16 @@
           : "The time may be off by more than a minute (90 %: " + plusMinus(p.uncertainty_90_s) + ").";
         unreliable += 1;
       }
+      tr.classList.add("pass");
+      tr.tabIndex = 0;
+      tr.setAttribute("aria-expanded", "false");
+      const toggle = () => toggleSkyChart(tr, skyQuery + "&pass_index=" + index, p, tz, labels.length);
+      tr.addEventListener("click", toggle);
+      tr.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); toggle(); }
+      });
       body.appendChild(tr);
-    }
+    });
     $("passes").hidden = answer.passes.length === 0;
     $("legend").hidden = answer.passes.length === 0;
     const tzNote = " Times are local to " + c.name + " (" + tz + ").";
@@ -430,6 +440,34 @@
       ? answer.passes.length + " visible passes in the next 10 days" +
         (unreliable ? ", " + unreliable + " of them unreliable." : ".")
       : "No visible pass in the next 10 days.") + tzNote;
+  }
+
+  // Opening a pass row shows its path on a polar sky chart (an SVG image
+  // from /api/v1/passes/sky.svg with the listing's own parameters).
+  function toggleSkyChart(tr, query, p, tz, columns) {
+    const next = tr.nextElementSibling;
+    if (next && next.classList.contains("sky")) {
+      next.remove();
+      tr.setAttribute("aria-expanded", "false");
+      return;
+    }
+    const row = document.createElement("tr");
+    row.className = "sky";
+    const td = document.createElement("td");
+    td.colSpan = columns;
+    const img = document.createElement("img");
+    img.src = "/api/v1/passes/sky.svg?" + query;
+    img.width = 360;
+    img.alt = "Sky chart of the pass at " + localTime((p.culmination || p.peak).time_utc, tz, true) +
+      ": rises " + (p.rise ? p.rise.compass : "") + ", highest " + fmt(p.max_elevation_deg, 0) +
+      "\u00b0, sets " + (p.set ? p.set.compass : "") + ".";
+    const note = document.createElement("p");
+    note.className = "sky-note";
+    note.textContent = "North up, east left (the sky seen lying on your back); solid where you can see it.";
+    td.append(img, note);
+    row.appendChild(td);
+    tr.after(row);
+    tr.setAttribute("aria-expanded", "true");
   }
 
   function wireSearch() {
