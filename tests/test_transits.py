@@ -301,13 +301,24 @@ def test_http_answers_like_the_service(client, setup):
     i = t.size // 3
     from tracker.astro.time import format_utc
     q = f"lat={lat[i]:.6f}&lon={lon[i]:.6f}&start={format_utc(start)}&days=0.1&body=sun"
+    import jsonschema_rs
+    from tracker.api.openapi import build_spec
+    spec = build_spec()
+    content = spec["paths"]["/api/v1/transits"]["get"]["responses"]["200"]["content"]
+
+    def valid(doc, media_type):
+        schema = {**content[media_type]["schema"], "components": spec["components"]}
+        errors = [str(e) for e in jsonschema_rs.Draft202012Validator(schema).iter_errors(doc)]
+        assert not errors, errors[:3]
     r = client.get(f"/api/v1/transits?{q}")
     assert r.status_code == 200, r.get_data(as_text=True)
     doc = r.get_json()
+    valid(doc, "application/json")
     assert doc["elements"]["satnum"] == 25544
     assert any(e["kind"] == "transit" for e in doc["transits"])
     r = client.get(f"/api/v1/transits?{q}&format=geojson")
     assert r.status_code == 200 and r.mimetype == "application/geo+json"
+    valid(r.get_json(), "application/geo+json")
     assert r.get_json()["type"] == "FeatureCollection"
 
 

@@ -76,8 +76,6 @@ Times in this module are Unix seconds (UTC) unless named otherwise.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import functools
 import math
 import os
