@@ -364,3 +364,28 @@ def test_opening_a_pass_shows_its_sky_chart(page, server_url, width):
     first.press("Enter")                                   # the keyboard closes it again
     assert page.locator("#passes tr.sky").count() == 0
     assert first.get_attribute("aria-expanded") == "false"
+
+
+def test_transits_are_listed_and_their_centre_lines_drawn(page, server_url):
+    """Issue 15.1 on the map page: the place's transits and near misses (what
+    /api/v1/transits answers) under the passes, centre lines on the map."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    search(page, "Paris")
+    page.wait_for_function("() => /transit|No transit/.test("
+                           "document.getElementById('transit-status').textContent) && "
+                           "!document.getElementById('transit-status').textContent.startsWith('Looking')",
+                           timeout=60000)
+    api = api_json(f"{server_url}/api/v1/transits?city=2988507&days=30&allow_stale=true")
+    items = page.locator("#transits li").all_inner_texts()
+    assert len(items) == len(api["transits"]) > 0          # 2026-10-14: a near miss of the Sun
+    for text, t in zip(items, api["transits"]):
+        # ("Sun" alone could be Sunday's date)
+        assert text.startswith("Near miss") == (t["kind"] == "near-miss")
+        assert ("Moon" in text) == (t["body"] == "moon")
+    d = page.get_attribute("#centerlines path", "d")
+    assert d and d.count("M") >= sum(1 for t in api["transits"] if t["centerline"])
+    assert page.is_visible("#centerline-key")
+    search(page, "Xyzzyvillequux")                          # another place clears them
+    page.wait_for_function("() => document.getElementById('pass-status').textContent.startsWith('No place found')",
+                           timeout=10000)
+    assert page.is_hidden("#city-transits") and page.locator("#centerlines path").count() == 0

@@ -280,6 +280,10 @@
     $("subscribe").hidden = true;
     $("candidates").hidden = true;
     $("candidates").replaceChildren();
+    $("city-transits").hidden = true;
+    $("transits").replaceChildren();
+    $("centerlines").replaceChildren();
+    $("centerline-key").hidden = true;
   }
 
   function notFound(text) {
@@ -366,6 +370,48 @@
     $("ics").href = ics;
     $("webcal").href = "webcal://" + location.host + ics;
     $("subscribe").hidden = false;
+    showTransits(c, seq);
+  }
+
+  // Transits of the Sun and the Moon (and near misses) for the chosen place,
+  // listed under the passes, their centre lines drawn on the map.
+  const TRANSIT_QUERY = "days=30&allow_stale=true";
+
+  async function showTransits(c, seq) {
+    $("city-transits").hidden = false;
+    $("transit-status").textContent = "Looking for transits\u2026";
+    let answer;
+    try {
+      answer = await getJSON("/api/v1/transits?city=" + encodeURIComponent(c.id) + "&" + TRANSIT_QUERY);
+    } catch (error) {
+      if (seq !== passSeq) return;
+      $("transit-status").textContent = "No transit prediction: " + error.message;
+      return;
+    }
+    if (seq !== passSeq) return;
+    const tz = answer.timezone || c.timezone || "UTC";
+    const list = $("transits");
+    list.replaceChildren();
+    for (const t of answer.transits) {
+      const li = document.createElement("li");
+      li.className = t.kind;
+      const body = t.body === "sun" ? "Sun" : "Moon";
+      const when = localTime(t.time_utc, tz, true);
+      li.textContent = (t.kind === "transit"
+        ? body + " transit " + when + ", " + fmt(t.duration_s, 2) + " s across the disc"
+        : "Near miss of the " + body + " " + when + ", " + fmt(t.distance_to_centerline_km, 1) +
+          " km from the centre line") +
+        " (band " + fmt(t.centerline_width_km, 1) + " km wide; " + plusMinus(t.uncertainty_68_s) + ")";
+      list.appendChild(li);
+    }
+    const lines = answer.transits.filter((t) => t.centerline)
+      .map((t) => ({ type: "Feature", geometry: t.centerline }));
+    drawGeoJSONLines($("centerlines"), { type: "FeatureCollection", features: lines });
+    $("centerline-key").hidden = lines.length === 0;
+    $("transit-status").textContent = answer.transits.length
+      ? answer.count_transits + " transit(s) and " + (answer.transits.length - answer.count_transits) +
+        " near miss(es) within " + fmt(answer.radius_km, 0) + " km of a centre line, times local to " + c.name + "."
+      : "No transit or near miss within " + fmt(answer.radius_km, 0) + " km in the next 30 days.";
   }
 
   // +- seconds as people read them: "±4 s", "±2.5 min".
