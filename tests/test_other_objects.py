@@ -150,3 +150,11 @@ def test_cli_passes_other_object_names_it(capsys):
 def test_cli_object_errors(capsys, argv, fragments):
     from helpers import assert_one_line_error, run_cli
     assert_one_line_error(*run_cli(capsys, *argv, "--tle", str(CATALOG)), *fragments)
+
+
+def test_cli_transits_other_object_names_it(capsys):
+    from helpers import run_cli
+    code, out, err = run_cli(capsys, "transits", "--city", "Nairobi", "--start", "2022-07-15T00:00:00Z",
+                             "--days", "2", "--tle", str(CATALOG), "--norad", str(CSS))
+    assert code == 0, err
+    assert out.startswith(f"CSS (TIANHE-1) ({CSS}) transits of the")

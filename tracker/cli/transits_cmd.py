@@ -53,8 +53,9 @@ def run_transits(args) -> int:
     start = datetime_to_unix(parse_time(args.start, parameter="--start"))
     place, tz_name = _place_and_tz(args)
     names = {"days": "--days", "radius_km": "--radius-km"}
+    store = _store(args)
     try:
-        report = find_transits(place, start, args.days, store=_store(args), body=args.body,
+        report = find_transits(place, start, args.days, store=store, body=args.body,
                                radius_km=args.radius_km, allow_stale=args.allow_stale)
     except UserError as exc:
         if exc.parameter in names and not str(exc).startswith("--"):
@@ -72,18 +73,18 @@ def run_transits(args) -> int:
     if args.json:
         print(json.dumps(report_to_dict(report, tz_name), indent=2))
         return 0
-    print(format_transits_table(report, tz_name))
+    print(format_transits_table(report, tz_name, label=store.label))
     _warn(report.warnings)
     return 0
 
 
-def format_transits_table(report, tz_name: str) -> str:
+def format_transits_table(report, tz_name: str, *, label: str = "ISS") -> str:
     """The readable table of a TransitReport, times in ``tz_name``."""
     import zoneinfo
     tz = zoneinfo.ZoneInfo(tz_name)
     place = report.place
     bodies = " and ".join(b.capitalize() for b in report.bodies)
-    head = [f"ISS transits of the {bodies} seen from {place.label} ({place.lat_deg:.4f}, "
+    head = [f"{label} transits of the {bodies} seen from {place.label} ({place.lat_deg:.4f}, "
             f"{place.lon_deg:.4f}, {place.alt_m:.0f} m)",
             f"{_local(report.start_unix_s, tz, '%Y-%m-%d %H:%M')} to "
             f"{_local(report.end_unix_s, tz, '%Y-%m-%d %H:%M')}, times in "
