@@ -9,7 +9,8 @@ two ``dask worker`` processes from the venv, on 127.0.0.1, free ports).
 * an unreachable scheduler: one line on stderr, exit 2, within the deadline;
 * an empty catalog: one line, exit 2; an element set that fails at every
   sample: its row says so (error code, all samples failed), the others are
-  unaffected.
+  unaffected;
+* (slow) a worker that cannot import the package: one line, exit 2.
 """
 import datetime as dt
 import math
@@ -242,3 +243,38 @@ def test_output_formats_agree(capsys, tmp_path):
     assert code == 2 and out == "" and "--output" in err and len(err.strip().splitlines()) == 1
     code, out, err = run(capsys, *args[:-2], "--workers", "0")
     assert code == 2 and "--workers must be at least 1" in err
+
+
+@pytest.mark.slow           # ~2 s, but its own scheduler: keeps the default run near 15 s
+def test_worker_without_the_package_one_line(capsys, tmp_path):
+    """A worker whose Python cannot import ``tracker`` (a package of that name
+    that fails, first on its PYTHONPATH): the start-up check says so in one
+    line, exit 2, before any chunk is sent."""
+    fake = tmp_path / "fake" / "tracker"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('iss-tracker is not installed here')\n")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "fake"))
+    procs = [subprocess.Popen([os.path.join(BIN, "dask"), "scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path),
+             subprocess.Popen([os.path.join(BIN, "dask"), "worker", address, "--host",
+                               "127.0.0.1", "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                              cwd=tmp_path)]
+    try:
+        path = tmp_path / "one.tle"
+        with open(CATALOG) as f:
+            path.write_text("".join(next(f) for _ in range(3)))
+        code, out, err = run(capsys, "batch-stats", str(path), "--start",
+                             "2022-07-15T00:00:00Z", "--end", "2022-07-15T01:00:00Z",
+                             "--scheduler", address, "--connect-timeout-s", "30")
+        assert code == 2 and out == ""
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "cannot run the batch" in lines[0], err
+        assert "install iss-tracker" in lines[0]
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
