@@ -10,7 +10,9 @@ two ``dask worker`` processes from the venv, on 127.0.0.1, free ports).
 * an empty catalog: one line, exit 2; an element set that fails at every
   sample: its row says so (error code, all samples failed), the others are
   unaffected;
-* (slow) a worker that cannot import the package: one line, exit 2.
+* (slow) a worker that cannot import the package: one line, exit 2;
+* (slow) the only worker killed mid-run: an error within two stall
+  timeouts, not a hang.
 """
 import datetime as dt
 import math
@@ -274,6 +276,49 @@ def test_worker_without_the_package_one_line(capsys, tmp_path):
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "cannot run the batch" in lines[0], err
         assert "install iss-tracker" in lines[0]
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+@pytest.mark.slow           # its own scheduler and worker, ~10 s
+def test_every_worker_gone_is_an_error_not_a_hang(objects):
+    """The only worker SIGKILLed mid-run (holding results not yet fetched):
+    ClusterError within two stall timeouts, no hang."""
+    from tracker.errors import UserError
+    from tracker.services.batch_dask import iter_dask_rows, open_client
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([os.path.join(BIN, "dask"), "scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs.append(subprocess.Popen([os.path.join(BIN, "dask"), "worker", address, "--host",
+                                   "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                                   "--no-dashboard"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    plan = make_plan(len(objects), START, START + dt.timedelta(hours=12), 60.0,
+                     span_samples=64, chunk_objects=25)
+    killed_at = []
+
+    class KillOnly:
+        n = 0
+
+        def update(self, _n):
+            self.n += 1
+            if self.n == 5:
+                procs[1].send_signal(signal.SIGKILL)
+                procs[1].wait(timeout=10)
+                killed_at.append(time.monotonic())
+
+    try:
+        with open_client(address, connect_timeout_s=30) as client:
+            with pytest.raises(UserError, match="no worker for 2 s"):
+                for _rows in iter_dask_rows(client, objects, plan, progress=KillOnly(),
+                                            stall_timeout_s=2):
+                    pass
+        assert killed_at and time.monotonic() - killed_at[0] < 2 * 2 + 5
     finally:
         for p in procs:
             p.kill()

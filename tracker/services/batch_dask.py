@@ -222,7 +222,11 @@ def iter_dask_rows(client, sets, plan: BatchPlan, *, progress=None,
                     raise ClusterError(f"a chunk of the batch failed on the cluster "
                                        f"({_one_line(exc) if exc else f.status})",
                                        parameter="scheduler")
-                part = f.result()
+                try:        # its data may have died with its worker: then Dask recomputes it
+                    part = f.result(timeout=stall_timeout_s)
+                except TimeoutError:
+                    pending[f] = (si, ki)
+                    continue
                 f.release()
                 lo, hi = slices[si]
                 if progress is not None:
