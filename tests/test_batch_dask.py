@@ -323,3 +323,20 @@ def test_every_worker_gone_is_an_error_not_a_hang(objects):
         for p in procs:
             p.kill()
             p.wait()
+
+
+@pytest.mark.slow           # starts its own local cluster (~3 s)
+def test_dashboard_address_is_printed(capsys, tmp_path):
+    """--dashboard on the local cluster: its address on stderr, on 127.0.0.1 (bokeh installed)."""
+    import re
+
+    path = tmp_path / "three.tle"
+    with open(CATALOG) as f:
+        path.write_text("".join(next(f) for _ in range(9)))
+    code, out, err = run(capsys, "batch-stats", str(path), "--start", "2022-07-15T00:00:00Z",
+                         "--end", "2022-07-15T01:00:00Z", "--engine", "dask", "--workers", "1",
+                         "--dashboard")
+    assert code == 0, err
+    m = re.search(r"Dask dashboard at (http://127\.0\.0\.1:\d+/status)", err)
+    assert m, err
+    assert len(out.strip().splitlines()) == 4            # header + 3 objects
