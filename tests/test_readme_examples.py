@@ -28,6 +28,10 @@ README = ROOT / "README.md"
 EXCLUDED = {
     "make ": "sets up .venv and then serves or runs the whole suite (this test runs inside it)",
     ".venv/bin/iss-tracker serve": "runs until stopped; tests/test_api_serve.py starts the server",
+    ".venv/bin/dask ": "starts a Dask scheduler or worker that runs until stopped; "
+                       "tests/test_batch_dask.py starts both on 127.0.0.1",
+    ".venv/bin/iss-tracker batch-stats tests/data/catalog_2022-07-15.tle --scheduler": "needs the "
+        "cluster of the two lines above; tests/test_batch_dask.py runs batch-stats --scheduler",
     ".venv/bin/iss-tracker tle update": "the only command that uses the network; tests/test_update.py "
                                         "runs it against a 127.0.0.1 server",
 }
