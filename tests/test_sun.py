@@ -109,3 +109,17 @@ def test_illumination_agrees_with_skyfield_is_sunlit(sun, iss_sets):
     # 6 h is ~4 orbits: an entry and an exit each.
     assert n_transitions >= 3 * 6
     assert n_penumbra > 0
+
+
+@pytest.mark.parametrize("lo", [1420070400, 1767225600])
+def test_interpolated_rotation_matches_skyfield_at_the_nodes(sun, lo):
+    """The hourly nodes over 30 days, rotated with the 6-hourly interpolated
+    GCRS -> TEME matrix, against skyfield's rotation at every node."""
+    from tracker.astro import timescale as T
+    nodes = lo + np.arange(0, 30 * 86400 + 1, 3600.0)
+    ours = sun._nodes_teme_km(nodes)
+    ref = sun._teme_km(T.sky_time_unix(nodes, sun._ts))
+    # the angle as atan2(|a x b|, a . b): arccos cannot resolve it near 1
+    angle = np.arctan2(np.linalg.norm(np.cross(ours, ref), axis=1), np.sum(ours * ref, axis=1))
+    assert np.degrees(angle).max() * 3600 < 1e-3                             # arcsec
+    assert np.max(np.abs(np.linalg.norm(ours, axis=1) - np.linalg.norm(ref, axis=1))) < 1e-3  # km

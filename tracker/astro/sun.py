@@ -42,6 +42,11 @@ ILLUMINATION_NAMES = ("eclipsed", "penumbra", "daylight")
 SHADOW_EARTH_RADIUS_KM = WGS84_A_KM   # a spherical Earth of the WGS-84 equatorial radius
 # SUN_RADIUS_KM (IAU 2015 nominal solar radius) comes from tracker.constants.
 SUN_GRID_STEP_S = 3600.0
+# The GCRS -> TEME rotation (precession-nutation, skyfield's full IAU 2000A
+# series: most of the cost) is evaluated every 6 h and interpolated linearly
+# element by element: its fastest terms have periods of days, so the error
+# is below 1e-3 arcsec (tests/test_sun.py measures it).
+ROTATION_STEP_S = 6 * 3600.0
 
 
 def illumination_name(code: int) -> str:
@@ -108,7 +113,23 @@ class SunEphemeris:
         return self._teme_km(self._sky_time(jd, fr))
 
     def _nodes_teme_km(self, nodes_unix_s) -> np.ndarray:
-        return self._teme_km(_timescale.sky_time_unix(nodes_unix_s, self._ts))
+        """The Sun (TEME, km) at Unix times: the geometric GCRS vector from
+        skyfield at each, turned by the GCRS -> TEME rotation interpolated
+        from ``ROTATION_STEP_S`` nodes (direct for a few times)."""
+        nodes_unix_s = np.atleast_1d(np.asarray(nodes_unix_s, dtype=np.float64))
+        t = _timescale.sky_time_unix(nodes_unix_s, self._ts)
+        lo = math.floor(nodes_unix_s.min() / ROTATION_STEP_S)
+        hi = math.ceil(nodes_unix_s.max() / ROTATION_STEP_S)
+        if hi - lo + 1 >= nodes_unix_s.size:
+            return self._teme_km(t)                  # no fewer rotations to compute
+        r_gcrs = self._earth_to_sun.at(t).position.km                    # (3, n)
+        rot_s = np.arange(lo, hi + 1) * ROTATION_STEP_S
+        rot = self._teme.rotation_at(_timescale.sky_time_unix(rot_s, self._ts))   # (3, 3, m)
+        m = np.empty((3, 3, nodes_unix_s.size))
+        for i in range(3):
+            for j in range(3):
+                m[i, j] = np.interp(nodes_unix_s, rot_s, rot[i, j])
+        return np.ascontiguousarray(np.einsum("ijn,jn->ni", m, r_gcrs))
 
     def teme_grid_km(self, unix_start_s: float, unix_end_s: float,
                      step_s: float | None = None) -> tuple[float, np.ndarray]:
