@@ -71,6 +71,7 @@ VALID = {
     "n": ["1", "3"],
     "norad": ["25544"],
     "pass_index": ["0", "1"],
+    "job_id": ["1", "0123456789abcdef"],
     "body": ["sun", "moon", "both"],
     "format": ["json", "geojson"],
     "name": ["iss", "ISS (ZARYA)"],
@@ -185,6 +186,10 @@ def make_request(rng, ops):
         pairs.append((rng.choice(["_", "foo", "LAT", "lat ", "lat[]", "days%00", "\u00e9"]),
                       rng.choice(["1", "", HUGE_INT])))
     rng.shuffle(pairs)
+    for name, value in [pv for pv in pairs if "{" + pv[0] + "}" in path]:   # path parameters
+        path = path.replace("{" + name + "}", urllib.parse.quote(value, safe="", errors="surrogatepass")
+                            or "x")
+        pairs.remove((name, value))
     if method == "POST" and path == "/api/v1/iss/positions":
         return method, path, dict(pairs) if rng.random() < 0.7 else "&".join(
             f"{k}={v}" for k, v in pairs)
