@@ -371,9 +371,10 @@ def test_transits_are_listed_and_their_centre_lines_drawn(page, server_url):
     /api/v1/transits answers) under the passes, centre lines on the map."""
     page.set_viewport_size({"width": 1280, "height": 900})
     search(page, "Paris")
-    page.wait_for_function("() => /transit|No transit/.test("
-                           "document.getElementById('transit-status').textContent) && "
-                           "!document.getElementById('transit-status').textContent.startsWith('Looking')",
+    # a fresh search clears the status first, so this waits for this search's answer
+    page.wait_for_function("() => { const s = document.getElementById('transit-status').textContent;"
+                           " return !document.getElementById('city-transits').hidden &&"
+                           " /transit|No transit/.test(s) && !s.startsWith('Looking'); }",
                            timeout=60000)
     api = api_json(f"{server_url}/api/v1/transits?city=2988507&days=30&allow_stale=true")
     items = page.locator("#transits li").all_inner_texts()

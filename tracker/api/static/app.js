@@ -281,6 +281,7 @@
     $("candidates").hidden = true;
     $("candidates").replaceChildren();
     $("city-transits").hidden = true;
+    $("transit-status").textContent = "";
     $("transits").replaceChildren();
     $("centerlines").replaceChildren();
     $("centerline-key").hidden = true;
