@@ -381,3 +381,27 @@ def test_bad_input_raises_user_errors(iss_store):
     with pytest.raises(StaleElementsError, match="30-day limit"):
         orbit_stats(iss_store, dt.datetime(2019, 1, 1, tzinfo=UTC),
                     dt.datetime(2019, 1, 2, tzinfo=UTC), step_s=60.0)
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    """Parallel blocks are fixed (STATS_BLOCKS), not the thread count: sums are
+    added in one order, so 1 and 2 numba threads give bit-identical figures
+    (the API runs its kernels on one thread, the CLI on all)."""
+    import datetime as dt
+
+    import numba
+
+    from tle.store import load_store
+    from tracker.services.stats import orbit_stats
+    store = load_store()
+    start = dt.datetime(2015, 6, 1, tzinfo=dt.timezone.utc)
+    end = start + dt.timedelta(days=3)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = orbit_stats(store, start, end, step_s=1.0).to_dict()
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = orbit_stats(store, start, end, step_s=1.0).to_dict()
+    finally:
+        numba.set_num_threads(before)
+    assert one == two

@@ -89,9 +89,24 @@ class HeavySlots:
 
 
 def heavy(compute):
-    """Run ``compute()`` in a heavy slot of the current app (503 when none comes free)."""
-    with current_app.extensions[EXTENSION].slot():
+    """Run ``compute()`` in a heavy slot of the current app (503 when none comes free),
+    its numba kernels on one thread: a slot is one core's work, so the cores the
+    slots leave free stay free for light requests."""
+    with current_app.extensions[EXTENSION].slot(), _one_kernel_thread():
         return compute()
+
+
+@contextlib.contextmanager
+def _one_kernel_thread():
+    """numba's parallel kernels use one thread in this (waitress) thread while
+    inside; ``numba.set_num_threads`` is per thread."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def init_app(app: Flask) -> None:

@@ -280,6 +280,11 @@ def merge_close(times_s, min_separation_s) -> np.ndarray:
     return np.array(kept)
 
 
+# Parallel blocks per chunk: fixed, not the thread count, so that sums are added
+# in the same order (bit-identical results) on any number of threads.
+STATS_BLOCKS = 16
+
+
 def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 1.0,
                 allow_stale: bool = False, sun=None, progress=None,
                 chunk_s: float = DEFAULT_CHUNK_S, n_blocks: int | None = None) -> OrbitStats:
@@ -306,8 +311,7 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     earth_rate = gmst82_rad(jd0, fr0 + 0.5 * span_s / DAY_S)[1]
 
     if n_blocks is None:
-        import numba
-        n_blocks = max(1, 4 * numba.get_num_threads())
+        n_blocks = STATS_BLOCKS
     chunk_n = max(1, int(chunk_s / step_s))
     prev = _k.new_state()
     acc_rows = []
