@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import geodetic_sin_cos_alt
 from tracker.astro.shadow import DAYLIGHT

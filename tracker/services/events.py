@@ -53,6 +53,18 @@ MAG_STEP_S = 5.0            # brightness sampled this often along a visible segm
 TWILIGHT_STEP_S = 60.0      # Sun altitude sampled this often to find twilight crossings
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def hermite_weights(s, h):
+    """Cubic Hermite weights at ``s`` in [0, 1] of an interval of length ``h``:
+    ``(h00, h10, h01, h11)`` for the value from (p0, v0, p1, v1) and
+    ``(d00, d10, d01, d11)`` for its time derivative."""
+    s2 = s * s
+    s3 = s2 * s
+    return (2.0 * s3 - 3.0 * s2 + 1.0, (s3 - 2.0 * s2 + s) * h, -2.0 * s3 + 3.0 * s2,
+            (s3 - s2) * h, (6.0 * s2 - 6.0 * s) / h, 3.0 * s2 - 4.0 * s + 1.0,
+            (-6.0 * s2 + 6.0 * s) / h, 3.0 * s2 - 2.0 * s)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def hermite(t_s, r, v, i, t):
     """Track at time t from interval i = [t_s[i], t_s[i+1]] (cubic Hermite).
@@ -60,17 +72,7 @@ def hermite(t_s, r, v, i, t):
     Returns (x, y, z, vx, vy, vz): position (km) and its time derivative (km/s).
     """
     h = t_s[i + 1] - t_s[i]
-    s = (t - t_s[i]) / h
-    s2 = s * s
-    s3 = s2 * s
-    h00 = 2.0 * s3 - 3.0 * s2 + 1.0
-    h10 = (s3 - 2.0 * s2 + s) * h
-    h01 = -2.0 * s3 + 3.0 * s2
-    h11 = (s3 - s2) * h
-    d00 = (6.0 * s2 - 6.0 * s) / h
-    d10 = 3.0 * s2 - 4.0 * s + 1.0
-    d01 = (-6.0 * s2 + 6.0 * s) / h
-    d11 = 3.0 * s2 - 2.0 * s
+    h00, h10, h01, h11, d00, d10, d01, d11 = hermite_weights((t - t_s[i]) / h, h)
     x = h00 * r[i, 0] + h10 * v[i, 0] + h01 * r[i + 1, 0] + h11 * v[i + 1, 0]
     y = h00 * r[i, 1] + h10 * v[i, 1] + h01 * r[i + 1, 1] + h11 * v[i + 1, 1]
     z = h00 * r[i, 2] + h10 * v[i, 2] + h01 * r[i + 1, 2] + h11 * v[i + 1, 2]

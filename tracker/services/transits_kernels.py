@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from tracker.jit import njit
 
 from tracker.astro.frames_kernels import geodetic_one, gmst82_rad
+from tracker.services.events import hermite_weights
 from tracker.constants import DAY_S, WGS84_A_KM, WGS84_F
 from tracker.propagator.deep import RESONANCE_STATE_SIZE
 from tracker.propagator.near import sgp4_one
@@ -66,16 +67,7 @@ def body_pv(tt0, h, g_pv, body, tt, out):
     (cubic Hermite on the grid) into out (6,)."""
     n = g_pv.shape[0]
     k, s = _cell(tt0, h, n, tt)
-    s2 = s * s
-    s3 = s2 * s
-    h00 = 2.0 * s3 - 3.0 * s2 + 1.0
-    h10 = (s3 - 2.0 * s2 + s) * h
-    h01 = -2.0 * s3 + 3.0 * s2
-    h11 = (s3 - s2) * h
-    d00 = (6.0 * s2 - 6.0 * s) / h
-    d10 = 3.0 * s2 - 4.0 * s + 1.0
-    d01 = (-6.0 * s2 + 6.0 * s) / h
-    d11 = 3.0 * s2 - 2.0 * s
+    h00, h10, h01, h11, d00, d10, d01, d11 = hermite_weights(s, h)
     for c in range(3):
         p0 = g_pv[k, body, c]
         v0 = g_pv[k, body, 3 + c]
@@ -455,17 +447,7 @@ def centerline_fill(unix, r_teme, v_teme, body, leap_unix, leap_off, tt0, h, g_d
 @njit(cache=True, nogil=True, error_model="numpy")
 def _hermite_at(t_s, r, v, t, i, out_r, out_v):
     hh = t_s[i + 1] - t_s[i]
-    s = (t - t_s[i]) / hh
-    s2 = s * s
-    s3 = s2 * s
-    h00 = 2.0 * s3 - 3.0 * s2 + 1.0
-    h10 = (s3 - 2.0 * s2 + s) * hh
-    h01 = -2.0 * s3 + 3.0 * s2
-    h11 = (s3 - s2) * hh
-    d00 = (6.0 * s2 - 6.0 * s) / hh
-    d10 = 3.0 * s2 - 4.0 * s + 1.0
-    d01 = (-6.0 * s2 + 6.0 * s) / hh
-    d11 = 3.0 * s2 - 2.0 * s
+    h00, h10, h01, h11, d00, d10, d01, d11 = hermite_weights((t - t_s[i]) / hh, hh)
     for c in range(3):
         out_r[c] = h00 * r[i, c] + h10 * v[i, c] + h01 * r[i + 1, c] + h11 * v[i + 1, c]
         out_v[c] = d00 * r[i, c] + d10 * v[i, c] + d01 * r[i + 1, c] + d11 * v[i + 1, c]
