@@ -127,3 +127,33 @@ def test_far_from_the_orbit_has_none(store):
 def test_validation(start, end, radius, exc, what):
     with pytest.raises(exc, match=what):
         O.validate(start, end, radius)
+
+
+def test_api_answers_what_the_cli_answers_over_the_year_in_space(capsys):
+    """Issue 16.2: one range for both (tracker.ranges.OVERFLIGHT_DAYS, two
+    years); the Year in Space over Ho Chi Minh City, night only, both ways."""
+    import datetime as dt
+    import json
+
+    from helpers import run_cli
+    from tracker.api import create_app
+    from tracker.ranges import OVERFLIGHT_DAYS
+    assert OVERFLIGHT_DAYS[1] >= 366
+    client = create_app({"CLOCK": lambda: dt.datetime(2026, 10, 10, 12, tzinfo=dt.timezone.utc),
+                         "TESTING": True}).test_client()
+    days = (dt.datetime(2016, 3, 2, 4, 26, tzinfo=dt.timezone.utc)
+            - dt.datetime(2015, 3, 27, 19, 42, 57, tzinfo=dt.timezone.utc)) / dt.timedelta(days=1)
+    r = client.get("/api/v1/overflights", query_string={
+        "city": "Ho Chi Minh City", "start": "2015-03-27T19:42:57Z", "days": repr(days),
+        "night_only": "true"})
+    assert r.status_code == 200, r.get_json()
+    code, out, err = run_cli(capsys, "overflights", "--city", "Ho Chi Minh City", "--start",
+                             "2015-03-27T19:42:57Z", "--end", "2016-03-02T04:26:00Z",
+                             "--night-only", "--json")
+    assert code == 0, err
+    api, cli = r.get_json(), json.loads(out)
+    assert api["count"] == cli["count"] > 10
+    assert api["overflights"] == cli["overflights"]
+    too_long = client.get("/api/v1/overflights", query_string={
+        "city": "Paris", "days": str(OVERFLIGHT_DAYS[1] + 1)})
+    assert too_long.status_code == 400 and too_long.get_json()["parameter"] == "days"

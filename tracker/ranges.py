@@ -16,6 +16,7 @@ STEP_S = (1.0, 86_400.0)                   # positions and ground-track grids
 STATS_STEP_S = (1.0, 600.0)                # the API's stats sampling step
 BATCH_STEP_S = (1.0, 600.0)
 PASS_DAYS = (1.0 / 86400.0, 30.0)          # at least 1 s (shorter windows vanish in float seconds)
+OVERFLIGHT_DAYS = (1.0 / 86400.0, 731.0)   # CLI and API alike: two years cost ~1 s on one core
 MIN_ELEVATION_DEG = (0.0, 90.0)            # 90 itself excluded: a pass must have an extent
 SUN_MAX_DEG = (-90.0, 0.0)                 # twilight only: with the Sun above the horizon it is day
 RADIUS_KM = (0.0, 2500.0)                  # 0 itself excluded

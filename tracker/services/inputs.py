@@ -37,7 +37,7 @@ from tracker.services.readers import read_integer, read_number
 from tracker.ranges import (BATCH_STEP_S, CATALOG_NUMBER, CITIES_LIMIT, DEFAULT_DAYS, DEFAULT_MIN_ELEVATION_DEG,
                             DEFAULT_RADIUS_KM, DEFAULT_SUN_MAX_DEG, GROUNDTRACK_DEFAULT_STEP_S,
                             LAT_DEG, LON_DEG, MIN_ELEVATION_DEG, OBSERVER_ALT_M,
-                            OPEN_NOTIFY_ALT_M, OPEN_NOTIFY_N, PASS_DAYS, PASS_INDEX,
+                            OPEN_NOTIFY_ALT_M, OPEN_NOTIFY_N, OVERFLIGHT_DAYS, PASS_DAYS, PASS_INDEX,
                             POSITIONS_DEFAULT_STEP_S, RADIUS_KM, STATS_DEFAULT_STEP_S,
                             STATS_STEP_S, STEP_S, SUN_MAX_DEG)
 
@@ -420,7 +420,10 @@ class OverflightsRequest(Observer, Target):
     """When the sub-satellite point passes within a radius of a place."""
 
     start: Time = time("Start of the window (default: now).")
-    days: Number = number(*PASS_DAYS, "days", _DAYS_TEXT, default=DEFAULT_DAYS, shown=_DAYS_RANGE)
+    days: Number = number(*OVERFLIGHT_DAYS, "days", f"Length of the window (at least 1 s, at most "
+                          f"{OVERFLIGHT_DAYS[1]:g} days, as the CLI). The whole window must lie "
+                          f"in {SERVICE_RANGE_TEXT}", default=DEFAULT_DAYS,
+                          shown=f"1 s ({OVERFLIGHT_DAYS[0]:.4g} days) to {OVERFLIGHT_DAYS[1]:g} days")
     radius_km: Number = number(*RADIUS_KM, "km", "Ground distance; more than 0",
                                default=DEFAULT_RADIUS_KM, lo_open=True)
     night_only: Flag = flag(False, "Only overflights with the ground below in darkness.")

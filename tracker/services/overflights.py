@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tracker.ranges import OVERFLIGHT_DAYS
+
 from tle.store import ElementStore
 from tracker.astro import sun as _sun
 from tracker.errors import TimeRangeError, UserError
@@ -50,7 +52,7 @@ from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, uncertainty_s
 DARK_SUN_ALT_DEG = -6.0
 DEFAULT_RADIUS_KM = 100.0
 MAX_RADIUS_KM = 2500.0
-MAX_SPAN_DAYS = 731.0
+MAX_SPAN_DAYS = OVERFLIGHT_DAYS[1]          # tracker.ranges: the CLI and the API alike
 CHUNK_DAYS = 5.0
 OVERLAP_S = 600.0
 CANDIDATE_MARGIN_KM = 150.0
