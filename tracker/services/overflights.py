@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tracker.ranges import OVERFLIGHT_DAYS
+from tracker.services.roots import bisect_change, golden_min
 
 from tle.store import ElementStore
 from tracker.astro import sun as _sun
@@ -123,33 +124,14 @@ def _distance(track, place, t_s):
 
 
 def _golden_min(track, place, a, b):
-    """Vectorised golden-section search for the distance minimum in [a, b]."""
-    g = 0.3819660112501051
-    x1 = a + g * (b - a)
-    x2 = b - g * (b - a)
-    f1 = _distance(track, place, x1)[0]
-    f2 = _distance(track, place, x2)[0]
-    while np.max(b - a) > TIME_TOL_S:
-        left = f1 < f2
-        b = np.where(left, x2, b)
-        a = np.where(left, a, x1)
-        nx1 = np.where(left, a + g * (b - a), x2)
-        nx2 = np.where(left, x1, b - g * (b - a))
-        nf = _distance(track, place, np.where(left, nx1, nx2))[0]
-        f1, f2 = np.where(left, nf, f2), np.where(left, f1, nf)
-        x1, x2 = nx1, nx2
-    return 0.5 * (a + b)
+    """The distance minimum in each bracket [a, b] (vectorised)."""
+    return golden_min(lambda t: _distance(track, place, t)[0], a, b, TIME_TOL_S)
 
 
 def _crossing(track, place, a, b, radius, inside_at_b):
-    """Bisection for distance == radius in [a, b] (vectorised)."""
-    while np.max(b - a) > TIME_TOL_S:
-        m = 0.5 * (a + b)
-        inside = _distance(track, place, m)[0] <= radius
-        move_b = inside == inside_at_b
-        b = np.where(move_b, m, b)
-        a = np.where(move_b, a, m)
-    return 0.5 * (a + b)
+    """Time of distance == radius in each bracket [a, b] (vectorised)."""
+    return bisect_change(lambda t: _distance(track, place, t)[0] <= radius, a, b, inside_at_b,
+                         TIME_TOL_S)
 
 
 def _chunk_overflights(track, place, radius, lo_s, hi_s):

@@ -35,6 +35,7 @@ import numpy as np
 from tle.elements import ElementSet
 from tle.store import WARN_AGE_DAYS, ElementStore, Selection, check_staleness
 from tracker.astro import sun as _sun
+from tracker.services.roots import bisect_change
 from tracker.astro.frames import EarthOrientation, default_earth_orientation, teme_to_itrf
 from tracker.services import events as _ev
 from tracker.services.position import propagate_checked
@@ -204,17 +205,9 @@ def sunlit_intervals(track: SampledTrack):
     code = _sun.illumination(track.r_teme_km, track.sun_teme_km)
     lit = (code == _sun.DAYLIGHT) | (code == _sun.PENUMBRA)
     change = np.nonzero(lit[1:] != lit[:-1])[0]
-    a = track.t_s[change].copy()
-    b = track.t_s[change + 1].copy()
     rising = lit[change + 1]            # True: the station leaves the shadow
-    todo = b > a
-    while np.any(todo) and np.max(b[todo] - a[todo]) > SHADOW_TOL_S:
-        m = 0.5 * (a + b)
-        lit_m = _lit(track, m)
-        right = lit_m == rising         # the change lies in [a, m]
-        b = np.where(todo & right, m, b)
-        a = np.where(todo & ~right, m, a)
-    edges = np.where(b > a, 0.5 * (a + b), b)
+    edges = bisect_change(lambda t: _lit(track, t), track.t_s[change], track.t_s[change + 1],
+                          rising, SHADOW_TOL_S)
     starts, ends = [], []
     if lit[0]:
         starts.append(track.t_s[0])
