@@ -49,7 +49,7 @@ from tracker.astro.time import check_service_range
 from tracker.astro.visibility import ISS_STD_MAG, timing_sigma_s
 from tracker.constants import MEAN_EARTH_RADIUS_KM
 from tracker.ranges import SUN_MAX_DEG
-from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, uncertainty_s
+from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, timing_band_s, uncertainty_s
 
 MAX_DAYS = 30.0
 MIN_WINDOW_S = 1.0                # shorter windows vanish in float seconds near 2026
@@ -617,12 +617,15 @@ def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: Eleme
                                            progress=progress, **options)
     t0 = track.t0_unix_s
     p, vis, look = table.p, table.vis, table.look
+    # per pass, the element set in force at its peak (as track.element_set_at), vectorised
     peak_abs = t0 + p[:, _ev.P_PEAK_T]
-    sigma, u68, u90 = np.empty(len(p)), np.empty(len(p)), np.empty(len(p))
-    for k, es in enumerate(track.element_set_at(u) for u in peak_abs):
-        age = (peak_abs[k] - es.epoch_unix_s) / 86400.0
-        sigma[k] = timing_sigma_s(age, es.ndot, es.mean_motion_rev_day)
-        u68[k], u90[k] = uncertainty_s(age)
+    sets = [seg[2] for seg in track.segments]
+    k = np.minimum(np.searchsorted(np.array([seg[1] for seg in track.segments]), peak_abs,
+                                   side="right"), len(sets) - 1)
+    age = (peak_abs - np.array([es.epoch_unix_s for es in sets])[k]) / 86400.0
+    sigma = timing_sigma_s(age, np.array([es.ndot for es in sets])[k],
+                           np.array([es.mean_motion_rev_day for es in sets])[k])
+    u68, u90 = timing_band_s(age, 68), timing_band_s(age, 90)
     into_shadow = shadow_edges(track, vis[:, _ev.V_END])
 
     def rows():
