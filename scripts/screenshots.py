@@ -48,6 +48,9 @@ def main(argv=None) -> int:
             page.fill("#city", args.city)
             page.press("#city", "Enter")
             page.wait_for_selector("#passes tbody tr", timeout=30000)
+            page.wait_for_function("() => { const s = document.getElementById('transit-status')"
+                                   ".textContent; return s && !s.startsWith('Looking'); }",
+                                   timeout=60000)
             page.wait_for_timeout(300)
             wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             page.screenshot(path=str(out / name), full_page=True)

@@ -397,7 +397,7 @@
       const li = document.createElement("li");
       li.className = t.kind;
       const body = t.body === "sun" ? "Sun" : "Moon";
-      const when = localTime(t.time_utc, tz, true);
+      const when = "on " + localTime(t.time_utc, tz, true) + " at " + localTime(t.time_utc, tz, false);
       li.textContent = (t.kind === "transit"
         ? body + " transit " + when + ", " + fmt(t.duration_s, 2) + " s across the disc"
         : "Near miss of the " + body + " " + when + ", " + fmt(t.distance_to_centerline_km, 1) +
