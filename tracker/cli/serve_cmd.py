@@ -151,7 +151,15 @@ def heavy_budget(workers: int, slots: int | None = None, queue: int = 8) -> dict
     return {"HEAVY_SLOTS": slots, "HEAVY_QUEUE": max(0, min(queue, workers - reserve - slots))}
 
 
+# How often a thread holding the GIL hands it over (Python's default 5 ms): a
+# light request needs the GIL dozens of times, and behind a heavy answer's
+# Python work each wait could last a whole interval.
+GIL_SWITCH_INTERVAL_S = 0.0005
+
+
 def run(args) -> int:
+    import sys
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     from tracker.api import create_app
     from tracker.api.resources import current
     import os
