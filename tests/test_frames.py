@@ -281,3 +281,26 @@ def test_footprint_is_the_zero_elevation_circle():
     # Published order of magnitude for the ISS: a ~4,500 km wide circle.
     assert 4400 < footprint_km(420.0) < 4600
     assert np.allclose(footprint_km(np.array([0.0, 420.0])), [0.0, footprint_km(420.0)])
+
+
+def test_daily_orientation_nodes_match_skyfield_at_every_time():
+    """Many times go through daily nodes (timescale.DAILY_NODES_ABOVE): against
+    skyfield at every time, over 1960-2049 and across leap seconds (the jump
+    stays between two days)."""
+    from tracker.astro import timescale as T
+    rnd = np.random.default_rng(2049)
+    unix = np.sort(np.concatenate([
+        rnd.uniform(SPAN_UNIX_S[0], SPAN_UNIX_S[1] - 86400, 3000),
+        # the last and first minutes around the leap seconds of 2016-12-31 and 1972-06-30
+        1483228800.0 + rnd.uniform(-300, 300, 400), 78796800.0 + rnd.uniform(-300, 300, 400)]))
+    jd, fr = unix_to_jdfr(unix)
+    assert unix.size > T.DAILY_NODES_ABOVE
+    ours = T.earth_orientation(jd, fr)
+    ref = T._earth_orientation_direct(*T._finite_split(jd, fr), None)
+    assert np.max(np.abs(ours[0] - ref[0])) < 1e-6                       # s of UT1-UTC
+    arcsec = np.degrees(np.max(np.abs(np.concatenate([ours[1] - ref[1], ours[2] - ref[2]])))) * 3600
+    assert arcsec < 1e-5
+    # NaN in, NaN out
+    jd2, fr2 = jd.copy(), fr.copy()
+    jd2[5] = np.nan
+    assert np.isnan(T.earth_orientation(jd2, fr2)[0][5])

@@ -195,11 +195,47 @@ def polar_motion_arcsec(t):
     return np.interp(t.tt, tt, x), np.interp(t.tt, tt, y)
 
 
+# Above this many times, UT1-UTC and polar motion are evaluated by skyfield at
+# the start and the end of each UTC day involved and interpolated linearly in
+# between: skyfield interpolates its daily IERS table linearly too (knots a
+# minute from ours, an error below 1 us and 1e-6 arcsec), and a leap second,
+# which falls at the end of a UTC day, stays a jump between two days.
+DAILY_NODES_ABOVE = 256
+_DAY_END_S = DAY_S - 1e-3
+
+
 def earth_orientation(jd, fr, ts=None):
-    """``(ut1_minus_utc_s, xp_rad, yp_rad)`` at split Julian dates UTC, from one
-    skyfield ``Time`` (arrays of the broadcast shape; NaN where a time is not
-    finite)."""
+    """``(ut1_minus_utc_s, xp_rad, yp_rad)`` at split Julian dates UTC, from
+    skyfield's ``Time`` (arrays of the broadcast shape; NaN where a time is
+    not finite); many times through daily nodes (``DAILY_NODES_ABOVE``)."""
     jd, fr, ok = _finite_split(jd, fr)
+    if jd.size > DAILY_NODES_ABOVE:
+        return _earth_orientation_daily(jd, fr, ok, ts)
+    return _earth_orientation_direct(jd, fr, ok, ts)
+
+
+def _earth_orientation_daily(jd, fr, ok, ts):
+    unix = (jd - JD_UNIX_EPOCH) * DAY_S + fr * DAY_S
+    day = np.floor(unix / DAY_S)
+    days, which = np.unique(day, return_inverse=True)
+    if 2 * days.size >= jd.size:
+        return _earth_orientation_direct(jd, fr, ok, ts)
+    starts = days * DAY_S
+    nodes = np.concatenate([starts, starts + _DAY_END_S])
+    d_jd = np.floor(nodes / DAY_S) + JD_UNIX_EPOCH
+    d_fr = (nodes - np.floor(nodes / DAY_S) * DAY_S) / DAY_S
+    values = _earth_orientation_direct(d_jd, d_fr, np.ones(nodes.shape, bool), ts)
+    frac = (unix - day * DAY_S) / _DAY_END_S
+    which = which.reshape(jd.shape)
+    out = []
+    for v in values:
+        a, b = v[:days.size][which], v[days.size:][which]
+        x = a + frac * (b - a)
+        out.append(np.where(ok, x, np.nan) if not ok.all() else x)
+    return tuple(out)
+
+
+def _earth_orientation_direct(jd, fr, ok, ts):
     t = sky_time(jd, fr, ts)
     dut1 = np.asarray(t.dut1, dtype=np.float64)
     xp, yp = polar_motion_arcsec(t)
