@@ -158,3 +158,19 @@ def test_cli_transits_other_object_names_it(capsys):
                              "--days", "2", "--tle", str(CATALOG), "--norad", str(CSS))
     assert code == 0, err
     assert out.startswith(f"CSS (TIANHE-1) ({CSS}) transits of the")
+
+
+def test_other_objects_get_no_iss_magnitude(capsys):
+    """The brightness model is the ISS's: Hubble's visible passes carry none."""
+    import json
+
+    from helpers import run_cli
+    code, out, err = run_cli(capsys, "passes", "--city", "Nairobi", "--start", T, "--days", "2",
+                             "--tle", str(CATALOG), "--name", "hubble", "--json")
+    assert code == 0, err
+    passes = json.loads(out)["passes"]
+    assert any(p["visible"] for p in passes)
+    assert all(p["magnitude"] is None for p in passes)
+    code, out, err = run_cli(capsys, "passes", "--city", "Nairobi", "--start", T, "--days", "2",
+                             "--tle", str(CATALOG), "--json")
+    assert any(p["magnitude"] is not None for p in json.loads(out)["passes"] if p["visible"])

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tle.store import ElementStore
+from tle.store import ISS_SATNUM, ElementStore
 from tracker.errors import TimeRangeError, UserError
 from tracker.services import events as _ev
 from tracker.places.gazetteer import Place
@@ -364,6 +364,10 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
     # the store's sets, or (a prebuilt track without a store) the sets it was built from
     manoeuvres = detect_manoeuvres(store.sets if store is not None else
                                    [seg[2] for seg in track.segments])
+    # the brightness model (tracker.astro.visibility) is the ISS's: other objects get none
+    satnum = store.satnum if store is not None else getattr(track.segments[0][2], "satnum",
+                                                            ISS_SATNUM)
+    is_iss = satnum == ISS_SATNUM
     for j in range(table.obs.shape[0]):
         p = table.p[j]
         culms = ()
@@ -397,7 +401,8 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
             visible=visible, appear=appear, disappear=disappear,
             appears_from_shadow=in_shadow_start, disappears_into_shadow=in_shadow_end,
             brightest=brightest,
-            magnitude=float(vis[_ev.V_MAG]) if visible and math.isfinite(vis[_ev.V_MAG]) else None,
+            magnitude=(float(vis[_ev.V_MAG]) if is_iss and visible and math.isfinite(vis[_ev.V_MAG])
+                       else None),
             element_set_epoch_unix_s=es.epoch_unix_s, age_days=age_days,
             timing_uncertainty_s=float(timing_sigma_s(age_days, es.ndot, es.mean_motion_rev_day)),
             uncertainty_68_s=u68, uncertainty_90_s=u90,
@@ -627,6 +632,7 @@ def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: Eleme
                            np.array([es.mean_motion_rev_day for es in sets])[k])
     u68, u90 = timing_band_s(age, 68), timing_band_s(age, 90)
     into_shadow = shadow_edges(track, vis[:, _ev.V_END])
+    is_iss = store.satnum == ISS_SATNUM       # the brightness model is the ISS's
 
     def rows():
         zones: dict = {}
@@ -665,7 +671,8 @@ def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: Eleme
                 *when(vis[j, _ev.V_END], tz), f(az["disappear"], ".1f"),
                 f(el["disappear"], ".1f"), compass_16(az["disappear"]) if visible else "",
                 ("true" if into_shadow[j] else "false") if visible else "",
-                f(vis[j, _ev.V_MAG], ".1f"), f(sigma[j], ".1f"), f(u68[j], ".1f"), f(u90[j], ".1f"))
+                f(vis[j, _ev.V_MAG], ".1f") if is_iss else "", f(sigma[j], ".1f"), f(u68[j], ".1f"),
+                f(u90[j], ".1f"))
 
     return list(track.warnings), rows()
 
