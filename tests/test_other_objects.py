@@ -174,3 +174,13 @@ def test_other_objects_get_no_iss_magnitude(capsys):
     code, out, err = run_cli(capsys, "passes", "--city", "Nairobi", "--start", T, "--days", "2",
                              "--tle", str(CATALOG), "--json")
     assert any(p["magnitude"] is not None for p in json.loads(out)["passes"] if p["visible"])
+
+
+def test_ics_names_the_object(catalog_client):
+    import icalendar
+    r = catalog_client.get("/api/v1/passes.ics", query_string={"city": "Nairobi", "days": "2",
+                                                              "name": "hubble"})
+    cal = icalendar.Calendar.from_ical(r.data)
+    events = list(cal.walk("VEVENT"))
+    assert events and all(str(e["summary"]).startswith("HST (20580) visible:") for e in events)
+    assert str(cal["x-wr-calname"]).startswith("HST (20580) passes over Nairobi")

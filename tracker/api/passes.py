@@ -80,7 +80,8 @@ def _passes_ics(q, clock):
     """Visible passes as an iCalendar file (one VEVENT per visible pass)."""
     res = resources.current()
     report, tz_name = _report_for_query(q, clock)
-    text = passes_to_ics(report, now_unix_s=datetime_to_unix(clock), tz=tz_name)
+    text = passes_to_ics(report, now_unix_s=datetime_to_unix(clock), tz=tz_name,
+                         label=res.store_for(q).label)
     response = current_app.response_class(text, mimetype="text/calendar")
     response.headers.update(element_headers(res.store_for(q).nearest(report.start_unix_s)))
     response.headers["Content-Disposition"] = 'inline; filename="iss-passes.ics"'

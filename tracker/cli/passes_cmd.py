@@ -173,7 +173,7 @@ def run_passes(args) -> int:
                               min_elevation_deg=args.min_elevation, sun_max_deg=args.sun_max_deg,
                               visible_only=args.visible_only, allow_stale=args.allow_stale)
     if args.ics:
-        _write_ics(args.ics, report, tz_name)
+        _write_ics(args.ics, report, tz_name, label=store.label)
     if args.sky_chart:
         _write_sky_chart(args, place, start, tz_name, store)
     if fmt == "json":
@@ -200,12 +200,12 @@ def _write_sky_chart(args, place, start, tz_name, store) -> None:
     print(f"wrote the sky chart of pass {args.pass_index} to {args.sky_chart}", file=sys.stderr)
 
 
-def _write_ics(path, report, tz_name=None) -> None:
+def _write_ics(path, report, tz_name=None, label="ISS") -> None:
     import time
 
     from tracker.formats.ics import passes_to_ics
 
-    text = passes_to_ics(report, now_unix_s=time.time(), tz=tz_name)
+    text = passes_to_ics(report, now_unix_s=time.time(), tz=tz_name, label=label)
     try:
         with open(path, "w", encoding="utf-8", newline="") as f:
             f.write(text)

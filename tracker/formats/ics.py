@@ -60,9 +60,9 @@ def visible_peak(p):
     return max(p.appear, p.disappear, key=lambda e: e.elevation_deg)
 
 
-def _summary(p, top) -> str:
+def _summary(p, top, label: str = "ISS") -> str:
     mag = "" if p.magnitude is None else f", magnitude {p.magnitude:.1f}"
-    return (f"ISS visible: {p.appear.compass} to {p.disappear.compass}, "
+    return (f"{label} visible: {p.appear.compass} to {p.disappear.compass}, "
             f"up to {top.elevation_deg:.0f}° {top.compass}{mag}")
 
 
@@ -121,9 +121,11 @@ def _description(p, top, tz: str) -> str:
     return "\n".join(lines)
 
 
-def passes_to_ics(report: PassReport, *, now_unix_s: float, tz: str | None = None) -> str:
+def passes_to_ics(report: PassReport, *, now_unix_s: float, tz: str | None = None,
+                  label: str = "ISS") -> str:
     """The visible passes of ``report`` as an iCalendar document (str with CRLF);
-    the descriptions give local times in ``tz`` (default: the place's zone)."""
+    the descriptions give local times in ``tz`` (default: the place's zone);
+    ``label`` names the object (``ElementStore.label``: "ISS", "HST (20580)")."""
     place = report.place
     tz = tz or place.timezone or "UTC"
     cal = icalendar.Calendar()
@@ -131,7 +133,7 @@ def passes_to_ics(report: PassReport, *, now_unix_s: float, tz: str | None = Non
     cal.add("prodid", PRODID)
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal["x-wr-calname"] = icalendar.vText("ISS passes over " + place.label)
+    cal["x-wr-calname"] = icalendar.vText(f"{label} passes over " + place.label)
     stamp = utc_second(now_unix_s)
     for p in report.passes:
         if not p.visible:
@@ -142,7 +144,7 @@ def passes_to_ics(report: PassReport, *, now_unix_s: float, tz: str | None = Non
         event.add("dtstamp", stamp)
         event.add("dtstart", utc_second(a.unix_s))
         event.add("dtend", utc_second(max(d.unix_s, a.unix_s + 1)))
-        event.add("summary", _summary(p, top))
+        event.add("summary", _summary(p, top, label))
         event.add("description", _description(p, top, tz))
         event.add("location", place.label)
         event.add("geo", (round(place.lat_deg, 6), round(place.lon_deg, 6)))
