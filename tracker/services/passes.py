@@ -634,14 +634,34 @@ def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: Eleme
     into_shadow = shadow_edges(track, vis[:, _ev.V_END])
     is_iss = store.satnum == ISS_SATNUM       # the brightness model is the ISS's
 
+    kept = np.nonzero(keep)[0]
+    # plain Python numbers (formatting numpy scalars is several times slower)
+    pk, vk = p[kept].tolist(), vis[kept].tolist()
+    lk = {n: [col[kept].tolist() for col in look[n]] for n in look}
+    obs, shadow_k = table.obs[kept].tolist(), into_shadow[kept].tolist()
+    sig_k, u68_k, u90_k = sigma[kept].tolist(), u68[kept].tolist(), u90[kept].tolist()
+
     def rows():
         zones: dict = {}
+        offsets: dict = {}          # (zone, 15-min bucket) -> fixed-offset tz, where one holds
+        places: dict = {}
+        utc = dt.timezone.utc
 
-        def when(t, tz):
+        def local_tz(zone, u):
+            key = (zone, u // 900)
+            tz = offsets.get(key)
+            if tz is None:
+                z = zones.get(zone) or zones.setdefault(zone, zoneinfo.ZoneInfo(zone))
+                lo = dt.datetime.fromtimestamp(key[1] * 900, utc).astimezone(z).utcoffset()
+                hi = dt.datetime.fromtimestamp(key[1] * 900 + 899, utc).astimezone(z).utcoffset()
+                tz = offsets[key] = dt.timezone(lo) if lo == hi else z   # a change inside: exact zone
+            return tz
+
+        def when(t, zone):
             if not math.isfinite(t):
                 return "", ""
-            u = t0 + t
-            return iso_z(round(u)), dt.datetime.fromtimestamp(round(u), tz).isoformat()
+            u = round(t0 + t)
+            return iso_z(u), dt.datetime.fromtimestamp(u, local_tz(zone, u)).isoformat()
 
         def f(x, spec):
             return "" if not math.isfinite(x) else format(x, spec)
@@ -649,30 +669,31 @@ def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: Eleme
         def compass(az):
             return compass_16(az) if math.isfinite(az) else ""
 
-        for j in np.nonzero(keep)[0]:
-            place = gazetteer.place(int(table.obs[j]))
-            tz_name = place.timezone if local_times else "UTC"
-            tz = zones.get(tz_name) or zones.setdefault(tz_name, zoneinfo.ZoneInfo(tz_name))
-            visible = math.isfinite(vis[j, _ev.V_START])
-            az = {n: look[n][0][j] for n in ("rise", "culm", "set", "appear", "disappear", "peak")}
-            el = {n: look[n][1][j] for n in ("appear", "disappear", "peak")}
-            top = "culm" if math.isfinite(p[j, _ev.P_CULM]) else "peak"
+        for q in range(len(kept)):
+            k = obs[q]
+            place = places.get(k) or places.setdefault(k, gazetteer.place(k))
+            zone = place.timezone if local_times else "UTC"
+            pq, vq = pk[q], vk[q]
+            visible = math.isfinite(vq[_ev.V_START])
+            az = {n: lk[n][0][q] for n in ("rise", "culm", "set", "appear", "disappear", "peak")}
+            el = {n: lk[n][1][q] for n in ("appear", "disappear", "peak")}
+            top = "culm" if math.isfinite(pq[_ev.P_CULM]) else "peak"
             yield (
                 place.geonameid, place.name, place.country_code, place.admin1_code or "",
-                place.lat_deg, place.lon_deg, tz_name,
-                *when(p[j, _ev.P_RISE], tz), f(az["rise"], ".1f"), compass(az["rise"]),
-                *when(p[j, _ev.P_CULM] if top == "culm" else p[j, _ev.P_PEAK_T], tz),
+                place.lat_deg, place.lon_deg, zone,
+                *when(pq[_ev.P_RISE], zone), f(az["rise"], ".1f"), compass(az["rise"]),
+                *when(pq[_ev.P_CULM] if top == "culm" else pq[_ev.P_PEAK_T], zone),
                 f(el["peak"], ".2f"), f(az[top], ".1f"), compass_16(az[top]),
-                f(look["peak"][2][j], ".1f"),
-                *when(p[j, _ev.P_SET], tz), f(az["set"], ".1f"), compass(az["set"]),
-                f(p[j, _ev.P_END] - p[j, _ev.P_START], ".1f"), "true" if visible else "false",
-                *when(vis[j, _ev.V_START], tz), f(az["appear"], ".1f"), f(el["appear"], ".1f"),
+                f(lk["peak"][2][q], ".1f"),
+                *when(pq[_ev.P_SET], zone), f(az["set"], ".1f"), compass(az["set"]),
+                f(pq[_ev.P_END] - pq[_ev.P_START], ".1f"), "true" if visible else "false",
+                *when(vq[_ev.V_START], zone), f(az["appear"], ".1f"), f(el["appear"], ".1f"),
                 compass_16(az["appear"]) if visible else "",
-                *when(vis[j, _ev.V_END], tz), f(az["disappear"], ".1f"),
+                *when(vq[_ev.V_END], zone), f(az["disappear"], ".1f"),
                 f(el["disappear"], ".1f"), compass_16(az["disappear"]) if visible else "",
-                ("true" if into_shadow[j] else "false") if visible else "",
-                f(vis[j, _ev.V_MAG], ".1f") if is_iss else "", f(sigma[j], ".1f"), f(u68[j], ".1f"),
-                f(u90[j], ".1f"))
+                ("true" if shadow_k[q] else "false") if visible else "",
+                f(vq[_ev.V_MAG], ".1f") if is_iss else "", f(sig_k[q], ".1f"), f(u68_k[q], ".1f"),
+                f(u90_k[q], ".1f"))
 
     return list(track.warnings), rows()
 
