@@ -27,7 +27,7 @@ import numpy as np
 from tracker.jit import njit
 
 from tracker.astro.frames_kernels import geodetic_one, gmst82_rad
-from tracker.services.events import hermite_weights
+from tracker.services.events import hermite, hermite_weights
 from tracker.constants import DAY_S, WGS84_A_KM, WGS84_F
 from tracker.propagator.deep import RESONANCE_STATE_SIZE
 from tracker.propagator.near import sgp4_one
@@ -445,15 +445,6 @@ def centerline_fill(unix, r_teme, v_teme, body, leap_unix, leap_off, tt0, h, g_d
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _hermite_at(t_s, r, v, t, i, out_r, out_v):
-    hh = t_s[i + 1] - t_s[i]
-    h00, h10, h01, h11, d00, d10, d01, d11 = hermite_weights((t - t_s[i]) / hh, hh)
-    for c in range(3):
-        out_r[c] = h00 * r[i, c] + h10 * v[i, c] + h01 * r[i + 1, c] + h11 * v[i + 1, c]
-        out_v[c] = d00 * r[i, c] + d10 * v[i, c] + d01 * r[i + 1, c] + d11 * v[i + 1, c]
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def track_centerline(t0_unix, t_s, r_teme, v_teme, start_s, step_s, n, body, leap_unix,
                      leap_off, tt0, h, g_dt, g_pm, g_q, g_pv, lat_out, lon_out, resid_out):
     """Whole-Earth centre line: ``n`` times from ``start_s`` every ``step_s``
@@ -482,7 +473,7 @@ def track_centerline(t0_unix, t_s, r_teme, v_teme, start_s, step_s, n, body, lea
             lon_out[k] = math.nan
             resid_out[k] = math.nan
             continue
-        _hermite_at(t_s, r_teme, v_teme, t, i, rr, vv)
+        rr[0], rr[1], rr[2], vv[0], vv[1], vv[2] = hermite(t_s, r_teme, v_teme, i, t)
         unix = t0_unix + t
         tt = tt_of_unix(unix, leap_unix, leap_off)
         res = _center_point(unix, tt, rr, vv, body, tt0, h, g_dt, g_pm, g_q, g_pv, m, w, pv,
