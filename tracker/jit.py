@@ -93,9 +93,9 @@ def interpret() -> bool:
     global MODE
     if MODE == "python":
         return True
-    if "numba" in sys.modules and any(
-            getattr(m, "njit", None) is not None and getattr(m, "njit") is not njit
-            for m in _kernel_modules()):
+    # a kernel module imported in numba mode holds numba's dispatchers (it imported
+    # our njit, which handed them out): mixing those with Python kernels cannot work
+    if any(getattr(m, "njit", None) is njit for m in _kernel_modules() if m.__name__ != __name__):
         return False
     MODE = "python"
     return True
