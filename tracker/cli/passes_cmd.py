@@ -169,13 +169,18 @@ def run_passes(args) -> int:
 
     place, tz_name = _place_and_tz(args)
     store = _store(args)
-    report = passes_for_place(place, start, args.days, store=store,
-                              min_elevation_deg=args.min_elevation, sun_max_deg=args.sun_max_deg,
-                              visible_only=args.visible_only, allow_stale=args.allow_stale)
+    options = dict(store=store, min_elevation_deg=args.min_elevation,
+                   sun_max_deg=args.sun_max_deg, visible_only=args.visible_only,
+                   allow_stale=args.allow_stale)
+    if args.sky_chart:          # the chart's path comes with the listing it was picked from
+        from tracker.services.passes import sky_path
+        path = sky_path(place, start, args.days, index=args.pass_index, **options)
+        report = path.report
+        _write_sky_chart(args.sky_chart, args.pass_index, path, tz_name)
+    else:
+        report = passes_for_place(place, start, args.days, **options)
     if args.ics:
         _write_ics(args.ics, report, tz_name, label=store.label)
-    if args.sky_chart:
-        _write_sky_chart(args, place, start, tz_name, store)
     if fmt == "json":
         print(json.dumps(report_to_dict(report, tz_name), indent=2))
         return 0
@@ -184,20 +189,16 @@ def run_passes(args) -> int:
     return 0
 
 
-def _write_sky_chart(args, place, start, tz_name, store) -> None:
+def _write_sky_chart(file, index, path, tz_name) -> None:
     from tracker.formats.skychart import sky_chart_svg
-    from tracker.services.passes import sky_path
 
-    path = sky_path(place, start, args.days, index=args.pass_index, store=store,
-                    min_elevation_deg=args.min_elevation, sun_max_deg=args.sun_max_deg,
-                    visible_only=args.visible_only, allow_stale=args.allow_stale)
     try:
-        with open(args.sky_chart, "w", encoding="utf-8") as f:
+        with open(file, "w", encoding="utf-8") as f:
             f.write(sky_chart_svg(path, tz_name))
     except OSError as exc:
-        raise UserError(f"cannot write the sky chart {args.sky_chart}: {exc.strerror}",
+        raise UserError(f"cannot write the sky chart {file}: {exc.strerror}",
                         parameter="sky_chart") from None
-    print(f"wrote the sky chart of pass {args.pass_index} to {args.sky_chart}", file=sys.stderr)
+    print(f"wrote the sky chart of pass {index} to {file}", file=sys.stderr)
 
 
 def _write_ics(path, report, tz_name=None, label="ISS") -> None:
