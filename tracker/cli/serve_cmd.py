@@ -142,10 +142,9 @@ def heavy_budget(workers: int, slots: int | None = None, queue: int = 8) -> dict
     15 s with 10 % heavy requests at 200 requests/s). So running plus
     waiting heavy requests are kept to at most ``workers`` minus a reserve
     of a quarter of the threads (at least 2) for light requests."""
-    import os
     if slots is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        slots = max(1, (cores or 1) - 1)
+        from tracker.services.batch_dask import available_cores
+        slots = max(1, available_cores() - 1)
     reserve = max(2, workers // 4)
     slots = max(1, min(slots, workers - reserve))
     return {"HEAVY_SLOTS": slots, "HEAVY_QUEUE": max(0, min(queue, workers - reserve - slots))}
