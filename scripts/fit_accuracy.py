@@ -16,6 +16,16 @@ Then
 * a hold-out check: fitted on alternate element sets of each file (the
   predicting set's index even), tested on the others, and the other way
   round; the coverage of the 90 % band is printed per check bin;
+* the same for the band as served (``tle.accuracy.timing_band_s``, bins
+  interpolated) with a split by time instead: the history cut into 60-day
+  blocks from each file's first epoch, each block held out in turn (tested:
+  the pairs whose predicting set lies in it; fitted: the pairs with neither
+  set in it), so every quiet pair is tested once by bands that never saw its
+  weeks. Alternate sets leak: predictions from neighbouring sets to the same
+  epoch err alike (the correlation of ln|error| is printed), and the
+  long-age pairs come from few weeks of the history;
+* the chance that a perfectly calibrated band (independent errors) lands in
+  85-95 % in every cell of the alternate-set check, given the cells' sizes;
 * the plot docs/accuracy.png.
 
 Usage: ``python scripts/fit_accuracy.py [--write] [--plot docs/accuracy.png]``
@@ -40,6 +50,9 @@ from tle.store import shipped_sets  # noqa: E402
 BAND_EDGES_DAYS = (0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 20.0, 30.0, 45.0)
 REBOOST_EDGES_DAYS = (0.0, 3.0, 7.0, 14.0, 20.0, 30.0, 45.0)
 CHECK_EDGES_DAYS = (0.0, 2.0, 5.0, 10.0, 20.0, 30.0)
+BLOCK_DAYS = 60.0
+"""Hold-out blocks by time: longer than ``MAX_PAIR_AGE_DAYS``, so no fitted
+pair spans a held-out block."""
 LEVELS = (0.50, 0.68, 0.90)
 
 
@@ -54,9 +67,12 @@ def pair_errors():
     """Struct of arrays over (predicting set i, later set j) pairs:
     file, i, j, age_days, error_s, crosses (manoeuvre between)."""
     from tracker.services.position import propagate_checked
-    out = {k: [] for k in ("file", "i", "j", "age_days", "error_s", "crosses")}
+    out = {k: [] for k in ("file", "i", "j", "age_days", "error_s", "crosses",
+                           "block_i", "block_j")}
     for name, sets in sets_by_file().items():
         man = A.detect_manoeuvres(sets)
+        block = [int((es.epoch_unix_s - sets[0].epoch_unix_s) // (BLOCK_DAYS * 86400.0))
+                 for es in sets]
         jd = np.array([es.epoch_jd for es in sets])
         fr = np.array([es.epoch_fr for es in sets])
         truth = [propagate_checked(es, jd[k:k + 1], fr[k:k + 1]) for k, es in enumerate(sets)]
@@ -77,6 +93,8 @@ def pair_errors():
                 out["error_s"].append(err_s)
                 out["crosses"].append(A.crosses_manoeuvre(man, es.epoch_unix_s,
                                                           sets[j].epoch_unix_s))
+                out["block_i"].append(block[i])
+                out["block_j"].append(block[j])
     return {k: np.array(v) for k, v in out.items()}
 
 
@@ -103,6 +121,78 @@ def holdout(pairs, train_mask):
         test = np.abs(pairs["error_s"][m & ~train_mask])
         out.append((lo, hi, int(test.size), float(np.mean(test <= q90))))
     return out
+
+
+def served_coverage(pairs, train, test):
+    """Per check bin: (lo, hi, n_test, covered fraction) of the quiet test
+    pairs under the 90 % band as served (``timing_band_s``) with the bands
+    fitted on the quiet training pairs."""
+    quiet = ~pairs["crosses"]
+    fit = [row for row in fit_bands(pairs["age_days"][quiet & train],
+                                    pairs["error_s"][quiet & train], BAND_EDGES_DAYS) if row[2]]
+    band = A.timing_band_s(pairs["age_days"], 90, bands=fit)
+    out = []
+    for lo, hi in zip(CHECK_EDGES_DAYS[:-1], CHECK_EDGES_DAYS[1:]):
+        m = quiet & test & (pairs["age_days"] >= lo) & (pairs["age_days"] < hi)
+        out.append((lo, hi, int(m.sum()),
+                    float(np.mean(np.abs(pairs["error_s"][m]) <= band[m]))))
+    return out
+
+
+def block_holdout_masks(pairs):
+    """[(train, test)] for each (file, 60-day block) holding predicting sets:
+    test = the pairs predicted from the block, train = the pairs with
+    neither set in it."""
+    out = []
+    for name in np.unique(pairs["file"]):
+        in_file = pairs["file"] == name
+        for b in np.unique(pairs["block_i"][in_file]):
+            test = in_file & (pairs["block_i"] == b)
+            train = ~(in_file & ((pairs["block_i"] == b) | (pairs["block_j"] == b)))
+            out.append((train, test))
+    return out
+
+
+def block_holdout(pairs):
+    """``served_coverage`` pooled over every held-out block."""
+    covered = np.zeros(len(pairs["age_days"]), bool)
+    tested = np.zeros(len(pairs["age_days"]), bool)
+    quiet = ~pairs["crosses"]
+    for train, test in block_holdout_masks(pairs):
+        fit = [row for row in fit_bands(pairs["age_days"][quiet & train],
+                                        pairs["error_s"][quiet & train], BAND_EDGES_DAYS)
+               if row[2]]
+        m = quiet & test
+        covered[m] = np.abs(pairs["error_s"][m]) <= A.timing_band_s(pairs["age_days"][m], 90,
+                                                                      bands=fit)
+        tested |= m
+    out = []
+    for lo, hi in zip(CHECK_EDGES_DAYS[:-1], CHECK_EDGES_DAYS[1:]):
+        m = tested & (pairs["age_days"] >= lo) & (pairs["age_days"] < hi)
+        out.append((lo, hi, int(m.sum()), float(np.mean(covered[m]))))
+    return out
+
+
+def neighbour_correlation(pairs):
+    """(correlation, n) of ln|error| between the quiet pairs (i, j) and
+    (i + 1, j) of the same file: how alike neighbouring sets err."""
+    quiet = ~pairs["crosses"]
+    err = {(f, i, j): abs(e) for f, i, j, e, q in zip(pairs["file"], pairs["i"], pairs["j"],
+                                                      pairs["error_s"], quiet) if q}
+    xy = np.log([(e, err[(f, i + 1, j)]) for (f, i, j), e in err.items()
+                 if j > i + 1 and (f, i + 1, j) in err])
+    return float(np.corrcoef(xy.T)[0, 1]), len(xy)
+
+
+def chance_all_in_85_95(sizes, p=0.9) -> float:
+    """Probability that k/n lies in [0.85, 0.95] in every cell, k ~ Binomial(n, p)
+    independently: what a perfectly calibrated band can hope for."""
+    from math import comb
+    prob = 1.0
+    for n in sizes:
+        prob *= sum(comb(n, k) * p ** k * (1 - p) ** (n - k)
+                    for k in range(n + 1) if 0.85 <= k / n <= 0.95)
+    return prob
 
 
 def generated_text(bands, reboost, n_pairs, n_sets) -> str:
@@ -146,10 +236,22 @@ def main(argv=None) -> int:
     for lo, hi, n, *q in reboost:
         print(f"{lo:4g}-{hi:<4g} {n:6d} {q[0]:7.1f} {q[1]:7.1f} {q[2]:7.1f}")
     even = pairs["i"] % 2 == 0
+    sizes = []
     for label, mask in (("fit on even sets, test on odd", even),
                         ("fit on odd sets, test on even", ~even)):
-        cells = " ".join(f"{lo:g}-{hi:g}d: {c:.0%} of {n}" for lo, hi, n, c in holdout(pairs, mask))
-        print(f"90 % band hold-out coverage, {label}: {cells}")
+        cells = holdout(pairs, mask)
+        sizes += [n for _, _, n, _ in cells]
+        text = " ".join(f"{lo:g}-{hi:g}d: {c:.0%} of {n}" for lo, hi, n, c in cells)
+        print(f"90 % band hold-out coverage, {label}: {text}")
+    print(f"a perfectly calibrated band lands in 85-95 % in all {len(sizes)} cells above with "
+          f"probability {chance_all_in_85_95(sizes):.1%} (binomial, independent errors)")
+    r, n_r = neighbour_correlation(pairs)
+    print(f"correlation of ln|error| of (i, j) and (i + 1, j): {r:.2f} over {n_r} pairs")
+    everything = np.ones(len(pairs["age_days"]), bool)
+    for label, cells in (("in sample (fitted on all)", served_coverage(pairs, everything, everything)),
+                         (f"held out by {BLOCK_DAYS:g}-day blocks", block_holdout(pairs))):
+        text = " ".join(f"{lo:g}-{hi:g}d: {c:.0%} of {n}" for lo, hi, n, c in cells)
+        print(f"90 % band as served, {label}: {text}")
 
     text = generated_text(bands, reboost, int(np.sum(quiet)), n_sets)
     path = ROOT / "tle" / "accuracy.py"

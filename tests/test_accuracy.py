@@ -22,6 +22,7 @@ MU_KM3_S2 = 398600.4418
 JUMP_KM = 0.3          # tle.accuracy.MANOEUVRE_KM, as documented there
 MAX_AGE_DAYS = 45.0
 CHECK_EDGES = (0.0, 2.0, 5.0, 10.0, 20.0, 30.0)
+BLOCK_DAYS = 60.0      # hold-out blocks by time, from each file's first epoch
 
 
 def _a_km(n_rev_day):
@@ -29,9 +30,15 @@ def _a_km(n_rev_day):
     return (MU_KM3_S2 / n ** 2) ** (1 / 3)
 
 
-@functools.lru_cache(maxsize=1)
 def pairs():
     """(file index, i, age_days, error_s, crosses) arrays over forward pairs."""
+    return _pair_table()[:5]
+
+
+@functools.lru_cache(maxsize=1)
+def _pair_table():
+    """pairs() + (backward error_s: set j propagated back to set i's epoch,
+    60-day block of set i, block of set j)."""
     files = {}
     for es in shipped_sets():
         files.setdefault(es.source, []).append(es)
@@ -55,7 +62,15 @@ def pairs():
                 v = np.array(v)
                 speed = np.linalg.norm(v)
                 err = float(np.dot(np.array(r2) - np.array(r), v / speed) / speed)
-                rows.append((f, i, age, err, bool(jump[i:j].any())))
+                # backward: set j at set i's epoch against set i there
+                e3, rb, _ = sats[j].sgp4(si.jdsatepoch, si.jdsatepochF)
+                _, r_i, v_i = truth[i]
+                assert e3 == 0
+                v_i = np.array(v_i)
+                speed_i = np.linalg.norm(v_i)
+                back = float(np.dot(np.array(rb) - np.array(r_i), v_i / speed_i) / speed_i)
+                block_i, block_j = ((t[k] - t[0]) // (BLOCK_DAYS * 86400) for k in (i, j))
+                rows.append((f, i, age, err, bool(jump[i:j].any()), back, block_i, block_j))
     cols = list(zip(*rows))
     return tuple(np.array(c) for c in cols)
 
@@ -109,6 +124,58 @@ def test_held_out_90_band_covers_85_to_95_percent_in_every_bin():
     for train in (i % 2 == 0, i % 2 == 1):
         for lo, hi, n_bin, k in _coverage(train):
             assert 0.85 <= k / n_bin <= 0.95, (lo, hi, n_bin, k)
+
+
+def _fit_rows(age, err):
+    """BANDS-like rows fitted on these pairs, in A.BANDS's bins."""
+    rows = []
+    for lo, hi, *_ in A.BANDS:
+        x = np.abs(err[(age >= lo) & (age < hi)])
+        if x.size:
+            rows.append((lo, hi, x.size) + tuple(np.quantile(x, [0.5, 0.68, 0.9])))
+    return tuple(rows)
+
+
+@pytest.mark.xfail(strict=True, reason="not met by the shipped data: held out by 60-day blocks, "
+                   "the served 90 % band covers 89 % of 56 (0-2 d), 91 % of 96, 85 % of 107, "
+                   "80 % of 137 (10-20 d) and 63 % of 65 (20-30 d): 89 of the 155 quiet pairs over "
+                   "13 days are predicted from sets of late February to April 2016, whose "
+                   "errors the other weeks do not predict (scripts/fit_accuracy.py prints them)")
+def test_held_out_by_time_blocks_served_band_covers_85_to_95_percent_in_every_bin():
+    """The fairer split: each 60-day block of each file held out in turn
+    (tested: pairs predicted from a set in it; fitted: pairs with neither set
+    in it), and the band as served (timing_band_s, bins interpolated)."""
+    f, i, age, err, cross, _, block_i, block_j = _pair_table()
+    quiet = ~cross
+    covered = np.zeros(age.size, bool)
+    tested = np.zeros(age.size, bool)
+    for ff in np.unique(f):
+        for b in np.unique(block_i[f == ff]):
+            test = quiet & (f == ff) & (block_i == b)
+            train = quiet & ~((f == ff) & ((block_i == b) | (block_j == b)))
+            band = A.timing_band_s(age[test], 90, bands=_fit_rows(age[train], err[train]))
+            covered[test] = np.abs(err[test]) <= band
+            tested |= test
+    assert tested.sum() == np.sum(quiet & (age <= MAX_AGE_DAYS))
+    cells = []
+    for lo, hi in zip(CHECK_EDGES[:-1], CHECK_EDGES[1:]):
+        m = tested & (age >= lo) & (age < hi)
+        cells.append((lo, hi, int(m.sum()), round(float(covered[m].mean()), 3)))
+    assert all(0.85 <= c <= 0.95 for *_, c in cells), cells
+
+
+def test_forward_bands_cover_backward_predictions():
+    """timing_band_s holds for either sign of the age: a set propagated back
+    to an earlier set's epoch errs less than forward (element sets are fitted
+    on the observations before their epoch), so the band covers at least
+    90 % (in fact 99-100 %) of backward errors in every bin."""
+    f, i, age, err, cross, back, *_ = _pair_table()
+    quiet = ~cross
+    for lo, hi in zip(CHECK_EDGES[:-1], CHECK_EDGES[1:]):
+        m = quiet & (age >= lo) & (age < hi)
+        covered = np.mean(np.abs(back[m]) <= A.timing_band_s(-age[m], 90))
+        assert covered >= 0.95, (lo, hi, m.sum(), covered)
+        assert np.median(np.abs(back[m])) < np.median(np.abs(err[m])), (lo, hi)
 
 
 def test_manoeuvres_found_and_predictions_across_them_are_worse():

@@ -156,14 +156,23 @@ def _band_column(column: int, bands=None) -> tuple[np.ndarray, np.ndarray]:
     return mid, q
 
 
-def timing_band_s(age_days, level: int = 90) -> np.ndarray:
+def timing_band_s(age_days, level: int = 90, bands=None) -> np.ndarray:
     """|along-track timing error| (s) not exceeded with probability ``level``
     (50, 68 or 90 %) at ``age_days`` from the epoch (either sign), from the
     fitted ``BANDS``: linear between bin centres, the first bin's value
     below, beyond the last centre growing as age^2 (drag), at most half an
-    orbit (an ISS orbit is ~5,560 s). Holds when no manoeuvre intervenes."""
+    orbit (an ISS orbit is ~5,560 s). Holds when no manoeuvre intervenes.
+
+    The bands are fitted on forward predictions. Backward ones (a set
+    propagated to an earlier epoch, as the nearest-epoch choice often does)
+    err several times less -- an element set is fitted on the observations
+    before its epoch -- so the same band is conservative before the epoch
+    (it covers 99-100 % of them in every bin; tests/test_accuracy.py).
+
+    ``bands`` (rows as in ``BANDS``) replaces the shipped fit, for hold-out
+    checks that fit the bands on part of the history."""
     column = {50: 3, 68: 4, 90: 5}[level]
-    mid, q = _band_column(column)
+    mid, q = _band_column(column, bands)
     age = np.abs(np.asarray(age_days, dtype=np.float64))
     out = np.interp(age, mid, q)
     beyond = age > mid[-1]
