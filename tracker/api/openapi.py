@@ -79,9 +79,32 @@ def problem_responses(*statuses):
 
 
 def json_ok(schema, description, headers=True):
-    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    """A JSON 200 answer (``media`` for other types)."""
+    return media(description, "application/json", schema, headers)
+
+
+def get(op_id, tag, summary, responses, *, description=None, request=None,
+        path_parameters=None, problems=(400,)):
+    """One GET operation: its id, tag and texts, the query parameters from
+    the ``request`` declaration (or ``path_parameters`` as given), the 200
+    (or other) ``responses`` and the problem answers for ``problems``."""
+    op = {"operationId": op_id, "tags": [tag], "summary": summary}
+    if description:
+        op["description"] = description
+    if request is not None:
+        op["parameters"] = parameters(request)
+    if path_parameters is not None:
+        op["parameters"] = path_parameters
+    op["responses"] = {**responses, **problem_responses(*problems)}
+    return {"get": op}
+
+
+def media(description, content_type, schema, headers=True):
+    """A 200 answer of one media type (``json_ok`` for JSON)."""
+    response = {"description": description}
     if headers:
         response["headers"] = ELEMENT_HEADERS
+    response["content"] = {content_type: {"schema": schema}}
     return response
 
 
@@ -133,14 +156,12 @@ SCHEMAS = {
 
 def _meta_paths():
     return {
-        "/": {"get": {
-            "operationId": "mapPage", "tags": ["meta"], "summary": "The live map page (HTML).",
-            "responses": {"200": {"description": "HTML page",
-                                  "content": {"text/html": {"schema": STR}}}}}},
-        "/health": {"get": {
-            "operationId": "health", "tags": ["meta"],
-            "summary": "Liveness, element-set age, background refresh outcome, cache counters.",
-            "responses": {"200": json_ok(obj({
+        "/": get("mapPage", "meta", "The live map page (HTML).",
+                 {"200": media("HTML page", "text/html", STR, headers=False)}, problems=()),
+        "/health": get(
+            "health", "meta",
+            "Liveness, element-set age, background refresh outcome, cache counters.",
+            {"200": json_ok(obj({
                 "status": {"type": "string", "enum": ["ok", "stale", "degraded"],
                            "description": "stale: the element set is more than 30 days old"},
                 "version": STR,
@@ -159,41 +180,36 @@ def _meta_paths():
                 "heavy": obj({"slots": INT, "running": INT, "waiting": INT, "queue": INT,
                               "refused": INT}, description="heavy-computation slots"),
             }, required=["status", "version", "time", "elements", "refresh", "cache"]),
-                "Service health", headers=False)}}},
-        "/openapi.json": {"get": {
-            "operationId": "openapi", "tags": ["meta"], "summary": "This document.",
-            "responses": {"200": {"description": "OpenAPI 3.1 document",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+                "Service health", headers=False)}, problems=()),
+        "/openapi.json": get("openapi", "meta", "This document.",
+                             {"200": json_ok({"type": "object"}, "OpenAPI 3.1 document",
+                                             headers=False)}, problems=()),
     }
 
 
 def _cities_paths():
-    return {"/api/v1/cities": {"get": {
-        "operationId": "cities", "tags": ["places"],
-        "summary": "City-name autocomplete (GeoNames cities of 15,000+ people).",
-        "description": "Cities having a name or alternate name starting with `q` "
+    return {"/api/v1/cities": get(
+        "cities", "places", "City-name autocomplete (GeoNames cities of 15,000+ people).",
+        description="Cities having a name or alternate name starting with `q` "
                        "(case- and accent-insensitive), own-name matches first, most populous "
                        "first. Use a result's `id` as `city=` in the pass endpoints.",
-        "parameters": parameters(inputs.CitiesRequest),
-        "responses": {
-            "200": json_ok(obj({
-                "query": STR, "count": INT,
-                "cities": {"type": "array", "items": ref("City")},
-                "elements": ref("Elements"),
-            }), "Matching cities"),
-            **problem_responses(400),
-        }}}}
+        request=inputs.CitiesRequest,
+        responses={"200": json_ok(obj({
+            "query": STR, "count": INT,
+            "cities": {"type": "array", "items": ref("City")},
+            "elements": ref("Elements"),
+        }), "Matching cities")})}
 
 
 def _tle_paths():
-    return {"/api/v1/tle": {"get": {
-        "operationId": "currentElements", "tags": ["elements"],
-        "summary": "The element set (TLE) used for the station at a time, with its age.",
-        "description": "The store picks the set whose epoch is nearest to `time`. `verdict` is "
+    return {"/api/v1/tle": get(
+        "currentElements", "elements",
+        "The element set (TLE) used for the station at a time, with its age.",
+        description="The store picks the set whose epoch is nearest to `time`. `verdict` is "
                        "`fresh` (within 3 days of the epoch), `aging` (3 to 30 days) or `stale` "
                        "(over 30 days: predictions are refused unless `allow_stale=true`).",
-        "parameters": parameters(inputs.ElementsRequest),
-        "responses": {
+        request=inputs.ElementsRequest,
+        responses={
             "200": json_ok(obj({
                 "satnum": INT, "name": {"type": ["string", "null"]}, "intldesg": STR,
                 "epoch": TIME,
@@ -208,8 +224,8 @@ def _tle_paths():
                 "sets_in_store": INT,
                 "warnings": ref("Warnings"), "elements": ref("Elements"),
             }), "The element set"),
-            **problem_responses(400),
-        }}}}
+            }
+        )}
 
 
 def _now_schema(u):
@@ -265,40 +281,38 @@ GEOJSON = {
 
 def _iss_paths():
     return {
-        "/api/v1/iss/now": {"get": {
-            "operationId": "issNow", "tags": ["iss"],
-            "summary": "Where the station is at one time (default now).",
-            "description": "Always answers, even from old element sets (then with `warnings`). "
+        "/api/v1/iss/now": get(
+            "issNow", "iss",
+            "Where the station is at one time (default now).",
+            description="Always answers, even from old element sets (then with `warnings`). "
                            "WGS-84 geodetic coordinates; longitude in (-180, 180]. Without "
                            "`time`, now is taken to the whole second.",
-            "parameters": parameters(inputs.NowRequest),
-            "responses": {"200": json_ok({"oneOf": [_now_schema("km"), _now_schema("mi")]},
+            request=inputs.NowRequest,
+            responses={"200": json_ok({"oneOf": [_now_schema("km"), _now_schema("mi")]},
                                          "Position"),
-                          **problem_responses(400)}}},
-        "/api/v1/iss/positions": {"get": {
-            "operationId": "issPositions", "tags": ["iss"],
-            "summary": "Positions on a time grid or at listed times.",
-            "description": "Either `start`, `end` (and `step_s`) or `timestamps`; at most 10,000 "
+                          }),
+        "/api/v1/iss/positions": get(
+            "issPositions", "iss",
+            "Positions on a time grid or at listed times.",
+            description="Either `start`, `end` (and `step_s`) or `timestamps`; at most 10,000 "
                            "times per request. Each time uses the element set with the nearest "
                            "epoch.",
-            "parameters": parameters(inputs.PositionsRequest),
-            "responses": {"200": json_ok(obj({
+            request=inputs.PositionsRequest,
+            responses={"200": json_ok(obj({
                 "count": INT, "step_s": {"type": ["number", "null"]},
                 "positions": {"type": "array", "items": POSITION_ROW},
                 "elements": ref("Elements"),
                 "element_set_epochs": {"type": "array", "items": TIME},
                 "warnings": ref("Warnings"),
-            }), "Positions"), **problem_responses(400, 422, 503)}}},
-        "/api/v1/iss/groundtrack": {"get": {
-            "operationId": "issGroundTrack", "tags": ["iss"],
-            "summary": "The ground track as GeoJSON, split at the antimeridian.",
-            "description": "Default: one orbital period from now, every 30 s. At most 10,000 "
+            }), "Positions")}, problems=(400, 422, 503)),
+        "/api/v1/iss/groundtrack": get(
+            "issGroundTrack", "iss",
+            "The ground track as GeoJSON, split at the antimeridian.",
+            description="Default: one orbital period from now, every 30 s. At most 10,000 "
                            "points. Identical requests within a minute are served from memory.",
-            "parameters": parameters(inputs.GroundTrackRequest),
-            "responses": {"200": {"description": "GeoJSON FeatureCollection",
-                                  "headers": ELEMENT_HEADERS,
-                                  "content": {"application/geo+json": {"schema": GEOJSON}}},
-                          **problem_responses(400, 422, 503)}}},
+            request=inputs.GroundTrackRequest,
+            responses={"200": media("GeoJSON FeatureCollection", "application/geo+json",
+                                    GEOJSON)}, problems=(400, 422, 503)),
     }
 
 
@@ -348,43 +362,39 @@ def _passes_paths():
 
 
 def _sky_chart_path():
-    return {"/api/v1/passes/sky.svg": {"get": {
-        "operationId": "passSkyChart", "tags": ["passes"],
-        "summary": "One pass on a polar sky chart (SVG).",
-        "description": "The parameters of /api/v1/passes pick the listing; `pass_index` the "
+    return {"/api/v1/passes/sky.svg": get(
+        "passSkyChart", "passes",
+        "One pass on a polar sky chart (SVG).",
+        description="The parameters of /api/v1/passes pick the listing; `pass_index` the "
                        "pass in it (0 = the first). Zenith at the centre, horizon outside, "
                        "30 and 60 degree rings, north up and east left (the sky seen from "
                        "below); the path dashed where the station cannot be seen, solid where "
                        "it can, the point where it enters Earth's shadow and the culmination "
                        "with its local time.",
-        "parameters": parameters(inputs.SkyChartRequest),
-        "responses": {"200": {"description": "SVG image", "headers": ELEMENT_HEADERS,
-                              "content": {"image/svg+xml": {"schema": STR}}},
-                      **problem_responses(400, 404, 422, 503)}}}}
+        request=inputs.SkyChartRequest,
+        responses={"200": media("SVG image", "image/svg+xml", STR)}, problems=(400, 404, 422, 503))}
 
 
 def _passes_ics_path():
-    return {"/api/v1/passes.ics": {"get": {
-        "operationId": "passesCalendar", "tags": ["passes"],
-        "summary": "Visible passes as an iCalendar file (one event per visible pass).",
-        "description": "Same parameters as /api/v1/passes; only passes the observer can see "
+    return {"/api/v1/passes.ics": get(
+        "passesCalendar", "passes",
+        "Visible passes as an iCalendar file (one event per visible pass).",
+        description="Same parameters as /api/v1/passes; only passes the observer can see "
                        "become events, whatever `visible_only` says.",
-        "parameters": parameters(inputs.PassesRequest),
-        "responses": {"200": {"description": "iCalendar (RFC 5545)", "headers": ELEMENT_HEADERS,
-                              "content": {"text/calendar": {"schema": STR}}},
-                      **problem_responses(400, 404, 422, 503)}}}}
+        request=inputs.PassesRequest,
+        responses={"200": media("iCalendar (RFC 5545)", "text/calendar", STR)}, problems=(400, 404, 422, 503))}
 
 
 def _overflights_path():
     event = {"oneOf": [{"type": "null"}, obj({"time_utc": TIME, "time_local": STR})]}
-    return {"/api/v1/overflights": {"get": {
-        "operationId": "overflights", "tags": ["passes"],
-        "summary": "When the sub-satellite point passes within a radius of a place.",
-        "description": "Closest approaches of the ground track (great circle on the mean-radius "
+    return {"/api/v1/overflights": get(
+        "overflights", "passes",
+        "When the sub-satellite point passes within a radius of a place.",
+        description="Closest approaches of the ground track (great circle on the mean-radius "
                        "sphere) within `radius_km`; `dark`: Sun below -6 deg at the point below "
                        "the station.",
-        "parameters": parameters(inputs.OverflightsRequest),
-        "responses": {"200": json_ok(obj({
+        request=inputs.OverflightsRequest,
+        responses={"200": json_ok(obj({
             "place": PLACE, "timezone": STR, "start_utc": TIME, "end_utc": TIME,
             "radius_km": NUM, "night_only": BOOL, "count": INT, "count_before_night_filter": INT,
             "overflights": {"type": "array", "items": obj({
@@ -396,18 +406,18 @@ def _overflights_path():
             "elements": ref("Elements"), "warnings": ref("Warnings"),
         }, required=["place", "timezone", "start_utc", "end_utc", "radius_km", "count",
                      "overflights", "elements", "warnings"]), "Overflights"),
-            **problem_responses(400, 404, 422, 503)}}}}
+            }, problems=(400, 404, 422, 503))}
 
 
 def _passes_json_path():
-    return {"/api/v1/passes": {"get": {
-        "operationId": "passes", "tags": ["passes"],
-        "summary": "Passes of the station over an observer.",
-        "description": "A pass is an interval with the station at or above `min_elevation_deg`. "
+    return {"/api/v1/passes": get(
+        "passes", "passes",
+        "Passes of the station over an observer.",
+        description="A pass is an interval with the station at or above `min_elevation_deg`. "
                        "Give `city` or `lat`/`lon`. Identical requests within a minute are "
                        "served from memory. `reason` explains an empty list.",
-        "parameters": parameters(inputs.PassesRequest),
-        "responses": {"200": json_ok(obj({
+        request=inputs.PassesRequest,
+        responses={"200": json_ok(obj({
             "place": PLACE,
             "timezone": {"type": "string", "description": "IANA zone of every `time_local`"},
             "start_utc": TIME, "end_utc": TIME,
@@ -421,10 +431,14 @@ def _passes_json_path():
             "model": {"type": "object", "description": "the definitions used, in words"},
             "elements": ref("Elements"),
         }), "Passes (the same document as `iss-tracker passes --json`, plus `elements`)"),
-            **problem_responses(400, 404, 422, 503)}}}}
+            }, problems=(400, 404, 422, 503))}
 
 
-ON_HEADERS = {**ELEMENT_HEADERS}
+def open_notify_ok(description, schema):
+    """An Open Notify 200: JSON, or JSONP (``application/javascript``) with ``callback``."""
+    return {"description": description, "headers": ELEMENT_HEADERS,
+            "content": {"application/json": {"schema": schema},
+                        "application/javascript": {"schema": STR}}}
 
 
 def _opennotify_paths():
@@ -432,47 +446,35 @@ def _opennotify_paths():
                   "element-set age is in the X-Elements-Age-Days header, and beyond 3 days a "
                   "`warnings` list is added.")
     return {
-        "/iss-now.json": {"get": {
-            "operationId": "openNotifyNow", "tags": ["open-notify"],
-            "summary": "Open Notify compatible current position (numbers as strings).",
-            "description": stale_note,
-            "parameters": parameters(inputs.OpenNotifyNowRequest),
-            "responses": {"200": {
-                "description": "Current position",
-                "headers": ON_HEADERS,
-                "content": {
-                    "application/json": {"schema": obj({
-                        "message": {"const": "success"},
-                        "timestamp": {"type": "integer", "description": "Unix seconds"},
-                        "iss_position": obj({
-                            "latitude": {"type": "string", "pattern": r"^-?\d+\.\d{4}$",
-                                         "description": "degrees, as a string"},
-                            "longitude": {"type": "string", "pattern": r"^-?\d+\.\d{4}$",
-                                          "description": "degrees, as a string"}}),
-                        "warnings": ref("Warnings"),
-                    }, required=["message", "timestamp", "iss_position"])},
-                    "application/javascript": {"schema": STR}}},
-                **problem_responses(400)}}},
-        "/iss-pass.json": {"get": {
-            "operationId": "openNotifyPasses", "tags": ["open-notify"],
-            "summary": "Open Notify compatible pass predictions (rise times and durations).",
-            "description": "Passes above 10 degrees elevation from now. " + stale_note,
-            "parameters": parameters(inputs.OpenNotifyPassRequest),
-            "responses": {"200": {
-                "description": "Passes",
-                "headers": ON_HEADERS,
-                "content": {
-                    "application/json": {"schema": obj({
-                        "message": {"const": "success"},
-                        "request": obj({"altitude": NUM, "datetime": INT, "latitude": NUM,
-                                        "longitude": NUM, "passes": INT}),
-                        "response": {"type": "array", "items": obj({
-                            "duration": {"type": "integer", "description": "seconds"},
-                            "risetime": {"type": "integer", "description": "Unix seconds"}})},
-                        "warnings": ref("Warnings"),
-                    }, required=["message", "request", "response"])},
-                    "application/javascript": {"schema": STR}}},
-                **problem_responses(400)}}},
+        "/iss-now.json": get(
+            "openNotifyNow", "open-notify",
+            "Open Notify compatible current position (numbers as strings).",
+            description=stale_note,
+            request=inputs.OpenNotifyNowRequest,
+            responses={"200": open_notify_ok("Current position", obj({
+                "message": {"const": "success"},
+                "timestamp": {"type": "integer", "description": "Unix seconds"},
+                "iss_position": obj({
+                    "latitude": {"type": "string", "pattern": r"^-?\d+\.\d{4}$",
+                                 "description": "degrees, as a string"},
+                    "longitude": {"type": "string", "pattern": r"^-?\d+\.\d{4}$",
+                                  "description": "degrees, as a string"}}),
+                "warnings": ref("Warnings"),
+            }, required=["message", "timestamp", "iss_position"]))}),
+        "/iss-pass.json": get(
+            "openNotifyPasses", "open-notify",
+            "Open Notify compatible pass predictions (rise times and durations).",
+            description="Passes above 10 degrees elevation from now. " + stale_note,
+            request=inputs.OpenNotifyPassRequest,
+            responses={"200": open_notify_ok("Passes", obj({
+                "message": {"const": "success"},
+                "request": obj({"altitude": NUM, "datetime": INT, "latitude": NUM,
+                                "longitude": NUM, "passes": INT}),
+                "response": {"type": "array", "items": obj({
+                    "duration": {"type": "integer", "description": "seconds"},
+                    "risetime": {"type": "integer", "description": "Unix seconds"}})},
+                "warnings": ref("Warnings"),
+            }, required=["message", "request", "response"]))}),
     }
 
 
@@ -518,22 +520,22 @@ def _stats_paths():
                        "differences": {"type": "object"}}}}
     mission["required"] = STATS_BODY["required"] + ["mission"]
     return {
-        "/api/v1/stats": {"get": {
-            "operationId": "orbitStats", "tags": ["stats"],
-            "summary": "How far it went: orbits, distance, altitude and sunlight over an interval.",
-            "description": "At most 300,000 samples per request (e.g. 3.4 days at 1 s, 34 "
+        "/api/v1/stats": get(
+            "orbitStats", "stats",
+            "How far it went: orbits, distance, altitude and sunlight over an interval.",
+            description="At most 300,000 samples per request (e.g. 3.4 days at 1 s, 34 "
                            "days at 10 s, 5.7 years at 600 s), checked before any work. "
                            "Cached like passes.",
-            "parameters": parameters(inputs.StatsRequest),
-            "responses": {"200": json_ok(STATS_BODY, "Statistics"),
-                          **problem_responses(400, 422, 503)}}},
-        "/api/v1/missions/year-in-space": {"get": {
-            "operationId": "yearInSpace", "tags": ["stats"],
-            "summary": "Scott Kelly's Year in Space (2015-03-27 to 2016-03-02) against NASA's "
+            request=inputs.StatsRequest,
+            responses={"200": json_ok(STATS_BODY, "Statistics"),
+                          }, problems=(400, 422, 503)),
+        "/api/v1/missions/year-in-space": get(
+            "yearInSpace", "stats",
+            "Scott Kelly's Year in Space (2015-03-27 to 2016-03-02) against NASA's "
                        "published 5,440 orbits and 143,846,525 miles.",
-            "description": "Computed from the shipped 2015-2016 element sets every 60 s, once "
+            description="Computed from the shipped 2015-2016 element sets every 60 s, once "
                            "per server process.",
-            "responses": {"200": json_ok(mission, "Mission statistics and comparison")}}},
+            responses={"200": json_ok(mission, "Mission statistics and comparison")}, problems=()),
     }
 
 
@@ -577,18 +579,18 @@ def _transits_path():
                                "answer, without its centerline"}})},
             "elements": ref("Elements"), "warnings": ref("Warnings")},
         "description": "The centre lines of the events, one LineString feature each."}
-    return {"/api/v1/transits": {"get": {
-        "operationId": "transits", "tags": ["passes"],
-        "summary": summary(inputs.TransitsRequest),
-        "description": "Apparent topocentric positions of the station and of the Sun or the "
+    return {"/api/v1/transits": get(
+        "transits", "passes",
+        summary(inputs.TransitsRequest),
+        description="Apparent topocentric positions of the station and of the Sun or the "
                        "Moon (DE421; light time and aberration on both, as skyfield's "
                        "`observe().apparent()`; refraction on neither: it bends both alike). "
                        "A `transit` is a closest approach with the station's centre inside "
                        "the disc; a `near-miss` one with the observer within `radius_km` of "
                        "the centre line. Identical requests within a minute are served from "
                        "memory.",
-        "parameters": parameters(inputs.TransitsRequest),
-        "responses": {"200": {
+        request=inputs.TransitsRequest,
+        responses={"200": {
             "description": "Transits (the same document as `iss-tracker transits --json`, plus "
                            "`elements`), or with `format=geojson` their centre lines",
             "headers": ELEMENT_HEADERS,
@@ -607,7 +609,7 @@ def _transits_path():
                     "elements": ref("Elements"),
                 })},
                 "application/geo+json": {"schema": geojson}}},
-            **problem_responses(400, 404, 422, 503)}}}}
+            }, problems=(400, 404, 422, 503))}
 
 
 def _batch_paths():
@@ -674,18 +676,18 @@ def _batch_paths():
                 "413": problem("The body is larger than the server accepts."),
                 "429": problem("Too many jobs queued or running (BATCH_MAX_ACTIVE) or kept "
                                "unfinished (BATCH_MAX_JOBS); retry after Retry-After seconds.")}}},
-        "/api/v1/batch/{job_id}": {"get": {
-            "operationId": "batchStatus", "tags": ["stats"],
-            "summary": "A batch job's status and progress (propagations done of the total).",
-            "parameters": job_id,
-            "responses": {"200": json_ok(job, "The job", headers=False), "404": not_found}}},
-        "/api/v1/batch/{job_id}/result": {"get": {
-            "operationId": "batchResult", "tags": ["stats"],
-            "summary": "A finished batch job's rows (NaN as null).",
-            "parameters": job_id,
-            "responses": {"200": json_ok(result, "The rows", headers=False), "404": not_found,
+        "/api/v1/batch/{job_id}": get(
+            "batchStatus", "stats",
+            "A batch job's status and progress (propagations done of the total).",
+            path_parameters=job_id,
+            responses={"200": json_ok(job, "The job", headers=False), "404": not_found}, problems=()),
+        "/api/v1/batch/{job_id}/result": get(
+            "batchResult", "stats",
+            "A finished batch job's rows (NaN as null).",
+            path_parameters=job_id,
+            responses={"200": json_ok(result, "The rows", headers=False), "404": not_found,
                           "409": problem("The job has not finished, or it failed (problem "
-                                         "type job-not-ready; the detail says which).")}}},
+                                         "type job-not-ready; the detail says which).")}, problems=()),
     }
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 
 from tracker.jit import njit
+from tracker.propagator.near import put_state
 
 from tracker.constants import DAY_S, JD_J2000, WGS84_A_KM, WGS84_E2, WGS84_F  # noqa: F401
 
@@ -128,12 +129,7 @@ def track_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme,
         x, y, z, ux, uy, uz = teme_to_itrf_one(jd[i], fr[i], dut1_s[i], xp_rad[i], yp_rad[i],
                                                r_teme[i, 0], r_teme[i, 1], r_teme[i, 2],
                                                vx, vy, vz)
-        r_itrf[i, 0] = x
-        r_itrf[i, 1] = y
-        r_itrf[i, 2] = z
-        v_itrf[i, 0] = ux
-        v_itrf[i, 1] = uy
-        v_itrf[i, 2] = uz
+        put_state(r_itrf, v_itrf, i, x, y, z, ux, uy, uz)
         lat, lon, alt = geodetic_one(x, y, z)
         lat_deg[i] = lat * to_deg
         lon_deg[i] = lon * to_deg

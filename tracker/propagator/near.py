@@ -255,19 +255,41 @@ def sgp4_one(coeffs, i_sat, tsince_min, state, r_out, v_out):
     return err
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def put_state(r, v, k, x, y, z, vx, vy, vz):
+    """Write one state into row ``k`` of ``r`` and ``v`` ((m, 3) km, km/s)."""
+    r[k, 0] = x
+    r[k, 1] = y
+    r[k, 2] = z
+    v[k, 0] = vx
+    v[k, 1] = vy
+    v[k, 2] = vz
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def _scalar_run(coeffs, i, ts, n, state, e_row, r_rows, v_rows, k0):
-    """sgp4_sample at ts[:n], written to rows k0 .. k0 + n - 1."""
+def block_scratch():
+    """The scratch one satellite's ``propagate_block`` calls share:
+    ``(state, work, ts, e_b, r_b, v_b)``: the zeroed resonance state
+    (RESONANCE_STATE_SIZE), the near-Earth block's WORK_SIZE floats, BLOCK
+    times (minutes since epoch) and BLOCK rows of output (uint8 codes,
+    (BLOCK, 3) km and km/s)."""
+    return (np.zeros(RESONANCE_STATE_SIZE), np.empty(sgp4_block.WORK_SIZE), np.empty(BLOCK),
+            np.empty(BLOCK, dtype=np.uint8), np.empty((BLOCK, 3)), np.empty((BLOCK, 3)))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def propagate_block(coeffs, i, ts, n, vector, work, state, e_b, r_b, v_b):
+    """Satellite ``i`` at ``ts[:n]`` minutes since epoch (n <= BLOCK) into
+    rows 0..n-1 of ``e_b``, ``r_b``, ``v_b``: the vectorised near-Earth
+    block when ``vector`` (``block_eligible``) and the block accepts the
+    times, else ``sgp4_sample`` one time at a time. ``state`` and ``work``
+    as ``block_scratch`` makes them."""
+    if vector and sgp4_block.near_earth_block(coeffs, i, ts, n, work, e_b, r_b, v_b):
+        return
     for j in range(n):
-        err, x, y, z, vx, vy, vz = _sample(coeffs, i, ts[j], state)
-        k = k0 + j
-        e_row[k] = err
-        r_rows[k, 0] = x
-        r_rows[k, 1] = y
-        r_rows[k, 2] = z
-        v_rows[k, 0] = vx
-        v_rows[k, 1] = vy
-        v_rows[k, 2] = vz
+        err, x, y, z, vx, vy, vz = sgp4_sample(coeffs, i, ts[j], state)
+        e_b[j] = err
+        put_state(r_b, v_b, j, x, y, z, vx, vy, vz)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -279,10 +301,8 @@ def _satellite_run(coeffs, i, epoch_jd, epoch_fr, jd, fr, tsince, j0, j1,
     empty, else the split JDs ``jd[j], fr[j]``. Blocks of ``BLOCK`` times go
     through the vectorised near-Earth kernel where it applies.
     """
-    state = np.zeros(RESONANCE_STATE_SIZE)
-    ts = np.empty(BLOCK)
+    state, work, ts, _, _, _ = block_scratch()
     vector = sgp4_block.block_eligible(coeffs, i)
-    work = np.empty(sgp4_block.WORK_SIZE)
     for b0 in range(j0, j1, BLOCK):
         n = min(BLOCK, j1 - b0)
         if tsince.shape[0] > 0:
@@ -291,10 +311,8 @@ def _satellite_run(coeffs, i, epoch_jd, epoch_fr, jd, fr, tsince, j0, j1,
         else:
             for j in range(n):
                 ts[j] = (jd[b0 + j] - epoch_jd) * 1440.0 + (fr[b0 + j] - epoch_fr) * 1440.0
-        if not (vector and sgp4_block.near_earth_block(
-                coeffs, i, ts, n, work, e_row[b0:b0 + n], r_rows[b0:b0 + n],
-                v_rows[b0:b0 + n])):
-            _scalar_run(coeffs, i, ts, n, state, e_row, r_rows, v_rows, b0)
+        propagate_block(coeffs, i, ts, n, vector, work, state, e_row[b0:b0 + n],
+                        r_rows[b0:b0 + n], v_rows[b0:b0 + n])
 
 
 _TIME_CHUNK = 4 * BLOCK

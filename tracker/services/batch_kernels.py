@@ -3,7 +3,7 @@
 Pure functions on floats and arrays; the caller allocates every output; runs
 as plain Python under NUMBA_DISABLE_JIT=1. For every satellite of a
 coefficient table (``Elements.coeffs``) and one *span* of sample times, the
-core's SGP4 (vectorised near-Earth blocks, ``stats_kernels.propagate_block``)
+core's SGP4 (vectorised near-Earth blocks, ``near.propagate_block``)
 is reduced at once to a row of partial accumulators (``P_*`` columns): the
 ascending-node crossings inside the span (TEME z from < 0 to >= 0 with
 vz > 0), the WGS-84 geodetic altitude range (``frames_kernels.
@@ -28,10 +28,9 @@ from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import geodetic_sin_cos_alt
 from tracker.astro.shadow import DAYLIGHT
-from tracker.propagator.block import BLOCK, WORK_SIZE, block_eligible
-from tracker.propagator.deep import RESONANCE_STATE_SIZE
-from tracker.services.stats_kernels import (arg_latitude_rad, illumination, propagate_block,
-                                            sun_at)
+from tracker.propagator.block import BLOCK, block_eligible
+from tracker.propagator.near import block_scratch, propagate_block
+from tracker.services.stats_kernels import arg_latitude_rad, illumination, sun_at
 
 # ---- per-satellite partial accumulators of one span (columns of ``out``) ----
 P_NODES = 0            # ascending-node crossings between valid samples of the span
@@ -64,12 +63,7 @@ N_PART = 23
 def _span_one(coeffs, j, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radius_km,
               sun_radius_km, out):
     """Satellite ``j`` of ``batch_span``: writes row ``out[j]``."""
-    scratch = np.zeros(RESONANCE_STATE_SIZE)
-    work = np.empty(WORK_SIZE)
-    ts = np.empty(BLOCK)
-    e_b = np.empty(BLOCK, dtype=np.uint8)
-    r_b = np.empty((BLOCK, 3))
-    v_b = np.empty((BLOCK, 3))
+    scratch, work, ts, e_b, r_b, v_b = block_scratch()
     alt_b = np.empty(BLOCK)
     n_t = t_s.shape[0]
     vector = block_eligible(coeffs, j)

@@ -28,6 +28,7 @@ import numpy as np
 from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import geodetic_to_itrf_one
+from tracker.propagator.near import put_state
 
 # columns of the pass table
 P_RISE = 0          # threshold crossing upwards (NaN: above threshold at window start)
@@ -49,6 +50,15 @@ V_MAG = 3           # that magnitude
 N_VCOLS = 4
 
 BISECT_TOL_S = 1e-6
+# Below-the-horizon rejection in the scan (``_scan_observer``): on one interval
+# the cubic Hermite interpolant f(s) of the observer's "up" distance
+# (r - o).u satisfies f <= max(f0, f1) + 4/27 h (|f0'| + |f1'|) (h00 + h01 = 1,
+# both in [0, 1]; |h10|, |h11| <= 4/27 h), so an interval where that bound is
+# below -HORIZON_MARGIN_KM has a negative elevation throughout: no crossing
+# and no maximum above a threshold >= 0 deg can lie in it, and the scan skips
+# it without the elevation's square root and divisions.
+HERMITE_BOUND = 4.0 / 27.0
+HORIZON_MARGIN_KM = 1e-6
 MAG_STEP_S = 5.0            # brightness sampled this often along a visible segment
 TWILIGHT_STEP_S = 60.0      # Sun altitude sampled this often to find twilight crossings
 
@@ -119,12 +129,7 @@ def interpolate_track(t_s, r, v, t_query, r_out, v_out):
             continue
         i = interval_at(t_s, t)
         x, y, z, vx, vy, vz = hermite(t_s, r, v, i, t)
-        r_out[k, 0] = x
-        r_out[k, 1] = y
-        r_out[k, 2] = z
-        v_out[k, 0] = vx
-        v_out[k, 1] = vy
-        v_out[k, 2] = vz
+        put_state(r_out, v_out, k, x, y, z, vx, vy, vz)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -174,6 +179,14 @@ def _critical(t_s, r, v, i, a, b, ox, oy, oz, ux, uy, uz):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _up_distance(r, v, i, ox, oy, oz, ux, uy, uz):
+    """Sample i's height above the observer's horizon plane, (r - o).u (km),
+    and its rate v.u (km/s): the numerator of sin(elevation) and its slope."""
+    return ((r[i, 0] - ox) * ux + (r[i, 1] - oy) * uy + (r[i, 2] - oz) * uz,
+            v[i, 0] * ux + v[i, 1] * uy + v[i, 2] * uz)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _observer(lat_rad, lon_rad, alt_km, o):
     """Fill o with the observer's ITRF position; return the up unit vector."""
     geodetic_to_itrf_one(lat_rad, lon_rad, alt_km, o)
@@ -186,7 +199,10 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
     """Find the passes of observer k; write rows from ``base`` when ``write``.
 
     Returns the number of passes. A pass is a maximal time interval with
-    sin(el) >= sin_min inside the window [t_s[0], t_s[-1]].
+    sin(el) >= sin_min inside the window [t_s[0], t_s[-1]]. Intervals wholly
+    below the horizon (``HERMITE_BOUND``) are skipped when sin_min >= 0, and
+    without ``write`` the crossing times are not refined (only counted): the
+    passes found are the same as with every interval examined.
     """
     n = t_s.shape[0]
     o = np.empty(3)
@@ -207,9 +223,25 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
     n_culm = 0
     if above:
         rise = math.nan
+    skip = sin_min >= 0.0
+    f0, fd0 = _up_distance(r, v, 0, ox, oy, oz, ux, uy, uz)
+    stale = False           # g0, d0 not yet evaluated at sample i (after skipped intervals)
     for i in range(n - 1):
         ta = t_s[i]
         tb = t_s[i + 1]
+        if skip:
+            f1, fd1 = _up_distance(r, v, i + 1, ox, oy, oz, ux, uy, uz)
+            bound = HERMITE_BOUND * max(tb - ta, 0.0) * (abs(fd0) + abs(fd1)) + HORIZON_MARGIN_KM
+            below = (not above) and f0 + bound < 0.0 and f1 + bound < 0.0
+            f0 = f1
+            fd0 = fd1
+            if below:
+                stale = True
+                continue
+        if stale:
+            g0, d0 = _sin_el(r[i, 0], r[i, 1], r[i, 2], v[i, 0], v[i, 1], v[i, 2],
+                             ox, oy, oz, ux, uy, uz)
+            stale = False
         g1, d1 = _sin_el(r[i + 1, 0], r[i + 1, 1], r[i + 1, 2], v[i + 1, 0], v[i + 1, 1],
                          v[i + 1, 2], ox, oy, oz, ux, uy, uz)
         # up to 4 event candidates in this interval, in time order:
@@ -252,7 +284,9 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
             if has_crit:
                 # two monotonic pieces [ta, tc], [tc, tb]
                 if (g0 >= sin_min) != (gc >= sin_min):
-                    ev_t0 = _root(t_s, r, v, i, ta, tc, gc >= sin_min, ox, oy, oz, ux, uy, uz, sin_min)
+                    if write:
+                        ev_t0 = _root(t_s, r, v, i, ta, tc, gc >= sin_min, ox, oy, oz, ux, uy, uz,
+                                      sin_min)
                     n_ev = 1
                 if is_max and gc >= sin_min:
                     if n_ev == 0:
@@ -265,7 +299,10 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
                         ev_kind = (0, 1, 0)
                     n_ev += 1
                 if (gc >= sin_min) != (g1 >= sin_min):
-                    tr = _root(t_s, r, v, i, tc, tb, g1 >= sin_min, ox, oy, oz, ux, uy, uz, sin_min)
+                    tr = tc
+                    if write:
+                        tr = _root(t_s, r, v, i, tc, tb, g1 >= sin_min, ox, oy, oz, ux, uy, uz,
+                                   sin_min)
                     if n_ev == 0:
                         ev_t0 = tr
                     elif n_ev == 1:
@@ -274,7 +311,9 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
                         ev_t2 = tr
                     n_ev += 1
             elif (g0 >= sin_min) != (g1 >= sin_min):
-                ev_t0 = _root(t_s, r, v, i, ta, tb, g1 >= sin_min, ox, oy, oz, ux, uy, uz, sin_min)
+                if write:
+                    ev_t0 = _root(t_s, r, v, i, ta, tb, g1 >= sin_min, ox, oy, oz, ux, uy, uz,
+                                  sin_min)
                 n_ev = 1
         for e in range(n_ev):
             if e == 0:

@@ -7,7 +7,7 @@ plain Python under NUMBA_DISABLE_JIT=1.
 Positions ``r`` (km) and velocities ``v`` (km/s) are SGP4's, in TEME; times
 ``t_s`` are seconds from an origin chosen by the caller, increasing.
 The kernels call the shared ones: the core's SGP4 (``sgp4_block.near_earth_block``,
-its vectorised near-Earth path, 64 times at once; ``sgp4.sgp4_sample``
+its vectorised near-Earth path, 64 times at once; ``near.sgp4_sample``
 otherwise), ``shadow.illumination_one`` (conical Earth shadow) and
 ``frames.geodetic_sin_cos_alt`` (WGS-84 geodetic conversion without
 trigonometric calls, in a loop LLVM vectorises).
@@ -43,9 +43,8 @@ import numpy as np
 from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import WGS84_E2, geodetic_sin_cos_alt
-from tracker.propagator.deep import RESONANCE_STATE_SIZE
-from tracker.propagator.near import sgp4_sample
-from tracker.propagator.block import BLOCK, WORK_SIZE, block_eligible, near_earth_block
+from tracker.propagator.near import block_scratch, propagate_block
+from tracker.propagator.block import BLOCK, block_eligible
 from tracker.astro.shadow import DAYLIGHT, ECLIPSED, PENUMBRA, illumination_one
 
 # ---- one sample's state ----
@@ -137,27 +136,6 @@ def sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def propagate_block(coeffs, i, ts, n, vector, work, scratch, e_b, r_b, v_b):
-    """SGP4 for satellite ``i`` at ``ts[:n]`` minutes since epoch (n <= BLOCK)
-    into ``e_b``, ``r_b``, ``v_b``, as the core's ``propagate_into`` does:
-    its vectorised near-Earth block when ``vector`` (``block_eligible``) and
-    the block accepts the times, else ``sgp4_sample`` one time at a time
-    (``scratch``: the satellite's RESONANCE_STATE_SIZE scratch; ``work``:
-    WORK_SIZE floats)."""
-    if vector and near_earth_block(coeffs, i, ts, n, work, e_b, r_b, v_b):
-        return
-    for j in range(n):
-        err, x, y, z, vx, vy, vz = sgp4_sample(coeffs, i, ts[j], scratch)
-        e_b[j] = err
-        r_b[j, 0] = x
-        r_b[j, 1] = y
-        r_b[j, 2] = z
-        v_b[j, 0] = vx
-        v_b[j, 1] = vy
-        v_b[j, 2] = vz
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def derive_block(n, r_b, v_b, alt_b, surf_b, speed_b):
     """Per sample of a block: geodetic altitude, sub-satellite point (TEME
     orientation, km) and speed; a loop without branches that LLVM vectorises.
@@ -209,12 +187,7 @@ def orbit_stats_block(coeffs, tsince0_min, t_s, lo, hi, sun_t0_s, sun_step_s, su
     BLOCK at a time: propagate, derive (vectorised), then accumulate.
     """
     n_all = t_s.shape[0]
-    scratch = np.zeros(RESONANCE_STATE_SIZE)
-    work = np.empty(WORK_SIZE)
-    ts = np.empty(BLOCK)
-    e_b = np.empty(BLOCK, dtype=np.uint8)
-    r_b = np.empty((BLOCK, 3))
-    v_b = np.empty((BLOCK, 3))
+    scratch, work, ts, e_b, r_b, v_b = block_scratch()
     alt_b = np.empty(BLOCK)
     surf_b = np.empty((BLOCK, 3))
     speed_b = np.empty(BLOCK)
