@@ -74,6 +74,13 @@ def timing_sigma_s(age_days, ndot_half_rev_day2: float, mean_motion_rev_day: flo
 # ``BANDS`` holds, per age bin [lo, hi) in days, the number of pairs and the
 # 50 %, 68 % and 90 % quantiles of |error| (s) of the predictions with no
 # manoeuvre between; ``REBOOST_BANDS`` the same for predictions across one.
+#
+# Held out, the 90 % band is not calibrated in every age bin: fitted on
+# alternate sets it covers 85-95 % overall but 72-81 % in some bins, and held
+# out by 60-day blocks (the fairer split: neighbouring sets err alike) it
+# covers 80 % at 10-20 days and 63 % at 20-30: the quiet pairs over 13 days
+# come mostly from a few weeks of 2016. scripts/fit_accuracy.py prints the
+# figures; tests/test_accuracy.py keeps both criteria as strict xfails.
 
 MANOEUVRE_KM = 0.3
 """A change of the semi-major axis between consecutive sets that differs by
