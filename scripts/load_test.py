@@ -163,13 +163,49 @@ def rss_mib(pid):
     return None
 
 
-def run_heavy(url, rate, duration_s, light_threads, heavy_threads, seed):
+def descendants(pid):
+    """Process ids of ``pid``'s children, grandchildren... (Linux /proc): the
+    server's heavy-computation workers."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses
+        parents.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def rss_text(pid):
+    """('S MiB' for the server plus its child processes' RSS when it has any, total MiB)."""
+    own = rss_mib(pid)
+    if own is None:
+        return None
+    workers = [r for r in (rss_mib(c) for c in descendants(pid)) if r is not None]
+    if not workers:
+        return f"{own:.1f} MiB", own
+    total = own + sum(workers)
+    return (f"{own:.1f} MiB + {len(workers)} child process{'es' if len(workers) > 1 else ''} "
+            f"(heavy workers, multiprocessing's resource tracker) {sum(workers):.1f} MiB "
+            f"= {total:.1f} MiB"), total
+
+
+def run_heavy(url, rate, duration_s, light_threads, heavy_threads, seed, heavy_share=0.10):
     """Open-loop driver with separate client pools for light and heavy
     requests; returns (planned, results, elapsed) like ``run``."""
     parsed = urllib.parse.urlsplit(url)
     host, port = parsed.hostname, parsed.port or 80
     n = int(rate * duration_s)
-    plan = build_heavy_mix(n, seed)
+    plan = build_heavy_mix(n, seed, heavy_share)
     queues = {"light": queue.Queue(), "heavy": queue.Queue()}
     results = []
     lock = threading.Lock()
@@ -434,6 +470,9 @@ def main(argv=None):
                     help="heavy: 90 %% light requests, 10 %% of the heaviest allowed ones")
     ap.add_argument("--heavy-threads", type=int, default=32,
                     help="--mix heavy: client threads for the heavy requests (default 32)")
+    ap.add_argument("--heavy-share", type=float, default=0.10, metavar="F",
+                    help="--mix heavy: share of heavy requests (default 0.10; 0: the light "
+                         "requests alone, the floor the heavy ones are compared with)")
     ap.add_argument("--slowloris", type=int, default=0, metavar="N",
                     help="hold N connections trickling their headers and time /health")
     ap.add_argument("--trickle-s", type=float, default=2.0,
@@ -441,6 +480,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.rate <= 0 or args.duration <= 0:
         ap.error("--rate and --duration must be positive")
+    if not 0 <= args.heavy_share <= 1:
+        ap.error("--heavy-share must be between 0 and 1")
     if args.slowloris:
         _raise_descriptor_limit(args.slowloris + 256)
     proc = None
@@ -448,19 +489,20 @@ def main(argv=None):
     if url is None:
         proc, url = start_server(args.server_workers)
     try:
-        rss_before = rss_mib(proc.pid) if proc is not None else None
+        rss_before = rss_text(proc.pid) if proc is not None else None
         if rss_before is not None:
-            print(f"server RSS before: {rss_before:.1f} MiB", flush=True)
+            print(f"server RSS before: {rss_before[0]}", flush=True)
         if args.slowloris:
             print(f"target {url}: slowloris with {args.slowloris} connections "
                   f"(pid {os.getpid()})", flush=True)
             failures = run_slowloris(url, args.slowloris, args.duration, args.trickle_s)
         elif args.mix == "heavy":
-            print(f"target {url}: {args.rate:g} requests/s for {args.duration:g} s, 10 % heaviest "
+            print(f"target {url}: {args.rate:g} requests/s for {args.duration:g} s, "
+                  f"{100 * args.heavy_share:g} % heaviest "
                   f"allowed; client threads {args.threads} light + {args.heavy_threads} heavy "
                   f"(pid {os.getpid()})", flush=True)
             n, results, elapsed = run_heavy(url, args.rate, args.duration, args.threads,
-                                            args.heavy_threads, args.seed)
+                                            args.heavy_threads, args.seed, args.heavy_share)
             failures = report_heavy(n, results, elapsed)
         else:
             print(f"target {url}: {args.rate:g} requests/s for {args.duration:g} s, "
@@ -468,10 +510,10 @@ def main(argv=None):
             n, results, elapsed = run(url, args.rate, args.duration, args.threads, args.seed,
                                       args.distinct)
             failures = report(n, results, elapsed)
-        rss_after = rss_mib(proc.pid) if proc is not None else None
-        if rss_after is not None:
-            print(f"server RSS after: {rss_after:.1f} MiB "
-                  f"(change {rss_after - rss_before:+.1f} MiB)", flush=True)
+        rss_after = rss_text(proc.pid) if proc is not None else None
+        if rss_after is not None and rss_before is not None:
+            print(f"server RSS after: {rss_after[0]} "
+                  f"(change {rss_after[1] - rss_before[1]:+.1f} MiB)", flush=True)
     finally:
         if proc is not None:
             proc.terminate()

@@ -25,7 +25,7 @@ import cachetools
 from flask import Flask, current_app, request
 from flask_cors import CORS
 
-from tracker.api.limits import heavy
+from tracker.api.limits import heavy_response
 from tracker.api.query import TOLERATED
 
 EXTENSION = "iss_tracker_cache"
@@ -79,7 +79,7 @@ def request_key():
 
 def cached(compute):
     """Answer from the cache, or call ``compute()`` (-> Response) in a heavy
-    slot (``limits.heavy``) and keep a 200."""
+    slot (``limits.heavy_response``: a worker process under ``serve``) and keep a 200."""
     cache: TTLCache = current_app.extensions[EXTENSION]
     key = request_key()
     hit = cache.get(key)
@@ -88,7 +88,7 @@ def cached(compute):
         response = current_app.response_class(body, status=status, headers=headers)
         response.headers["X-Cache"] = "HIT"
         return response
-    response = heavy(compute)
+    response = heavy_response(compute)
     if response.status_code == 200:
         cache.put(key, (response.get_data(), response.status_code, list(response.headers.items())))
     response.headers["X-Cache"] = "MISS"

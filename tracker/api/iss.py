@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, request
 
 from tracker.api import cache, resources
 from tracker.api.common import clean_warnings, elements_info, json_response
-from tracker.api.limits import heavy
+from tracker.api.limits import heavy_response
 from tracker.api.query import parse
 from tracker.astro.time import Instant, datetime_to_jdfr, datetime_to_unix, format_utc, parse_time
 from tracker.errors import UserError
@@ -82,7 +82,7 @@ def positions_():
     max_points = int(current_app.config["MAX_POINTS"])
     q = parse(PositionsRequest, now=clock)
     times = None if q.timestamps is None else _parse_timestamps(q.timestamps, clock, max_points)
-    return heavy(lambda: _positions(q, times, max_points))
+    return heavy_response(lambda: _positions(q, times, max_points))
 
 
 def _positions(q: PositionsRequest, t: Instant | None, max_points: int):

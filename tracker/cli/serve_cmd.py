@@ -156,6 +156,10 @@ def heavy_budget(workers: int, slots: int | None = None, queue: int = 8) -> dict
 GIL_SWITCH_INTERVAL_S = 0.0005
 
 
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run(args) -> int:
     import sys
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
@@ -168,25 +172,39 @@ def run(args) -> int:
     from tle.store import default_data_dir
     app = create_app({"TLE_FILE": args.tle, "DATA_DIR": str(default_data_dir(os.environ)),
                       **heavy_budget(args.workers)})
-    with app.app_context():
-        res = current()
-        res.warm()           # load data and compile kernels before the first request
-        from tracker.api.warm import warm_requests
-        warm_requests(app)
-        if args.refresh_hours:
-            res.start_refresh(args.refresh_hours)
+    from tracker.api.pool import start_pool, stop_pool
+    # heavy requests are answered in worker processes (tracker.api.pool): their
+    # Python work never holds this process's GIL. The workers load and warm
+    # while this process does the same.
+    pool = start_pool(app, wait=False)
     try:
-        server = make_server(app, args.host, args.port, args.workers)
-    except (OSError, ValueError) as exc:     # in use, no such address, unresolvable name
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}",
-                        parameter="--host") from None
+        with app.app_context():
+            res = current()
+            res.warm()           # load data and compile kernels before the first request
+            pool.wait_ready()
+            from tracker.api.warm import warm_requests
+            warm_requests(app)
+            if args.refresh_hours:
+                res.start_refresh(args.refresh_hours)
+        try:
+            server = make_server(app, args.host, args.port, args.workers)
+        except (OSError, ValueError) as exc:     # in use, no such address, unresolvable name
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}",
+                            parameter="--host") from None
+    except BaseException:
+        stop_pool(app)
+        raise
     host = server.effective_host
     shown = f"[{host}]" if ":" in str(host) else host
     if host in ("0.0.0.0", "::"):
         shown = "127.0.0.1"
     print(f"iss-tracker: serving the map at http://{shown}:{server.effective_port}/ "
-          f"(API: /api/v1/..., /openapi.json; {args.workers} threads; Ctrl-C stops)", flush=True)
+          f"(API: /api/v1/..., /openapi.json; {args.workers} threads; heavy requests in "
+          f"{pool.workers} worker process{'es' if pool.workers > 1 else ''}; Ctrl-C stops)",
+          flush=True)
+    import signal
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)     # a clean stop: the workers too
     try:
         server.run()
     except KeyboardInterrupt:
@@ -194,5 +212,6 @@ def run(args) -> int:
     finally:
         res.stop_refresh()
         server.close()
+        stop_pool(app)
     print("iss-tracker: stopped", file=sys.stderr)
     return 0
