@@ -59,6 +59,10 @@ BISECT_TOL_S = 1e-6
 # it without the elevation's square root and divisions.
 HERMITE_BOUND = 4.0 / 27.0
 HORIZON_MARGIN_KM = 1e-6
+# The same test on blocks of SCAN_BLOCK intervals first (``track_blocks``): a
+# sphere holding the whole interpolated track of the block; a block whose
+# sphere lies below the horizon plane is skipped at once.
+SCAN_BLOCK = 8
 MAG_STEP_S = 5.0            # brightness sampled this often along a visible segment
 TWILIGHT_STEP_S = 60.0      # Sun altitude sampled this often to find twilight crossings
 
@@ -179,6 +183,50 @@ def _critical(t_s, r, v, i, a, b, ox, oy, oz, ux, uy, uz):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def track_blocks(t_s, r, v):
+    """Bounding spheres of the interpolated track on blocks of ``SCAN_BLOCK``
+    intervals: ``(centre (nb, 3) km, radius (nb,) km)``; block b covers the
+    samples b*SCAN_BLOCK .. min((b+1)*SCAN_BLOCK, n-1). Each point of the
+    cubic Hermite interpolant on an interval [i, i+1] lies within
+    max(|r_i - c|, |r_i+1 - c|) + 4/27 h (|v_i| + |v_i+1|) of any c (see
+    ``HERMITE_BOUND``). A block with a non-finite sample gets radius +inf."""
+    n = t_s.shape[0]
+    nb = (n - 2) // SCAN_BLOCK + 1 if n >= 2 else 0
+    centre = np.empty((nb, 3))
+    radius = np.empty(nb)
+    for b in range(nb):
+        i0 = b * SCAN_BLOCK
+        i1 = min(i0 + SCAN_BLOCK, n - 1)
+        ok = True
+        for c in range(3):
+            lo = r[i0, c]
+            hi = r[i0, c]
+            for j in range(i0, i1 + 1):
+                x = r[j, c]
+                if not (math.isfinite(x) and math.isfinite(v[j, c])):
+                    ok = False
+                lo = min(lo, x)
+                hi = max(hi, x)
+            centre[b, c] = 0.5 * (lo + hi)
+        if not ok:
+            radius[b] = math.inf
+            continue
+        rad = 0.0
+        ext = 0.0
+        for j in range(i0, i1 + 1):
+            dx = r[j, 0] - centre[b, 0]
+            dy = r[j, 1] - centre[b, 1]
+            dz = r[j, 2] - centre[b, 2]
+            rad = max(rad, math.sqrt(dx * dx + dy * dy + dz * dz))
+            if j < i1:
+                sa = math.sqrt(v[j, 0] ** 2 + v[j, 1] ** 2 + v[j, 2] ** 2)
+                sb = math.sqrt(v[j + 1, 0] ** 2 + v[j + 1, 1] ** 2 + v[j + 1, 2] ** 2)
+                ext = max(ext, HERMITE_BOUND * max(t_s[j + 1] - t_s[j], 0.0) * (sa + sb))
+        radius[b] = rad + ext + HORIZON_MARGIN_KM
+    return centre, radius
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _up_distance(r, v, i, ox, oy, oz, ux, uy, uz):
     """Sample i's height above the observer's horizon plane, (r - o).u (km),
     and its rate v.u (km/s): the numerator of sin(elevation) and its slope."""
@@ -195,12 +243,15 @@ def _observer(lat_rad, lon_rad, alt_km, o):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs, base, write):
+def _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs,
+                   base, write):
     """Find the passes of observer k; write rows from ``base`` when ``write``.
 
     Returns the number of passes. A pass is a maximal time interval with
     sin(el) >= sin_min inside the window [t_s[0], t_s[-1]]. Intervals wholly
-    below the horizon (``HERMITE_BOUND``) are skipped when sin_min >= 0, and
+    below the horizon are skipped when sin_min >= 0 (whole blocks first:
+    ``blk_c``, ``blk_r`` from ``track_blocks``; then single intervals, see
+    ``HERMITE_BOUND``), and
     without ``write`` the crossing times are not refined (only counted): the
     passes found are the same as with every interval examined.
     """
@@ -224,12 +275,26 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
     if above:
         rise = math.nan
     skip = sin_min >= 0.0
-    f0, fd0 = _up_distance(r, v, 0, ox, oy, oz, ux, uy, uz)
+    ou = ox * ux + oy * uy + oz * uz
+    f0 = 0.0
+    fd0 = 0.0
+    f_stale = True          # f0, fd0 not yet evaluated at sample i
     stale = False           # g0, d0 not yet evaluated at sample i (after skipped intervals)
-    for i in range(n - 1):
+    i = 0
+    while i < n - 1:
+        if skip and not above and i % SCAN_BLOCK == 0:
+            b = i // SCAN_BLOCK
+            if blk_c[b, 0] * ux + blk_c[b, 1] * uy + blk_c[b, 2] * uz - ou + blk_r[b] < 0.0:
+                i = min(i + SCAN_BLOCK, n - 1)
+                stale = True
+                f_stale = True
+                continue
         ta = t_s[i]
         tb = t_s[i + 1]
         if skip:
+            if f_stale:
+                f0, fd0 = _up_distance(r, v, i, ox, oy, oz, ux, uy, uz)
+                f_stale = False
             f1, fd1 = _up_distance(r, v, i + 1, ox, oy, oz, ux, uy, uz)
             bound = HERMITE_BOUND * max(tb - ta, 0.0) * (abs(fd0) + abs(fd1)) + HORIZON_MARGIN_KM
             below = (not above) and f0 + bound < 0.0 and f1 + bound < 0.0
@@ -237,6 +302,7 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
             fd0 = fd1
             if below:
                 stale = True
+                i += 1
                 continue
         if stale:
             g0, d0 = _sin_el(r[i, 0], r[i, 1], r[i, 2], v[i, 0], v[i, 1], v[i, 2],
@@ -357,6 +423,7 @@ def _scan_observer(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs
             peak_t = tb
         g0 = g1
         d0 = d1
+        i += 1
     if above:
         if write:
             _write_pass(out, out_obs, base + count, k, rise, math.nan, culm_t, culm_g, peak_g, peak_t,
@@ -384,10 +451,11 @@ def count_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, counts):
     """Number of passes above sin_min for every observer -> fills counts (m,) int64."""
     dummy = np.empty((0, N_PCOLS))
     dummy_obs = np.empty(0, dtype=np.int64)
+    blk_c, blk_r = track_blocks(t_s, r, v)
     for k in prange(lat_rad.shape[0]):
         # np.int64 indices: prange's index and a literal would each compile
         # _scan_observer (and _write_pass) again.
-        counts[k] = _scan_observer(t_s, r, v, lat_rad[k], lon_rad[k], alt_km[k], sin_min, np.int64(k),
+        counts[k] = _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k], sin_min, np.int64(k),
                                    dummy, dummy_obs, np.int64(0), False)
 
 
@@ -395,9 +463,10 @@ def count_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, counts):
 def fill_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, offsets, out, out_obs):
     """Pass table: observer k's passes go to rows offsets[k] .. offsets[k+1]-1 of
     ``out`` (n_pass, N_PCOLS) and ``out_obs`` (observer index)."""
+    blk_c, blk_r = track_blocks(t_s, r, v)
     for k in prange(lat_rad.shape[0]):
         if offsets[k + 1] > offsets[k]:
-            _scan_observer(t_s, r, v, lat_rad[k], lon_rad[k], alt_km[k], sin_min, np.int64(k),
+            _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k], sin_min, np.int64(k),
                            out, out_obs, offsets[k], True)
 
 
