@@ -32,7 +32,9 @@ separate client pools, so a slow heavy answer never delays a light one on
 the client's side. A 503 (heavy slots full, with Retry-After) or 429 is a
 deliberate refusal, counted apart; anything else is an error. Goals: 0
 errors, /health p99 < 100 ms, light p99 < 50 ms. The server's RSS before
-and after is printed (when this script started it).
+and after is printed (when this script started it), with its child
+processes' (serve's heavy-request workers). ``--heavy-share 0`` sends the
+light requests alone: the floor the heavy mix is compared with.
 
 ``--slowloris N``: N connections each send a request line and then one more
 header byte every ``--trickle-s`` seconds, never finishing; meanwhile
