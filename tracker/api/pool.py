@@ -126,8 +126,12 @@ def _answer(job: dict):
     app = _worker["app"]
     if job["store_version"] != _worker["version"]:
         from tracker.api.resources import EXTENSION as RESOURCES
-        app.extensions[RESOURCES].reload_store()
-        _worker["version"] = job["store_version"]
+        try:
+            app.extensions[RESOURCES].reload_store()
+        except Exception:   # noqa: BLE001 - keep answering from the old store; retry next job
+            app.logger.exception("heavy worker: reloading the element store failed")
+        else:
+            _worker["version"] = job["store_version"]
     _worker["now"] = job["now"]
     try:
         from werkzeug.datastructures import MultiDict
