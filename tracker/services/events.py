@@ -189,7 +189,8 @@ def track_blocks(t_s, r, v):
     samples b*SCAN_BLOCK .. min((b+1)*SCAN_BLOCK, n-1). Each point of the
     cubic Hermite interpolant on an interval [i, i+1] lies within
     max(|r_i - c|, |r_i+1 - c|) + 4/27 h (|v_i| + |v_i+1|) of any c (see
-    ``HERMITE_BOUND``). A block with a non-finite sample gets radius +inf."""
+    ``HERMITE_BOUND``); the radius uses the block's longest interval and
+    fastest sample. A block with a non-finite sample gets radius +inf."""
     n = t_s.shape[0]
     nb = (n - 2) // SCAN_BLOCK + 1 if n >= 2 else 0
     centre = np.empty((nb, 3))
@@ -197,33 +198,56 @@ def track_blocks(t_s, r, v):
     for b in range(nb):
         i0 = b * SCAN_BLOCK
         i1 = min(i0 + SCAN_BLOCK, n - 1)
+        lo0 = hi0 = r[i0, 0]
+        lo1 = hi1 = r[i0, 1]
+        lo2 = hi2 = r[i0, 2]
+        v2 = 0.0
+        h = 0.0
         ok = True
-        for c in range(3):
-            lo = r[i0, c]
-            hi = r[i0, c]
-            for j in range(i0, i1 + 1):
-                x = r[j, c]
-                if not (math.isfinite(x) and math.isfinite(v[j, c])):
-                    ok = False
-                lo = min(lo, x)
-                hi = max(hi, x)
-            centre[b, c] = 0.5 * (lo + hi)
+        for j in range(i0, i1 + 1):
+            x = r[j, 0]
+            y = r[j, 1]
+            z = r[j, 2]
+            w = v[j, 0] * v[j, 0] + v[j, 1] * v[j, 1] + v[j, 2] * v[j, 2]
+            if not (math.isfinite(x + y + z) and math.isfinite(w)):
+                ok = False
+            lo0 = min(lo0, x)
+            hi0 = max(hi0, x)
+            lo1 = min(lo1, y)
+            hi1 = max(hi1, y)
+            lo2 = min(lo2, z)
+            hi2 = max(hi2, z)
+            v2 = max(v2, w)
+            if j < i1:
+                h = max(h, t_s[j + 1] - t_s[j])
+        cx = 0.5 * (lo0 + hi0)
+        cy = 0.5 * (lo1 + hi1)
+        cz = 0.5 * (lo2 + hi2)
+        centre[b, 0] = cx
+        centre[b, 1] = cy
+        centre[b, 2] = cz
         if not ok:
             radius[b] = math.inf
             continue
-        rad = 0.0
-        ext = 0.0
+        d2 = 0.0
         for j in range(i0, i1 + 1):
-            dx = r[j, 0] - centre[b, 0]
-            dy = r[j, 1] - centre[b, 1]
-            dz = r[j, 2] - centre[b, 2]
-            rad = max(rad, math.sqrt(dx * dx + dy * dy + dz * dz))
-            if j < i1:
-                sa = math.sqrt(v[j, 0] ** 2 + v[j, 1] ** 2 + v[j, 2] ** 2)
-                sb = math.sqrt(v[j + 1, 0] ** 2 + v[j + 1, 1] ** 2 + v[j + 1, 2] ** 2)
-                ext = max(ext, HERMITE_BOUND * max(t_s[j + 1] - t_s[j], 0.0) * (sa + sb))
-        radius[b] = rad + ext + HORIZON_MARGIN_KM
+            dx = r[j, 0] - cx
+            dy = r[j, 1] - cy
+            dz = r[j, 2] - cz
+            d2 = max(d2, dx * dx + dy * dy + dz * dz)
+        radius[b] = math.sqrt(d2) + 2.0 * HERMITE_BOUND * h * math.sqrt(v2) + HORIZON_MARGIN_KM
     return centre, radius
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def nonfinite_rows(r, v, out):
+    """out[i] = whether row i of r or v (n, 3) holds a NaN or an infinity."""
+    for i in range(r.shape[0]):
+        bad = False
+        for c in range(3):
+            if not (math.isfinite(r[i, c]) and math.isfinite(v[i, c])):
+                bad = True
+        out[i] = bad
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -446,28 +470,42 @@ def _write_pass(out, out_obs, row, k, rise, set_, culm_t, culm_g, peak_g, peak_t
     out[row, P_END] = set_ if math.isfinite(set_) else t_last
 
 
-@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def count_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, counts):
     """Number of passes above sin_min for every observer -> fills counts (m,) int64."""
+    blk_c, blk_r = track_blocks(t_s, r, v)
+    count_passes_blocks(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, counts)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+def count_passes_blocks(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, counts):
+    """``count_passes`` given the track's ``track_blocks`` (computed once per track)."""
     dummy = np.empty((0, N_PCOLS))
     dummy_obs = np.empty(0, dtype=np.int64)
-    blk_c, blk_r = track_blocks(t_s, r, v)
     for k in prange(lat_rad.shape[0]):
         # np.int64 indices: prange's index and a literal would each compile
         # _scan_observer (and _write_pass) again.
-        counts[k] = _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k], sin_min, np.int64(k),
-                                   dummy, dummy_obs, np.int64(0), False)
+        counts[k] = _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k],
+                                   sin_min, np.int64(k), dummy, dummy_obs, np.int64(0), False)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def fill_passes(t_s, r, v, lat_rad, lon_rad, alt_km, sin_min, offsets, out, out_obs):
     """Pass table: observer k's passes go to rows offsets[k] .. offsets[k+1]-1 of
     ``out`` (n_pass, N_PCOLS) and ``out_obs`` (observer index)."""
     blk_c, blk_r = track_blocks(t_s, r, v)
+    fill_passes_blocks(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, offsets, out,
+                       out_obs)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+def fill_passes_blocks(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, offsets, out,
+                       out_obs):
+    """``fill_passes`` given the track's ``track_blocks``."""
     for k in prange(lat_rad.shape[0]):
         if offsets[k + 1] > offsets[k]:
-            _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k], sin_min, np.int64(k),
-                           out, out_obs, offsets[k], True)
+            _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k], sin_min,
+                           np.int64(k), out, out_obs, offsets[k], True)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)

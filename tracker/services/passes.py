@@ -49,7 +49,7 @@ from tracker.astro.time import check_service_range
 from tracker.astro.visibility import ISS_STD_MAG, timing_sigma_s
 from tracker.constants import MEAN_EARTH_RADIUS_KM
 from tracker.ranges import SUN_MAX_DEG
-from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, timing_band_s, uncertainty_s
+from tle.accuracy import BANDS, detect_manoeuvres, timing_band_s, uncertainty_s
 
 MAX_DAYS = 30.0
 MIN_WINDOW_S = 1.0                # shorter windows vanish in float seconds near 2026
@@ -217,16 +217,19 @@ def find_passes(track: SampledTrack, lat_deg, lon_deg, alt_m, *, min_elevation_d
     sin_min = math.sin(math.radians(min_elevation_deg))
     t_s, r, v = track.t_s, track.r_itrf_km, track.v_itrf_km_s
     m = lat.shape[0]
+    blk_c, blk_r = _ev.track_blocks(t_s, r, v)
     obs_parts, p_parts = [], []
     for c0 in range(0, m, chunk):
         sl = slice(c0, min(m, c0 + chunk))
         counts = np.zeros(sl.stop - sl.start, dtype=np.int64)
-        _ev.count_passes(t_s, r, v, lat[sl], lon[sl], alt[sl], sin_min, counts)
+        _ev.count_passes_blocks(t_s, r, v, blk_c, blk_r, lat[sl], lon[sl], alt[sl], sin_min,
+                                counts)
         offsets = np.zeros(counts.shape[0] + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         out = np.empty((offsets[-1], _ev.N_PCOLS))
         out_obs = np.empty(offsets[-1], dtype=np.int64)
-        _ev.fill_passes(t_s, r, v, lat[sl], lon[sl], alt[sl], sin_min, offsets, out, out_obs)
+        _ev.fill_passes_blocks(t_s, r, v, blk_c, blk_r, lat[sl], lon[sl], alt[sl], sin_min,
+                               offsets, out, out_obs)
         obs_parts.append(out_obs + c0)
         p_parts.append(out)
         if progress is not None:
@@ -245,7 +248,12 @@ def find_passes(track: SampledTrack, lat_deg, lon_deg, alt_m, *, min_elevation_d
     columns = {"rise": p[:, _ev.P_RISE], "culm": p[:, _ev.P_CULM], "set": p[:, _ev.P_SET],
                "peak": p[:, _ev.P_PEAK_T], "appear": vis[:, _ev.V_START],
                "disappear": vis[:, _ev.V_END], "bright": vis[:, _ev.V_BRIGHT_T]}
-    look = {name: look_angles(track, lat, lon, alt, obs, times) for name, times in columns.items()}
+    # one kernel call for every event of every pass
+    n = obs.shape[0]
+    az, el, rng = look_angles(track, lat, lon, alt, np.tile(obs, len(columns)),
+                              np.concatenate(list(columns.values())))
+    look = {name: (az[q * n:(q + 1) * n], el[q * n:(q + 1) * n], rng[q * n:(q + 1) * n])
+            for q, name in enumerate(columns)}
     # Belt and braces: an event that exists (finite time) must have finite look angles.
     ok = np.ones(obs.shape[0], dtype=bool)
     for name, times in columns.items():
@@ -267,8 +275,9 @@ def _clear_of_failures(track: SampledTrack, p):
     to one is cut short or invented at the edge of the failure: it is not
     reported (the track's warnings say that no events are reported there).
     """
-    bad = np.flatnonzero(~np.isfinite(track.r_itrf_km).all(axis=1)
-                         | ~np.isfinite(track.v_itrf_km_s).all(axis=1))
+    failed = np.empty(track.t_s.shape[0], dtype=np.bool_)
+    _ev.nonfinite_rows(track.r_itrf_km, track.v_itrf_km_s, failed)
+    bad = np.flatnonzero(failed)
     if bad.size == 0:
         return None
     n = track.t_s.shape[0]
@@ -350,73 +359,139 @@ def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DA
     when the store has no element set within 30 days of the window (unless
     ``allow_stale``).
     """
+    return passes_for_places([place], start_unix_s, days, store=store,
+                             min_elevation_deg=min_elevation_deg, sun_max_deg=sun_max_deg,
+                             visible_only=visible_only, allow_stale=allow_stale, eop=eop, sun=sun,
+                             track=track)[0]
+
+
+def passes_for_places(places, start_unix_s: float, days: float = DEFAULT_DAYS, *,
+                      store: ElementStore, min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG,
+                      sun_max_deg: float = DEFAULT_SUN_MAX_DEG, visible_only: bool = False,
+                      allow_stale: bool = False, eop=None, sun=None,
+                      track: SampledTrack | None = None) -> list[PassReport]:
+    """``passes_for_place`` for several places over one window: one report
+    per place, each the same as ``passes_for_place`` alone gives, from one
+    track and one scan of every place (visibility, look angles, element
+    sets, uncertainties and shadow edges evaluated for all passes at once)."""
     days, min_el, sun_max = validate_window(days, min_elevation_deg, sun_max_deg)
     end_unix_s = start_unix_s + days * 86400.0
     validate_window_times(start_unix_s, end_unix_s)
     if track is None:
         track = build_track(store, start_unix_s, end_unix_s, allow_stale=allow_stale,
                             eop=eop, sun=sun)
-    table = find_passes(track, [place.lat_deg], [place.lon_deg], [place.alt_m],
-                        min_elevation_deg=min_el, sun_max_deg=sun_max)
-    lat, lon, alt = _observer_arrays([place.lat_deg], [place.lon_deg], [place.alt_m])
-    sin_min = math.sin(math.radians(min_el))
-    passes = []
+    places = list(places)
+    table = find_passes(track, [p.lat_deg for p in places], [p.lon_deg for p in places],
+                        [p.alt_m for p in places], min_elevation_deg=min_el, sun_max_deg=sun_max)
     # the store's sets, or (a prebuilt track without a store) the sets it was built from
     manoeuvres = detect_manoeuvres(store.sets if store is not None else
                                    [seg[2] for seg in track.segments])
     # the brightness model (tracker.astro.visibility) is the ISS's: other objects get none
     satnum = store.satnum if store is not None else getattr(track.segments[0][2], "satnum",
                                                             ISS_SATNUM)
-    is_iss = satnum == ISS_SATNUM
-    for j in range(table.obs.shape[0]):
-        p = table.p[j]
+    rows = _pass_records(track, table, places, min_el, manoeuvres, satnum == ISS_SATNUM)
+    reports = []
+    for k, place in enumerate(places):
+        passes = rows[k]
+        n_total = len(passes)
+        if visible_only:
+            passes = [q for q in passes if q.visible]
+        report = PassReport(place=place, start_unix_s=start_unix_s, end_unix_s=end_unix_s,
+                            min_elevation_deg=min_el, sun_max_deg=sun_max,
+                            visible_only=visible_only, passes=passes,
+                            warnings=list(track.warnings), element_sets=list(track.segments),
+                            n_passes_total=n_total)
+        if not passes:
+            report.reason = _no_pass_reason(track, place, min_el, sun_max, visible_only, n_total)
+        reports.append(report)
+    return reports
+
+
+def _pass_records(track: SampledTrack, table: PassTable, places, min_el: float, manoeuvres,
+                  is_iss: bool) -> list[list[Pass]]:
+    """The ``Pass`` records of every row of ``table``, grouped by observer
+    (one list per place, in time order). Per-pass quantities are evaluated as
+    arrays over the table; the loop only builds the records."""
+    t0 = track.t0_unix_s
+    p, vis, obs = table.p, table.vis, table.obs
+    out = [[] for _ in places]
+    if not obs.shape[0]:
+        return out
+    peak_abs = t0 + p[:, _ev.P_PEAK_T]
+    # the element set in force at each peak (SampledTrack.element_set_at, vectorised)
+    sets = [seg[2] for seg in track.segments]
+    k_set = np.minimum(np.searchsorted(np.array([seg[1] for seg in track.segments]), peak_abs,
+                                       side="right"), len(sets) - 1)
+    epoch = np.array([es.epoch_unix_s for es in sets])[k_set]
+    age = (peak_abs - epoch) / 86400.0
+    # The fitted bands as arrays; where they grow as age^2 (beyond the last
+    # bin's centre) and in the 1-sigma model, the scalar calls of before: numpy
+    # squares a float64 scalar with pow(), an array by multiplication, and the
+    # two can differ in the last bit.
+    u68, u90 = timing_band_s(age, 68), timing_band_s(age, 90)
+    for j in np.flatnonzero(np.abs(age) >= BANDS[-1][0]).tolist():
+        u68[j], u90[j] = uncertainty_s(float(age[j]))
+    age_l = age.tolist()
+    sigma = [float(timing_sigma_s(a, sets[q].ndot, sets[q].mean_motion_rev_day))
+             for a, q in zip(age_l, k_set.tolist())]
+    crosses = np.zeros(age.shape, bool)
+    if manoeuvres:
+        after = np.array([m[0] for m in manoeuvres])
+        before = np.array([m[1] for m in manoeuvres])
+        lo, hi = np.minimum(epoch, peak_abs), np.maximum(epoch, peak_abs)
+        crosses = ((lo[:, None] < before[None, :]) & (after[None, :] < hi[:, None])).any(axis=1)
+    visible = np.isfinite(vis[:, _ev.V_START])
+    into_shadow = from_shadow = visible         # all False when nothing is visible
+    if visible.any():                           # (and then the track may have no Sun data)
+        into_shadow = shadow_edges(track, vis[:, _ev.V_END]) & visible
+        from_shadow = shadow_edges(track, vis[:, _ev.V_START]) & visible
+    mag_ok = visible & np.isfinite(vis[:, _ev.V_MAG]) if is_iss else np.zeros(age.shape, bool)
+
+    def events(times, name):
+        az, el, rng = table.look[name]
+        return list(zip((t0 + times).tolist(), az.tolist(), el.tolist(), rng.tolist()))
+
+    ev = {name: events(p[:, col], name) for name, col in
+          (("rise", _ev.P_RISE), ("culm", _ev.P_CULM), ("set", _ev.P_SET),
+           ("peak", _ev.P_PEAK_T))}
+    ev.update({name: events(vis[:, col], name) for name, col in
+               (("appear", _ev.V_START), ("disappear", _ev.V_END),
+                ("bright", _ev.V_BRIGHT_T))})
+
+    def event(name, j):
+        e = ev[name][j]
+        return PassEvent(*e) if math.isfinite(e[0]) else None
+
+    lat, lon, alt = _observer_arrays([pl.lat_deg for pl in places],
+                                     [pl.lon_deg for pl in places], [pl.alt_m for pl in places])
+    sin_min = math.sin(math.radians(min_el))
+    cols = zip(obs.tolist(), p[:, _ev.P_N_CULM].tolist(), (~np.isfinite(p[:, _ev.P_RISE])).tolist(),
+               (~np.isfinite(p[:, _ev.P_SET])).tolist(), (p[:, _ev.P_END] - p[:, _ev.P_START]).tolist(),
+               visible.tolist(), from_shadow.tolist(), into_shadow.tolist(), mag_ok.tolist(),
+               vis[:, _ev.V_MAG].tolist(), epoch.tolist(), age_l, sigma,
+               u68.tolist(), u90.tolist(), crosses.tolist())
+    for j, (k, n_culm, cut_start, cut_end, duration, vis_j, from_sh, into_sh, has_mag, mag,
+            epoch_j, age_j, sigma_j, u68_j, u90_j, cross_j) in enumerate(cols):
+        culm = event("culm", j)
         culms = ()
-        if p[_ev.P_N_CULM] > 1:
-            ts = _culminations(track, lat, lon, alt, 0, p[_ev.P_START], p[_ev.P_END], sin_min)
-            look = look_angles(track, lat, lon, alt, np.zeros(len(ts), dtype=np.int64), np.array(ts))
-            culms = tuple(_event(track.t0_unix_s, t, look, q) for q, t in enumerate(ts))
-        culm = _event(track.t0_unix_s, p[_ev.P_CULM], table.look["culm"], j)
+        if n_culm > 1:
+            ts = _culminations(track, lat, lon, alt, k, p[j, _ev.P_START], p[j, _ev.P_END],
+                               sin_min)
+            look = look_angles(track, lat, lon, alt, np.full(len(ts), k, dtype=np.int64),
+                               np.array(ts))
+            culms = tuple(_event(t0, t, look, q) for q, t in enumerate(ts))
         if culm is not None and not culms:
             culms = (culm,)
-        peak = _event(track.t0_unix_s, p[_ev.P_PEAK_T], table.look["peak"], j)
-        vis = table.vis[j]
-        visible = bool(np.isfinite(vis[_ev.V_START]))
-        appear = _event(track.t0_unix_s, vis[_ev.V_START], table.look["appear"], j)
-        disappear = _event(track.t0_unix_s, vis[_ev.V_END], table.look["disappear"], j)
-        brightest = _event(track.t0_unix_s, vis[_ev.V_BRIGHT_T], table.look["bright"], j)
-        in_shadow_end = in_shadow_start = False
-        if visible:
-            in_shadow_end = _shadow_edge(track, vis[_ev.V_END])
-            in_shadow_start = _shadow_edge(track, vis[_ev.V_START])
-        es = track.element_set_at(peak.unix_s)
-        age_days = (peak.unix_s - es.epoch_unix_s) / 86400.0
-        u68, u90 = uncertainty_s(age_days)
-        passes.append(Pass(
-            rise=_event(track.t0_unix_s, p[_ev.P_RISE], table.look["rise"], j),
-            culmination=culm, set=_event(track.t0_unix_s, p[_ev.P_SET], table.look["set"], j),
-            culminations=culms, peak=peak,
-            starts_before_window=not math.isfinite(p[_ev.P_RISE]),
-            ends_after_window=not math.isfinite(p[_ev.P_SET]),
-            duration_s=float(p[_ev.P_END] - p[_ev.P_START]),
-            visible=visible, appear=appear, disappear=disappear,
-            appears_from_shadow=in_shadow_start, disappears_into_shadow=in_shadow_end,
-            brightest=brightest,
-            magnitude=(float(vis[_ev.V_MAG]) if is_iss and visible and math.isfinite(vis[_ev.V_MAG])
-                       else None),
-            element_set_epoch_unix_s=es.epoch_unix_s, age_days=age_days,
-            timing_uncertainty_s=float(timing_sigma_s(age_days, es.ndot, es.mean_motion_rev_day)),
-            uncertainty_68_s=u68, uncertainty_90_s=u90,
-            may_cross_manoeuvre=crosses_manoeuvre(manoeuvres, es.epoch_unix_s, peak.unix_s)))
-    n_total = len(passes)
-    if visible_only:
-        passes = [q for q in passes if q.visible]
-    report = PassReport(place=place, start_unix_s=start_unix_s, end_unix_s=end_unix_s,
-                        min_elevation_deg=min_el, sun_max_deg=sun_max, visible_only=visible_only,
-                        passes=passes, warnings=list(track.warnings),
-                        element_sets=list(track.segments), n_passes_total=n_total)
-    if not passes:
-        report.reason = _no_pass_reason(track, place, min_el, sun_max, visible_only, n_total)
-    return report
+        out[k].append(Pass(
+            rise=event("rise", j), culmination=culm, set=event("set", j), culminations=culms,
+            peak=event("peak", j), starts_before_window=cut_start, ends_after_window=cut_end,
+            duration_s=duration, visible=vis_j, appear=event("appear", j),
+            disappear=event("disappear", j), appears_from_shadow=from_sh,
+            disappears_into_shadow=into_sh, brightest=event("bright", j),
+            magnitude=mag if has_mag else None, element_set_epoch_unix_s=epoch_j,
+            age_days=age_j, timing_uncertainty_s=sigma_j, uncertainty_68_s=u68_j,
+            uncertainty_90_s=u90_j, may_cross_manoeuvre=cross_j))
+    return out
 
 
 def _shadow_edge(track: SampledTrack, t_s: float) -> bool:
