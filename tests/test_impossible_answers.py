@@ -34,7 +34,7 @@ from tracker.services.groundtrack import ground_track, track_geojson
 from tracker.services.position import (OUTSIDE_ORBIT, now_report, orbit_span, position_rows,
                                        positions, propagate_checked)
 from tracker.services.stats import orbit_stats
-from tracker.astro.time import datetime_to_jdfr, unix_to_jdfr
+from tracker.astro.time import Instant, datetime_to_jdfr, unix_to_jdfr
 
 from helpers import UTC, assert_one_line_error, run_cli, shipped_pairs
 
@@ -82,13 +82,13 @@ def test_positions_and_now_refuse_1960(first_set, eop, sun):
     store = ElementStore.shipped()
     jd, fr = datetime_to_jdfr(T1960)
     r_sgp4 = np.linalg.norm(_sat(first_set).sgp4(float(jd), float(fr))[1])
-    table = positions(store, jd, fr, eop=eop, sun=sun, allow_stale=True)
+    table = positions(store, Instant.from_jdfr(jd, fr), eop=eop, sun=sun, allow_stale=True)
     assert table.error[0] == OUTSIDE_ORBIT
     assert np.isnan(table.alt_km[0]) and np.isnan(table.lat_deg[0])
     assert position_rows(table)[0]["altitude_km"] is None
     assert any("position outside the orbit of element set 2015-" in w for w in table.warnings)
     with pytest.raises(PropagationError) as info:
-        now_report(store, jd, fr, eop=eop, sun=sun)
+        now_report(store, Instant.from_jdfr(jd, fr), eop=eop, sun=sun)
     text = str(info.value)
     assert info.value.parameter == "time"
     assert "position outside the orbit of element set 2015-" in text and "orbit spans" in text

@@ -21,7 +21,7 @@ from tle.store import ElementStore, StaleElementsError
 from tracker.errors import TimeRangeError, UserError
 from tracker.astro.frames import footprint_km
 from tracker.services.position import now_report, position_rows, positions
-from tracker.astro.time import datetime_to_jdfr, format_utc, unix_to_jdfr
+from tracker.astro.time import Instant, datetime_to_jdfr, format_utc, unix_to_jdfr
 
 from helpers import sky_time_jdfr
 
@@ -37,7 +37,7 @@ def test_10000_random_times_match_skyfield(store, eop, sun, ts):
     hi = dt.datetime(2016, 4, 12, tzinfo=UTC).timestamp()
     unix = np.sort(rng.uniform(lo, hi, 10_000))
     jd, fr = unix_to_jdfr(unix)
-    table = positions(store, jd, fr, eop=eop, sun=sun)
+    table = positions(store, Instant.from_jdfr(jd, fr), eop=eop, sun=sun)
     assert len(table) == 10_000 and not table.error.any()
     assert len(np.unique(table.set_index)) > 50          # many element sets stitched
     t = sky_time_jdfr(ts, jd, fr)
@@ -71,7 +71,7 @@ def test_ground_speed_matches_finite_differences(store, eop, sun):
     start = dt.datetime(2015, 9, 1, 6, tzinfo=UTC).timestamp()
     unix = start + np.array([0.0, 600.0, 1300.0, 2900.0])
     jd, fr = unix_to_jdfr(np.concatenate([unix - 0.5, unix, unix + 0.5]))
-    table = positions(store, jd, fr, eop=eop, sun=sun)
+    table = positions(store, Instant.from_jdfr(jd, fr), eop=eop, sun=sun)
     n = len(unix)
     lat = np.radians(table.lat_deg)
     lon = np.radians(table.lon_deg)
@@ -89,7 +89,7 @@ def test_sets_follow_the_store_midpoints(store, eop):
     start = dt.datetime(2015, 6, 1, tzinfo=UTC).timestamp()
     end = start + 20 * 86400.0
     unix = np.linspace(start, end, 2000)
-    table = positions(store, *unix_to_jdfr(unix), eop=eop, sun=None)
+    table = positions(store, Instant.from_unix(unix), eop=eop, sun=None)
     for t0, t1, es in store.segments(start, end):
         inside = (unix >= t0) & (unix < t1)
         assert all(table.sets[k] is es for k in table.set_index[inside])
@@ -106,19 +106,20 @@ def test_stale_elements_refused_unless_allowed(store, eop):
     newest = store.newest()
     jd, fr = unix_to_jdfr(np.array([newest.epoch_unix_s + 40 * 86400.0]))
     with pytest.raises(StaleElementsError, match="30-day limit"):
-        positions(store, jd, fr, eop=eop, sun=None)
-    table = positions(store, jd, fr, eop=eop, sun=None, allow_stale=True)
+        positions(store, Instant.from_jdfr(jd, fr), eop=eop, sun=None)
+    table = positions(store, Instant.from_jdfr(jd, fr), eop=eop, sun=None, allow_stale=True)
     assert len(table.warnings) == 1 and "40.0 days after the epoch" in table.warnings[0]
 
 
 def test_time_outside_supported_range(store, eop):
     jd, fr = datetime_to_jdfr(dt.datetime(2051, 1, 1, tzinfo=UTC))
     with pytest.raises(TimeRangeError, match="1960-01-01T00:00:00Z .. 2050-01-01T00:00:00Z") as info:
-        positions(store, jd, fr, eop=eop, sun=None, allow_stale=True)
+        positions(store, Instant.from_jdfr(jd, fr), eop=eop, sun=None, allow_stale=True)
     assert info.value.parameter == "time"
     # the caller names the input the times came from (the API's timestamps=)
     with pytest.raises(TimeRangeError, match="^timestamps: 2051-01-01") as info:
-        positions(store, jd, fr, eop=eop, sun=None, allow_stale=True, parameter="timestamps")
+        positions(store, Instant.from_jdfr(jd, fr), eop=eop, sun=None, allow_stale=True,
+                  parameter="timestamps")
     assert info.value.parameter == "timestamps"
 
 
@@ -126,7 +127,7 @@ def test_failed_propagation_gives_nan_rows_and_a_warning(store, eop, sun):
     es = store.sets[0]
     doomed = ElementStore([dataclasses.replace(es, bstar=0.05, line1=None, line2=None)])
     unix = es.epoch_unix_s + np.array([0.0, 20.0]) * 86400.0
-    table = positions(doomed, *unix_to_jdfr(unix), eop=eop, sun=sun)
+    table = positions(doomed, Instant.from_unix(unix), eop=eop, sun=sun)
     assert table.error[0] == 0 and table.error[1] != 0
     assert np.isfinite(table.lat_deg[0]) and np.isnan(table.lat_deg[1])
     assert table.illumination[1] == 255
@@ -134,13 +135,13 @@ def test_failed_propagation_gives_nan_rows_and_a_warning(store, eop, sun):
     rows = position_rows(table)
     assert rows[1]["latitude_deg"] is None and rows[1]["visibility"] == "unknown"
     with pytest.raises(TimeRangeError, match="cannot be propagated"):
-        now_report(doomed, *unix_to_jdfr(unix[1:]), eop=eop, sun=sun)
+        now_report(doomed, Instant.from_unix(unix[1:]), eop=eop, sun=sun)
 
 
 def test_now_report_fields_against_skyfield(store, eop, sun, ts):
     when = dt.datetime(2015, 3, 27, 19, 42, 57, tzinfo=UTC)
     jd, fr = datetime_to_jdfr(when)
-    doc = now_report(store, jd, fr, eop=eop, sun=sun)
+    doc = now_report(store, Instant.from_jdfr(jd, fr), eop=eop, sun=sun)
     assert doc["time"] == "2015-03-27T19:42:57.000Z"
     sel = store.nearest(when.timestamp())
     es = sel.element_set
@@ -165,8 +166,8 @@ def test_now_report_fields_against_skyfield(store, eop, sun, ts):
 def test_now_report_in_miles_and_stale_warning(store, eop, sun):
     when = dt.datetime(2026, 11, 21, 12, 0, tzinfo=UTC)     # 43 days after the newest set
     jd, fr = datetime_to_jdfr(when)
-    km = now_report(store, jd, fr, eop=eop, sun=sun)
-    mi = now_report(store, jd, fr, eop=eop, sun=sun, units="mi")
+    km = now_report(store, Instant.from_jdfr(jd, fr), eop=eop, sun=sun)
+    mi = now_report(store, Instant.from_jdfr(jd, fr), eop=eop, sun=sun, units="mi")
     assert "altitude_km" not in mi and "speed_km_s" not in mi
     assert math.isclose(mi["altitude_mi"], km["altitude_km"] / KM_PER_MI, abs_tol=1e-3)
     assert math.isclose(mi["speed_mi_s"], km["speed_km_s"] / KM_PER_MI, abs_tol=1e-4)
@@ -174,7 +175,7 @@ def test_now_report_in_miles_and_stale_warning(store, eop, sun):
     assert len(km["warnings"]) == 1 and "days after the epoch" in km["warnings"][0]
     assert km["tle"]["age_days"] > 30
     with pytest.raises(UserError, match="km, mi"):
-        now_report(store, jd, fr, eop=eop, sun=sun, units="furlongs")
+        now_report(store, Instant.from_jdfr(jd, fr), eop=eop, sun=sun, units="furlongs")
 
 
 def test_warm_kernels_runs():

@@ -34,7 +34,7 @@ from flask import Blueprint, current_app, request, url_for
 from tle.errors import TLEError
 from tracker.api.common import json_response
 from tracker.api.query import parse
-from tracker.astro.time import check_service_range, datetime_to_unix, format_utc
+from tracker.astro.time import check_service_range, format_utc
 from tracker.errors import NotFoundError, UserError
 from tracker.services.inputs import BatchRequest
 
@@ -182,9 +182,9 @@ def start_batch():
     from tracker.services.batch import make_plan
 
     q = parse(BatchRequest)
-    start, end = q.start.datetime(), q.end.datetime()
-    check_service_range(datetime_to_unix(start), "start")
-    check_service_range(datetime_to_unix(end), "end")
+    start, end = q.start, q.end
+    check_service_range(start.unix_s, "start")
+    check_service_range(end.unix_s, "end")
     data = request.get_data(cache=False)
     try:
         text = data.decode("utf-8")

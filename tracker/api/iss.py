@@ -14,7 +14,7 @@ from tracker.api import cache, resources
 from tracker.api.common import clean_warnings, elements_info, json_response
 from tracker.api.limits import heavy_response
 from tracker.api.query import parse
-from tracker.astro.time import Instant, datetime_to_jdfr, datetime_to_unix, format_utc, parse_time
+from tracker.astro.time import Instant, datetime_to_unix, format_utc, parse_time
 from tracker.errors import UserError
 from tracker.services.groundtrack import ground_track, track_geojson
 from tracker.services.inputs import GroundTrackRequest, NowRequest, PositionsRequest
@@ -36,8 +36,8 @@ def station_now(t: dt.datetime, units: str, store=None) -> tuple[dict, object]:
     store = store or res.store
 
     def compute():
-        jd, fr = datetime_to_jdfr(t)
-        report = now_report(store, jd, fr, eop=res.earth, sun=res.sun, units=units)
+        report = now_report(store, Instant.from_datetime(t), eop=res.earth, sun=res.sun,
+                            units=units)
         selection = _selection_at(t, store)
         report["elements"] = elements_info(selection)
         report["warnings"] = clean_warnings(report["warnings"])
@@ -89,12 +89,12 @@ def _positions(q: PositionsRequest, t: Instant | None, max_points: int):
     res = resources.current()
     store = res.store_for(q)
     if t is not None:
-        table = positions(store, t.jd, t.fr, eop=res.earth, sun=res.sun,
+        table = positions(store, t, eop=res.earth, sun=res.sun,
                           allow_stale=q.allow_stale, parameter="timestamps")
         step_s = None
     else:
         step_s = q.step_s
-        table = ground_track(store, q.start.datetime(), q.end.datetime(), step_s,
+        table = ground_track(store, q.start, q.end, step_s,
                              eop=res.earth, sun=res.sun, allow_stale=q.allow_stale,
                              max_points=max_points)
     first_time = dt.datetime.fromtimestamp(float(table.unix_s[0]), dt.timezone.utc)

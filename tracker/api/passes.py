@@ -13,7 +13,7 @@ from flask import Blueprint, current_app
 from tracker.api import cache, resources
 from tracker.api.common import clean_warnings, element_headers, elements_info, json_response
 from tracker.api.query import parse
-from tracker.astro.time import datetime_to_unix
+from tracker.astro.time import Instant, datetime_to_unix
 from tracker.formats.ics import passes_to_ics
 from tracker.places.gazetteer import Place, observer_place
 from tracker.services.inputs import Observer, OverflightsRequest, PassesRequest, SkyChartRequest
@@ -33,22 +33,29 @@ def observer(q: Observer) -> tuple[Place, str]:
                           gazetteer=resources.current().gazetteer)
 
 
+def observer_window(q: Observer, clock) -> tuple[Place, str, Instant]:
+    """The place of a request, the zone of its local times and the window
+    start: the request's ``start``, or ``clock`` (the request's now)."""
+    place, tz_name = observer(q)
+    return place, tz_name, Instant.from_datetime(clock) if q.start is None else q.start
+
+
 def _report_for_query(q: PassesRequest, clock):
     """The pass report for the query's observer and window; (report, time zone)."""
-    place, tz_name = observer(q)
+    place, tz_name, start = observer_window(q, clock)
     res = resources.current()
-    start = clock if q.start is None else q.start.datetime()
-    report = passes_for_place(place, datetime_to_unix(start), q.days, store=res.store_for(q),
+    report = passes_for_place(place, float(start.unix_s), q.days, store=res.store_for(q),
                               min_elevation_deg=q.min_elevation_deg, sun_max_deg=q.sun_max_deg,
                               visible_only=q.visible_only, allow_stale=q.allow_stale,
                               eop=res.earth, sun=res.sun)
     return report, tz_name
 
 
-def with_envelope(body: dict, start_unix_s: float, q=None):
+def with_envelope(body: dict, start, q=None):
     """The service's document plus what every answer carries: the element
-    block for the window start and warnings without the CLI's prefix."""
-    selection = resources.current().store_for(q).nearest(start_unix_s)
+    block for the window ``start`` (an ``Instant`` or Unix seconds) and
+    warnings without the CLI's prefix."""
+    selection = resources.current().store_for(q).nearest(float(Instant.of(start).unix_s))
     body["elements"] = elements_info(selection)
     body["warnings"] = clean_warnings(body["warnings"])
     return body, selection
@@ -102,10 +109,9 @@ def _passes_sky_svg(q: SkyChartRequest, clock):
     from tracker.services.passes import sky_path
 
     res = resources.current()
-    place, tz_name = observer(q)
-    start = clock if q.start is None else q.start.datetime()
+    place, tz_name, start = observer_window(q, clock)
     store = res.store_for(q)
-    path = sky_path(place, datetime_to_unix(start), q.days, index=q.pass_index, store=store,
+    path = sky_path(place, float(start.unix_s), q.days, index=q.pass_index, store=store,
                     min_elevation_deg=q.min_elevation_deg, sun_max_deg=q.sun_max_deg,
                     visible_only=q.visible_only, allow_stale=q.allow_stale, eop=res.earth,
                     sun=res.sun)
@@ -124,11 +130,11 @@ def overflights():
 
 def _overflights(q: OverflightsRequest, clock):
     res = resources.current()
-    place, tz_name = observer(q)
-    start_unix_s = datetime_to_unix(clock if q.start is None else q.start.datetime())
+    place, tz_name, start = observer_window(q, clock)
+    start_unix_s = float(start.unix_s)
     end_unix_s = start_unix_s + q.days * 86400.0
     validate_window_times(start_unix_s, end_unix_s, end_parameter="days")
-    report = find_overflights(place, start_unix_s, end_unix_s,
+    report = find_overflights(place, start, end_unix_s,
                               store=res.store_for(q), radius_km=q.radius_km, night_only=q.night_only,
                               allow_stale=q.allow_stale, eop=res.earth, sun=res.sun)
     body, selection = with_envelope(overflights_to_dict(report, tz_name), start_unix_s, q)

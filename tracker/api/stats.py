@@ -34,7 +34,7 @@ def stats():
 
 def _stats(q: StatsRequest):
     res = resources.current()
-    start, end, step_s, allow_stale = q.start.datetime(), q.end.datetime(), q.step_s, q.allow_stale
+    start, end, step_s, allow_stale = q.start, q.end, q.step_s, q.allow_stale
     # the service checks the interval (end after start, inside the services' time range)
     samples = count_samples(start, end, step_s)
     if samples > MAX_STATS_SAMPLES:
@@ -45,7 +45,7 @@ def _stats(q: StatsRequest):
     result = orbit_stats(res.store, start, end, step_s=step_s, allow_stale=allow_stale,
                          sun=res.sun)
     body = result.to_dict()
-    selection = res.store.nearest(datetime_to_unix(start))
+    selection = res.store.nearest(float(start.unix_s))
     body["element_set_epochs"] = [format_utc(e) for e in result.epochs]
     body["elements"] = elements_info(selection)
     body["warnings"] = stale_warnings(selection)

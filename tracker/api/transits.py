@@ -12,9 +12,8 @@ from flask import Blueprint
 
 from tracker.api import cache, resources
 from tracker.api.common import json_response
-from tracker.api.passes import observer, with_envelope
+from tracker.api.passes import observer_window, with_envelope
 from tracker.api.query import parse
-from tracker.astro.time import datetime_to_unix
 from tracker.services.inputs import TransitsRequest
 
 bp = Blueprint("transits", __name__, url_prefix="/api/v1")
@@ -31,8 +30,7 @@ def _transits(q: TransitsRequest, clock):
     from tracker.services.transits import find_transits, report_to_dict, report_to_geojson
 
     res = resources.current()
-    place, tz_name = observer(q)
-    start = datetime_to_unix(clock if q.start is None else q.start.datetime())
+    place, tz_name, start = observer_window(q, clock)
     report = find_transits(place, start, q.days, store=res.store_for(q), body=q.body,
                            radius_km=q.radius_km, allow_stale=q.allow_stale, eop=res.earth,
                            sun=res.sun)

@@ -174,9 +174,11 @@ def jdfr_to_datetime(jd: float, fr: float) -> dt.datetime:
 def format_utc(t) -> str:
     """ISO 8601 UTC with milliseconds and ``Z``: ``2015-03-27T19:42:57.000Z``.
 
-    ``t`` is an aware datetime or Unix seconds (a float). Rounds to the
-    nearest millisecond.
+    ``t`` is an ``Instant`` (one), an aware datetime or Unix seconds (a
+    float). Rounds to the nearest millisecond.
     """
+    if isinstance(t, Instant):
+        t = t.unix_s
     if isinstance(t, dt.datetime):
         t = _as_utc(t)
     else:
@@ -290,6 +292,23 @@ class Instant:
         times = list(t)
         jd, fr = times_to_jdfr(times)
         return cls(jd, fr, np.array([datetime_to_unix(x) for x in times], dtype=np.float64))
+
+    @classmethod
+    def of(cls, value, *, parameter: str = "time") -> "Instant":
+        """The instant a Python caller of a service means: an ``Instant`` (as
+        is), an aware datetime or a sequence of them, Unix seconds (a number
+        or an array) or text in ``parse_time``'s forms (errors name
+        ``parameter``). Each service calls this once on its time arguments;
+        the CLI and the HTTP API pass the ``Instant`` they parsed."""
+        if isinstance(value, Instant):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value, parameter=parameter)
+        if isinstance(value, dt.datetime):
+            return cls.from_datetime(_as_utc(value, parameter))
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], dt.datetime):
+            return cls.from_datetime([_as_utc(t, parameter) for t in value])
+        return cls.from_unix(value)
 
     @classmethod
     def parse(cls, text: str, *, now: dt.datetime | None = None,

@@ -90,12 +90,11 @@ def _fmt(x, spec):
 
 def run_now(args) -> int:
     from tracker.services.position import now_report
-    from tracker.astro.time import datetime_to_jdfr, parse_time
+    from tracker.astro.time import Instant
 
-    t = parse_time(args.time, parameter="--time")
+    t = Instant.parse(args.time, parameter="--time")
     store, eop, sun = _context(args)
-    jd, fr = datetime_to_jdfr(t)
-    doc = now_report(store, jd, fr, eop=eop, sun=sun, units=args.units)
+    doc = now_report(store, t, eop=eop, sun=sun, units=args.units)
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
@@ -130,7 +129,8 @@ def format_now_text(doc: dict, units: str, *, label: str = "ISS") -> str:
 # --- positions ------------------------------------------------------------------
 
 def _parse_times_list(text, now):
-    from tracker.astro.time import parse_time
+    """``--times T1,T2,...`` as one array ``Instant``."""
+    from tracker.astro.time import Instant, parse_time
 
     parts = [p for p in (s.strip() for s in text.split(",")) if p]
     if not parts:
@@ -139,7 +139,7 @@ def _parse_times_list(text, now):
     if len(parts) > MAX_POINTS:
         raise UserError(f"--times: {len(parts):,} times is more than the limit of {MAX_POINTS:,}",
                         parameter="times")
-    return [parse_time(p, now=now, parameter="--times") for p in parts]
+    return Instant.from_datetime([parse_time(p, now=now, parameter="--times") for p in parts])
 
 
 def run_positions(args) -> int:
@@ -147,24 +147,24 @@ def run_positions(args) -> int:
 
     from tracker.services.groundtrack import ground_track
     from tracker.services.position import position_rows, positions
-    from tracker.astro.time import parse_time, times_to_jdfr
+    from tracker.astro.time import Instant
 
     now = dt.datetime.now(dt.timezone.utc)
     if args.times is not None:
         if args.start or args.end or args.step_s is not None:
             raise UserError("positions: give either --times or --start/--end/--step-s, not both",
                             parameter="times")
-        jd, fr = times_to_jdfr(_parse_times_list(args.times, now))
+        times = _parse_times_list(args.times, now)
         store, eop, sun = _context(args)
-        table = positions(store, jd, fr, eop=eop, sun=sun, allow_stale=args.allow_stale,
+        table = positions(store, times, eop=eop, sun=sun, allow_stale=args.allow_stale,
                           parameter="--times")
         step_s = None
     else:
         if not args.start or not args.end:
             raise UserError("positions: give --start and --end (and optionally --step-s, default "
                             "60), or --times T1,T2,...", parameter="start")
-        start = parse_time(args.start, now=now, parameter="--start")
-        end = parse_time(args.end, now=now, parameter="--end")
+        start = Instant.parse(args.start, now=now, parameter="--start")
+        end = Instant.parse(args.end, now=now, parameter="--end")
         step_s = 60.0 if args.step_s is None else args.step_s
         store, eop, sun = _context(args)
         table = ground_track(store, start, end, step_s, eop=eop, sun=sun,
@@ -199,11 +199,11 @@ def run_groundtrack(args) -> int:
     import datetime as dt
 
     from tracker.services.groundtrack import ground_track, track_geojson
-    from tracker.astro.time import format_utc_array, parse_time
+    from tracker.astro.time import Instant, format_utc_array
 
     now = dt.datetime.now(dt.timezone.utc)
-    start = parse_time(args.start, now=now, parameter="--start")
-    end = parse_time(args.end, now=now, parameter="--end")
+    start = Instant.parse(args.start, now=now, parameter="--start")
+    end = Instant.parse(args.end, now=now, parameter="--end")
     store, eop, sun = _context(args)
     table = ground_track(store, start, end, args.step_s, eop=eop, sun=sun,
                          allow_stale=args.allow_stale, max_points=MAX_POINTS)

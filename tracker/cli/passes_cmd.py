@@ -306,10 +306,10 @@ def _run_all_cities(args, start) -> int:
 def run_overflights(args) -> int:
     from tracker.services.overflights import find_overflights, report_to_dict
     from tracker.formats.progress import ProgressBar
-    from tracker.astro.time import datetime_to_unix, parse_time
+    from tracker.astro.time import Instant
 
-    start = datetime_to_unix(parse_time(args.start, parameter="--start"))
-    end = datetime_to_unix(parse_time(args.end, parameter="--end"))
+    start = Instant.parse(args.start, parameter="--start")
+    end = Instant.parse(args.end, parameter="--end")
     fmt = _output_format(args)
     place, tz_name = _place_and_tz(args)
     with ProgressBar(total=1000, label="overflights") as bar:

@@ -86,7 +86,7 @@ def run_stats(args) -> int:
     from tracker.formats.plot import check_plot_path
     from tracker.formats.progress import ProgressBar
     from tracker.services.stats import count_samples, orbit_stats
-    from tracker.astro.time import format_utc, parse_time
+    from tracker.astro.time import Instant, format_utc
 
     if args.plot:
         check_plot_path(args.plot)
@@ -105,8 +105,8 @@ def run_stats(args) -> int:
         if not args.start or not args.end:
             raise UserError("stats: give --start and --end (or --mission year-in-space)",
                             parameter="start")
-        start = parse_time(args.start, parameter="--start")
-        end = parse_time(args.end, parameter="--end")
+        start = Instant.parse(args.start, parameter="--start")
+        end = Instant.parse(args.end, parameter="--end")
         total = count_samples(start, end, step_s)      # validates before loading anything
         store = load_store(default_data_dir(os.environ), args.tle)
     with ProgressBar(total, label="stats") as bar:
@@ -215,13 +215,13 @@ def run_batch(args) -> int:
     import time
 
     from tle.store import read_element_file
-    from tracker.astro.time import format_utc, parse_time
+    from tracker.astro.time import Instant, format_utc
     from tracker.formats.batch_output import RowWriter
     from tracker.formats.progress import ProgressBar
     from tracker.services import batch as _b
 
-    start = parse_time(args.start, parameter="--start")
-    end = parse_time(args.end, parameter="--end")
+    start = Instant.parse(args.start, parameter="--start")
+    end = Instant.parse(args.end, parameter="--end")
     if args.format == "parquet" and not args.output:
         raise UserError("--format parquet needs --output FILE (Parquet is binary)",
                         parameter="output")

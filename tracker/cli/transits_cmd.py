@@ -47,10 +47,10 @@ def register(subparsers) -> None:
 
 
 def run_transits(args) -> int:
-    from tracker.astro.time import datetime_to_unix, parse_time
+    from tracker.astro.time import Instant
     from tracker.services.transits import find_transits, report_to_dict, report_to_geojson
 
-    start = datetime_to_unix(parse_time(args.start, parameter="--start"))
+    start = Instant.parse(args.start, parameter="--start")
     place, tz_name = _place_and_tz(args)
     names = {"days": "--days", "radius_km": "--radius-km"}
     store = _store(args)

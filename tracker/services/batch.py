@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracker.astro.time import datetime_to_jdfr, format_utc
+from tracker.astro.time import Instant, format_utc
 from tracker.errors import TimeRangeError, UserError
 from tracker.propagator.api import Elements
 from tracker.propagator.block import BLOCK
@@ -170,19 +170,20 @@ class BatchPlan:
 
 def make_plan(n_objects: int, start, end, step_s, *, span_samples: int = DEFAULT_SPAN_SAMPLES,
               chunk_objects: int = DEFAULT_CHUNK_OBJECTS, sun=None) -> BatchPlan:
-    """Validate the inputs and lay out the chunks. ``span_samples`` is rounded
+    """Validate the inputs and lay out the chunks (``start``, ``end``:
+    ``Instant``s, or what ``Instant.of`` reads). ``span_samples`` is rounded
     up to a multiple of 64 (the SGP4 block)."""
     from tracker.astro.sun import default_sun
 
+    start = Instant.of(start, parameter="start")
+    end = Instant.of(end, parameter="end")
     step_s, span_s, samples = check_batch_inputs(n_objects, start, end, step_s)
     if int(span_samples) < 1 or int(chunk_objects) < 1:
         raise UserError("chunk sizes must be at least 1", parameter="span_samples")
     span_samples = -(-int(span_samples) // BLOCK) * BLOCK
-    jd0, fr0 = datetime_to_jdfr(start)
-    unix0 = start.timestamp()
-    sun_t0_s, sun_r = sun_table(sun or default_sun(), unix0, span_s)
-    return BatchPlan(start=start, end=end, step_s=step_s, span_s=span_s, samples=samples,
-                     n_objects=n_objects, jd0=jd0, fr0=fr0, sun_t0_s=float(sun_t0_s),
+    sun_t0_s, sun_r = sun_table(sun or default_sun(), float(start.unix_s), span_s)
+    return BatchPlan(start=start.datetime(), end=end.datetime(), step_s=step_s, span_s=span_s, samples=samples,
+                     n_objects=n_objects, jd0=float(start.jd), fr0=float(start.fr), sun_t0_s=float(sun_t0_s),
                      sun_r=np.ascontiguousarray(sun_r, dtype=np.float64),
                      span_samples=span_samples, chunk_objects=int(chunk_objects))
 
@@ -349,11 +350,11 @@ def iter_batch_rows(sets, plan: BatchPlan, *, progress=None, numba_threads: int 
         yield rows_from_state(sets[lo:hi], acc, plan)
 
 
-def batch_stats(sets, start: dt.datetime, end: dt.datetime, *, step_s: float = 60.0,
+def batch_stats(sets, start, end, *, step_s: float = 60.0,
                 progress=None, span_samples: int = DEFAULT_SPAN_SAMPLES,
                 chunk_objects: int = DEFAULT_CHUNK_OBJECTS, sun=None) -> BatchStats:
-    """Statistics of every element set in ``sets`` from ``start`` to ``end``,
-    in this process (no Dask).
+    """Statistics of every element set in ``sets`` from ``start`` to ``end``
+    (``Instant``s, or what ``Instant.of`` reads), in this process (no Dask).
 
     ``progress``: an object with ``update(n)`` counting propagations
     (objects x samples; total from ``check_batch_inputs``), or None.
@@ -363,7 +364,7 @@ def batch_stats(sets, start: dt.datetime, end: dt.datetime, *, step_s: float = 6
     plan = make_plan(len(sets), start, end, step_s, span_samples=span_samples,
                      chunk_objects=chunk_objects, sun=sun)
     rows = [r for chunk in iter_batch_rows(sets, plan, progress=progress) for r in chunk]
-    return BatchStats(start=start, end=end, step_s=plan.step_s, samples=plan.samples, rows=rows)
+    return BatchStats(start=plan.start, end=plan.end, step_s=plan.step_s, samples=plan.samples, rows=rows)
 
 
 def total_work(n_objects: int, start, end, step_s) -> int:

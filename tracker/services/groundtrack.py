@@ -25,7 +25,7 @@ import numpy as np
 from tracker.astro.frames import MEAN_EARTH_RADIUS_KM, EarthOrientation, footprint_km
 from tracker.services.position import PositionTable, positions
 from tracker.astro.sun import SunEphemeris
-from tracker.astro.time import (check_service_range, datetime_to_unix, format_utc,
+from tracker.astro.time import (Instant, check_service_range, format_utc,
                               format_utc_array, time_grid)
 
 DEFAULT_STEP_S = 30.0
@@ -41,19 +41,23 @@ class TrackLine:
     unix_s: np.ndarray
 
 
-def ground_track(store, start: dt.datetime, end: dt.datetime, step_s: float = DEFAULT_STEP_S, *,
+def ground_track(store, start, end, step_s: float = DEFAULT_STEP_S, *,
                  eop: EarthOrientation, sun: SunEphemeris | None,
                  allow_stale: bool = False, max_points: int = 10_000_000) -> PositionTable:
-    """Positions every ``step_s`` seconds from ``start`` to ``end`` (inclusive).
+    """Positions every ``step_s`` seconds from ``start`` to ``end`` (inclusive;
+    ``Instant``s, or what ``Instant.of`` reads).
 
     Raises ``TimeRangeError`` naming ``start`` or ``end`` when either is
     outside the services' range, ``UserError``s from ``time_grid`` (end <=
     start, bad step, too many points) and from ``positions`` (stale elements).
     """
-    check_service_range(datetime_to_unix(start), "start")
-    check_service_range(datetime_to_unix(end), "end")
-    jd, fr = time_grid(start, end, step_s, max_points=max_points)
-    return positions(store, jd, fr, eop=eop, sun=sun, allow_stale=allow_stale)
+    start = Instant.of(start, parameter="start")
+    end = Instant.of(end, parameter="end")
+    check_service_range(start.unix_s, "start")
+    check_service_range(end.unix_s, "end")
+    grid = Instant.from_jdfr(*time_grid(start.datetime(), end.datetime(), step_s,
+                                        max_points=max_points))
+    return positions(store, grid, eop=eop, sun=sun, allow_stale=allow_stale)
 
 
 def split_antimeridian(lon_deg, lat_deg, unix_s) -> list[TrackLine]:

@@ -46,7 +46,7 @@ from tracker.astro.frames import default_earth_orientation, itrf_to_geodetic, te
 from tracker.places.gazetteer import Place, ground_distance_km
 from tracker.services.position import OUTSIDE_ORBIT, propagate_checked
 from tracker.services.sampled_track import build_track, check_window_staleness, failure_warnings
-from tracker.astro.time import check_service_range, format_utc, unix_to_jdfr
+from tracker.astro.time import Instant, check_service_range, format_utc, unix_to_jdfr
 from tracker.astro.visibility import timing_sigma_s
 from tle.accuracy import crosses_manoeuvre, detect_manoeuvres, uncertainty_s
 
@@ -160,13 +160,16 @@ def _chunk_overflights(track, place, radius, lo_s, hi_s):
     return list(zip(tc, dc, latc, lonc, altc, enter, exit_))
 
 
-def find_overflights(place: Place, start_unix_s: float, end_unix_s: float, *, store: ElementStore,
+def find_overflights(place: Place, start, end, *, store: ElementStore,
                      radius_km: float = DEFAULT_RADIUS_KM, night_only: bool = False,
                      allow_stale: bool = False, eop=None, sun=None, progress=None) -> OverflightReport:
-    """Overflights of ``place`` between two Unix times (see the module doc).
+    """Overflights of ``place`` from ``start`` to ``end`` (``Instant``s, or
+    what ``Instant.of`` reads; see the module doc).
 
     ``progress``: optional callable(fraction_done) after each chunk.
     """
+    start_unix_s = float(Instant.of(start, parameter="start").unix_s)
+    end_unix_s = float(Instant.of(end, parameter="end").unix_s)
     radius = validate(start_unix_s, end_unix_s, radius_km)
     eop = eop or default_earth_orientation()
     sun = sun or _sun.default_sun()

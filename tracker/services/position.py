@@ -3,7 +3,7 @@
 Services take the element store, ``EarthOrientation`` and ``SunEphemeris``
 as arguments (the CLI and the HTTP API create them once and pass them in).
 
-``positions(store, jd, fr, ...)`` propagates every time with the element set
+``positions(store, t, ...)`` propagates every time ``t`` (an ``Instant``) with the element set
 the store picks for it (the set with the nearest epoch, switching at the
 midpoints between epochs exactly as ``ElementStore.segments`` does) and
 returns a ``PositionTable`` of arrays. ``now_report`` builds the JSON-ready
@@ -37,7 +37,7 @@ from tracker.propagator.api import Elements, propagate
 from tracker.astro.sun import (ILLUMINATION_NAMES, SunEphemeris, illumination, illumination_name,
                          subsolar_from_itrf)
 from tracker.astro.time import (DAY_S, SERVICE_MAX_UNIX_S, SERVICE_MIN_UNIX_S,
-                              SERVICE_RANGE_TEXT, format_utc, jdfr_to_unix)
+                              SERVICE_RANGE_TEXT, Instant, format_utc)
 from tracker.astro.time import check_service_range as check_time_range  # noqa: F401 (re-export)
 
 UNITS = ("km", "mi")
@@ -243,9 +243,10 @@ def _staleness(store, set_index, jd, fr, allow_stale):
     return age_days, warnings
 
 
-def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
+def positions(store, t, *, eop: EarthOrientation, sun: SunEphemeris | None,
               allow_stale: bool = False, parameter: str = "time") -> PositionTable:
-    """Propagate the store's ISS elements to UTC split Julian dates ``jd, fr`` (n,).
+    """Propagate the store's ISS elements to the times ``t`` (an ``Instant``,
+    one or an array, or what ``Instant.of`` reads).
 
     Each time uses the set whose epoch is nearest. Raises ``TimeRangeError``
     for times outside ``TIME_RANGE_TEXT`` (naming ``parameter``, the input the
@@ -254,10 +255,11 @@ def positions(store, jd, fr, *, eop: EarthOrientation, sun: SunEphemeris | None,
     ``allow_stale`` (then the warning is returned instead). With ``sun`` None
     the illumination column is all 255 (unknown) and the Sun column NaN.
     """
-    jd = np.ascontiguousarray(np.atleast_1d(jd), dtype=np.float64)
-    fr = np.ascontiguousarray(np.atleast_1d(fr), dtype=np.float64)
+    t = Instant.of(t, parameter=parameter)
+    jd = np.ascontiguousarray(np.atleast_1d(t.jd), dtype=np.float64)
+    fr = np.ascontiguousarray(np.atleast_1d(t.fr), dtype=np.float64)
     n = jd.shape[0]
-    unix_s = np.asarray(jdfr_to_unix(jd, fr), dtype=np.float64)
+    unix_s = np.ascontiguousarray(np.atleast_1d(t.unix_s), dtype=np.float64)
     check_time_range(unix_s, parameter)
     set_index = select_sets(store, unix_s)
     age_days, warnings = _staleness(store, set_index, jd, fr, allow_stale)
@@ -326,9 +328,10 @@ def tle_info(es: ElementSet, age_days: float) -> dict:
             "source": es.source, "line1": line1, "line2": line2}
 
 
-def now_report(store, jd: float, fr: float, *, eop: EarthOrientation, sun: SunEphemeris,
+def now_report(store, t, *, eop: EarthOrientation, sun: SunEphemeris,
                units: str = "km") -> dict:
-    """Where the ISS is at one time: a JSON-ready dict (units in the field names).
+    """Where the ISS is at one time ``t`` (an ``Instant``, or what
+    ``Instant.of`` reads): a JSON-ready dict (units in the field names).
 
     Always answers (stale elements give a warning, not an error). Fields:
     ``time``, ``latitude_deg``, ``longitude_deg``, ``altitude_<u>``,
@@ -339,7 +342,7 @@ def now_report(store, jd: float, fr: float, *, eop: EarthOrientation, sun: SunEp
     source, line1, line2}, ``warnings`` (list). ``<u>`` is km or mi.
     """
     check_units(units)
-    table = positions(store, jd, fr, eop=eop, sun=sun, allow_stale=True)
+    table = positions(store, t, eop=eop, sun=sun, allow_stale=True)
     k = int(table.set_index[0])
     if table.error[0] == OUTSIDE_ORBIT:
         raise PropagationError(f"time: {table.outside_notes[0]}; the element set gives no position "

@@ -45,8 +45,7 @@ from tracker.astro.frames_kernels import gmst82_rad
 from tracker.constants import KM_PER_MILE, WGS84_A_KM, WGS84_B_KM
 from tracker.propagator.api import Elements
 from tracker.services.position import orbit_span
-from tracker.astro.time import (DAY_S, check_service_range, datetime_to_jdfr, datetime_to_unix,
-                              format_utc)
+from tracker.astro.time import DAY_S, Instant, check_service_range, format_utc
 
 MIN_STEP_S = 0.01
 MAX_STEP_S = 600.0
@@ -146,10 +145,12 @@ def _finite(obj):
     return obj
 
 
-def sample_grid(start: dt.datetime, end: dt.datetime, step_s, *, min_step_s: float = MIN_STEP_S,
+def sample_grid(start, end, step_s, *, min_step_s: float = MIN_STEP_S,
                 max_step_s: float = MAX_STEP_S) -> tuple[float, float, int]:
     """Validate ``step_s`` (seconds, in ``min_step_s..max_step_s``) and the
-    interval (``end`` after ``start``); return (step_s, span_s, samples) for
+    interval (``end`` after ``start``: ``Instant``s, or what ``Instant.of``
+    reads; the span is counted in whole microseconds, as the instants were
+    given); return (step_s, span_s, samples) for
     the samples ``start, start + step_s, ...`` up to ``end``, plus ``end``
     itself when it is not on that grid. Raises UserError / TimeRangeError."""
     try:
@@ -160,6 +161,8 @@ def sample_grid(start: dt.datetime, end: dt.datetime, step_s, *, min_step_s: flo
     if not (min_step_s <= step_s <= max_step_s):
         raise UserError(f"step_s: must be between {min_step_s:g} and {max_step_s:g} seconds, "
                         f"got {step_s:g}", parameter="step_s")
+    start = Instant.of(start, parameter="start").datetime()
+    end = Instant.of(end, parameter="end").datetime()
     if end <= start:
         raise TimeRangeError(f"end ({format_utc(end)}) must be after start ({format_utc(start)})",
                              parameter="end")
@@ -169,9 +172,9 @@ def sample_grid(start: dt.datetime, end: dt.datetime, step_s, *, min_step_s: flo
     return step_s, span_s, samples
 
 
-def _check_inputs(start, end, step_s):
-    check_service_range(datetime_to_unix(start), "start")
-    check_service_range(datetime_to_unix(end), "end")
+def _check_inputs(start: Instant, end: Instant, step_s):
+    check_service_range(start.unix_s, "start")
+    check_service_range(end.unix_s, "end")
     step_s, span_s, samples = sample_grid(start, end, step_s)
     if samples > MAX_SAMPLES:
         raise TimeRangeError(f"{samples:,} samples from {format_utc(start)} to {format_utc(end)} "
@@ -285,10 +288,11 @@ def merge_close(times_s, min_separation_s) -> np.ndarray:
 STATS_BLOCKS = 16
 
 
-def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 1.0,
+def orbit_stats(store, start, end, *, step_s: float = 1.0,
                 allow_stale: bool = False, sun=None, progress=None,
                 chunk_s: float = DEFAULT_CHUNK_S, n_blocks: int | None = None) -> OrbitStats:
-    """Statistics of the store's satellite from ``start`` to ``end`` (aware datetimes).
+    """Statistics of the store's satellite from ``start`` to ``end``
+    (``Instant``s, or what ``Instant.of`` reads, e.g. aware datetimes).
 
     ``sun``: a ``tracker.astro.sun.SunEphemeris`` (default: the shared built-in one).
     ``progress``: an object with ``update(n)`` (e.g. ``tracker.formats.progress.ProgressBar``
@@ -299,12 +303,14 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     """
     from tracker.astro.sun import SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM, default_sun
 
+    start = Instant.of(start, parameter="start")
+    end = Instant.of(end, parameter="end")
     step_s, span_s, samples = _check_inputs(start, end, step_s)
-    unix0 = datetime_to_unix(start)
+    unix0 = float(start.unix_s)
     segments = store.segments(unix0, unix0 + span_s)
     max_age_days, max_age_unix = _check_ages(segments, allow_stale)
     ranges = _segment_ranges(segments, unix0, step_s, samples)
-    jd0, fr0 = datetime_to_jdfr(start)
+    jd0, fr0 = float(start.jd), float(start.fr)
 
     sun_t0_s, sun_r = sun_table(sun or default_sun(), unix0, span_s)
     shadow = (sun_t0_s, SUN_TABLE_STEP_S, sun_r, SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM)
@@ -389,7 +395,7 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     if warnings:
         quality["propagation_failures"] = list(warnings)
     return OrbitStats(
-        start=start, end=end, step_s=step_s, samples=samples,
+        start=start.datetime(), end=end.datetime(), step_s=step_s, samples=samples,
         failed_samples=n_failed,
         node_crossings=len(node_times), orbits_fractional=fractional,
         node_times_s=node_times, revnum=revnum,
@@ -412,9 +418,10 @@ def orbit_stats(store, start: dt.datetime, end: dt.datetime, *, step_s: float = 
     )
 
 
-def count_samples(start: dt.datetime, end: dt.datetime, step_s: float) -> int:
+def count_samples(start, end, step_s: float) -> int:
     """Number of samples ``orbit_stats`` will propagate (for a progress bar's total)."""
-    return _check_inputs(start, end, step_s)[2]
+    return _check_inputs(Instant.of(start, parameter="start"), Instant.of(end, parameter="end"),
+                         step_s)[2]
 
 
 def _arg_latitude_at(els, k, unix_s, es=None) -> float:

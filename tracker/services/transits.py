@@ -83,6 +83,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tracker.astro.time import Instant
 from tracker.errors import UserError
 from tracker.services import transits_kernels as _k
 
@@ -458,11 +459,12 @@ def _event(grid, body, prop, obs, enu, t_guess, radius_km, sun, manoeuvres):
         may_cross_manoeuvre=crosses_manoeuvre(manoeuvres, es.epoch_unix_s, tc))
 
 
-def find_transits(place, start_unix_s: float, days: float = 10.0, *, store, body: str = "both",
+def find_transits(place, start, days: float = 10.0, *, store, body: str = "both",
                   radius_km: float = 10.0, allow_stale: bool = False, eop=None, sun=None,
                   track=None, grid=None) -> TransitReport:
     """Transits and near misses of the station across the Sun and/or the Moon
-    for ``place`` from ``start_unix_s`` for ``days`` days.
+    for ``place`` from ``start`` (an ``Instant``, or what ``Instant.of``
+    reads) for ``days`` days.
 
     Raises UserError subclasses for bad parameters and ``StaleElementsError``
     when an element set is more than 30 days from the window (unless
@@ -474,6 +476,7 @@ def find_transits(place, start_unix_s: float, days: float = 10.0, *, store, body
     from tracker.services.passes import validate_window_times
     from tracker.services.sampled_track import build_track
 
+    start_unix_s = float(Instant.of(start, parameter="start").unix_s)
     days, bodies, radius_km = validate_inputs(days, body, radius_km)
     end_unix_s = start_unix_s + days * 86400.0
     validate_window_times(start_unix_s, end_unix_s)
