@@ -91,3 +91,32 @@ def add_allow_stale_option(parser, when: str = "the requested times") -> None:
     """``--allow-stale``: accept element sets more than 30 days from ``when``."""
     parser.add_argument("--allow-stale", action="store_true",
                         help=f"use element sets more than 30 days from {when}")
+
+
+def add_number_option(parser, flag: str, unit: str, *, default: float, metavar: str, help: str,
+                      limits: tuple | None = None, checked: bool = False) -> None:
+    """``flag``: a number of ``unit`` (plural). The help text ends with the
+    highest value from ``limits`` (a ``tracker.ranges`` pair, the one the
+    API's declaration uses) and ``default`` (a ``tracker.ranges`` default),
+    so the CLI and the API say the same. ``checked``: argparse refuses
+    values outside ``limits`` itself (else the service does)."""
+    lo_hi = limits if (checked and limits) else (None, None)
+    tail = f"at most {limits[1]:g}; " if limits else ""
+    parser.add_argument(flag, type=bounded_float(flag, unit, *lo_hi), default=default,
+                        metavar=metavar, help=f"{help} ({tail}default {default:g})")
+
+
+def add_window_options(parser, days_limits: tuple) -> None:
+    """``--start T`` (default now) and ``--days N``: a window of up to ``days_limits[1]`` days."""
+    from tracker.ranges import DEFAULT_DAYS
+
+    parser.add_argument("--start", default="now", metavar="T",
+                        help="window start: ISO 8601 with Z or an offset, Unix seconds, or "
+                             "'now' (default)")
+    add_number_option(parser, "--days", "days", default=DEFAULT_DAYS, metavar="N",
+                      help="window length in days, more than 0", limits=days_limits)
+
+
+def add_json_option(parser) -> None:
+    """``--json``: one JSON document on stdout instead of the text."""
+    parser.add_argument("--json", action="store_true", help="print one JSON document")

@@ -18,8 +18,9 @@ import os
 import sys
 
 from tracker.cli import warn as _warn
-from tracker.cli.argtypes import (add_allow_stale_option, add_object_options, add_tle_option,
-                                   bounded_float, command_store)
+from tracker import ranges as R
+from tracker.cli.argtypes import (add_allow_stale_option, add_json_option, add_object_options,
+                                   add_tle_option, bounded_float, command_store)
 from tracker.errors import UserError
 
 MAX_POINTS = 10_000_000
@@ -37,7 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--units", choices=("km", "mi"), default="km", help="distance units (default km)")
     add_tle_option(p)
     add_object_options(p)
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_option(p)
     p.set_defaults(func=run_now)
 
     p = subparsers.add_parser(
@@ -47,7 +48,7 @@ def register(subparsers) -> None:
     p.add_argument("--start", metavar="T", help="first time (ISO 8601 with Z/offset, Unix s, now)")
     p.add_argument("--end", metavar="T", help="last time (inclusive)")
     p.add_argument("--step-s", type=_step_s, default=None, metavar="S",
-                   help="seconds between rows (default 60)")
+                   help=f"seconds between rows (default {R.POSITIONS_DEFAULT_STEP_S:g})")
     p.add_argument("--times", metavar="T1,T2,...", help="comma-separated list of times instead")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     add_tle_option(p)
@@ -61,8 +62,8 @@ def register(subparsers) -> None:
                     "split at the antimeridian (vertex times in properties.times), or CSV rows.")
     p.add_argument("--start", metavar="T", required=True, help="first time")
     p.add_argument("--end", metavar="T", required=True, help="last time (inclusive)")
-    p.add_argument("--step-s", type=_step_s, default=30.0, metavar="S",
-                   help="seconds between points (default 30)")
+    p.add_argument("--step-s", type=_step_s, default=R.GROUNDTRACK_DEFAULT_STEP_S, metavar="S",
+                   help=f"seconds between points (default {R.GROUNDTRACK_DEFAULT_STEP_S:g})")
     p.add_argument("--format", choices=("geojson", "csv"), default="geojson")
     p.add_argument("--footprint", action="store_true",
                    help="add the visibility circle at the start time (GeoJSON only)")
@@ -162,10 +163,11 @@ def run_positions(args) -> int:
     else:
         if not args.start or not args.end:
             raise UserError("positions: give --start and --end (and optionally --step-s, default "
-                            "60), or --times T1,T2,...", parameter="start")
+                            f"{R.POSITIONS_DEFAULT_STEP_S:g}), or --times T1,T2,...",
+                            parameter="start")
         start = Instant.parse(args.start, now=now, parameter="--start")
         end = Instant.parse(args.end, now=now, parameter="--end")
-        step_s = 60.0 if args.step_s is None else args.step_s
+        step_s = R.POSITIONS_DEFAULT_STEP_S if args.step_s is None else args.step_s
         store, eop, sun = _context(args)
         table = ground_track(store, start, end, step_s, eop=eop, sun=sun,
                              allow_stale=args.allow_stale, max_points=MAX_POINTS)

@@ -20,7 +20,9 @@ import os
 import sys
 
 from tracker.cli import warn as _warn
-from tracker.cli.argtypes import (add_allow_stale_option, add_object_options, add_tle_option,
+from tracker import ranges as R
+from tracker.cli.argtypes import (add_allow_stale_option, add_json_option, add_number_option,
+                                   add_object_options, add_tle_option, add_window_options,
                                    bounded_float, command_store)
 from tracker.errors import UserError
 
@@ -60,17 +62,17 @@ def register(subparsers) -> None:
                     "Sun at or below --sun-max-deg for the observer) with the visible segment and "
                     "an estimated magnitude, and a timing uncertainty from the element set's age.")
     _add_place_options(p, all_cities=True)
-    p.add_argument("--start", default="now", metavar="T",
-                   help="window start: ISO 8601 with Z or an offset, Unix seconds, or 'now' (default)")
-    p.add_argument("--days", type=bounded_float("--days", "days"), default=10.0, metavar="N",
-                   help="window length in days, more than 0 and at most 30 (default 10)")
-    p.add_argument("--min-elevation", type=bounded_float("--min-elevation", "degrees"), default=10.0, metavar="DEG",
-                   help="rise/set threshold, geometric elevation in degrees (default 10)")
+    add_window_options(p, R.PASS_DAYS)
+    add_number_option(p, "--min-elevation", "degrees", default=R.DEFAULT_MIN_ELEVATION_DEG,
+                      metavar="DEG",
+                      help=f"rise/set threshold, geometric elevation in degrees, "
+                           f"{R.MIN_ELEVATION_DEG[0]:g} or more and below {R.MIN_ELEVATION_DEG[1]:g}")
     p.add_argument("--visible-only", action="store_true", help="list only visible passes")
-    p.add_argument("--sun-max-deg", type=bounded_float("--sun-max-deg", "degrees"), default=-6.0, metavar="DEG",
-                   help="the observer's Sun must be at or below this altitude for a visible pass "
-                        "(default -6: civil twilight; -12 nautical, -18 astronomical; at most 0)")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_number_option(p, "--sun-max-deg", "degrees", default=R.DEFAULT_SUN_MAX_DEG, metavar="DEG",
+                      limits=R.SUN_MAX_DEG,
+                      help="the observer's Sun must be at or below this altitude for a visible "
+                           "pass (-6: civil twilight; -12 nautical, -18 astronomical)")
+    add_json_option(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default=None,
                    help="output format (default table; csv for --all-cities)")
     p.add_argument("--ics", metavar="FILE", help="also write the visible passes to an iCalendar file")
@@ -88,11 +90,11 @@ def register(subparsers) -> None:
     _add_place_options(p, all_cities=False)
     p.add_argument("--start", required=True, metavar="T", help="window start (ISO 8601, Unix s, now)")
     p.add_argument("--end", required=True, metavar="T", help="window end")
-    p.add_argument("--radius-km", type=bounded_float("--radius-km", "km"), default=100.0, metavar="KM",
-                   help="ground distance limit, km (default 100)")
+    add_number_option(p, "--radius-km", "km", default=R.DEFAULT_RADIUS_KM, metavar="KM",
+                      limits=R.RADIUS_KM, help="ground distance limit, km, more than 0")
     p.add_argument("--night-only", action="store_true",
                    help="only overflights with the ground below in darkness")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_option(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default=None, help="output format")
     p.set_defaults(func=run_overflights)
 

@@ -14,7 +14,7 @@ import math
 import os
 import sys
 
-from tracker.cli.argtypes import add_allow_stale_option, add_tle_option, bounded_float
+from tracker.cli.argtypes import add_allow_stale_option, add_json_option, add_tle_option, bounded_float
 from tracker.errors import PropagationError, UserError
 
 
@@ -37,7 +37,7 @@ def register(subparsers) -> None:
                    help="seconds between samples (default 1; a --mission's own step, 1 s)")
     add_tle_option(p)
     add_allow_stale_option(p, "some moment of the interval")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_option(p)
     p.add_argument("--plot", metavar="FILE.png", help="draw the altitude, re-boosts and epochs")
     p.set_defaults(func=run_stats)
 

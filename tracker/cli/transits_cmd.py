@@ -12,13 +12,13 @@ import json
 import sys
 
 from tracker.cli import warn as _warn
-from tracker.cli.argtypes import bounded_float
+from tracker.cli.argtypes import add_json_option, add_number_option, add_window_options
 from tracker.cli.passes_cmd import _add_place_options, _local, _place_and_tz, _store, _tz_label
 from tracker.errors import UserError
 
 
 def register(subparsers) -> None:
-    from tracker.ranges import DEFAULT_TRANSIT_RADIUS_KM, TRANSIT_DAYS, TRANSIT_RADIUS_KM
+    from tracker import ranges as R
     p = subparsers.add_parser(
         "transits", help="when the ISS crosses the Sun or the Moon seen from a place",
         description="Transits of the ISS across the Sun and the Moon (apparent positions from "
@@ -28,19 +28,14 @@ def register(subparsers) -> None:
                     "and the timing uncertainty from the element set's age. Near misses within "
                     "--radius-km of the centre line are listed too.")
     _add_place_options(p, all_cities=False)
-    p.add_argument("--start", default="now", metavar="T",
-                   help="window start: ISO 8601 with Z or an offset, Unix seconds, or 'now' (default)")
-    p.add_argument("--days", type=bounded_float("--days", "days"), default=10.0, metavar="N",
-                   help=f"window length in days, more than 0 and at most {TRANSIT_DAYS[1]:g} "
-                        "(default 10)")
+    add_window_options(p, R.TRANSIT_DAYS)
     p.add_argument("--body", choices=("sun", "moon", "both"), default="both",
                    help="which disc (default both)")
-    p.add_argument("--radius-km", type=bounded_float("--radius-km", "km"),
-                   default=DEFAULT_TRANSIT_RADIUS_KM, metavar="KM",
-                   help="also list near misses with the observer within this distance of the "
-                        f"centre line, more than 0 and at most {TRANSIT_RADIUS_KM[1]:g} km "
-                        f"(default {DEFAULT_TRANSIT_RADIUS_KM:g})")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_number_option(p, "--radius-km", "km", default=R.DEFAULT_TRANSIT_RADIUS_KM, metavar="KM",
+                      limits=R.TRANSIT_RADIUS_KM,
+                      help="also list near misses with the observer within this distance of "
+                           "the centre line, km, more than 0")
+    add_json_option(p)
     p.add_argument("--geojson", metavar="FILE",
                    help="also write the events' centre lines to FILE (GeoJSON)")
     p.set_defaults(func=run_transits)
