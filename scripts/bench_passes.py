@@ -4,12 +4,17 @@
 
 The same element set (the shipped store's set 40, the window centred on its
 epoch), the same three observers (Paris, Chicago, Sydney, from the gazetteer)
-and passes above 10 deg, timed three ways:
+and passes above 10 deg, timed these ways:
 
-* ours: ``tracker.services.passes.passes_for_place`` per site -- the pass
-  service the CLI and the API call: rise, culmination, set, and for each
-  pass visibility (station sunlit and the observer's Sun at or below -6 deg)
-  with the visible segment and the brightest magnitude;
+* ours, batched: ``tracker.services.passes.passes_for_places`` for the three
+  sites in one call -- the pass service (the reports are the same as
+  ``passes_for_place`` gives each site): rise, culmination, set, and for
+  each pass visibility (station sunlit and the observer's Sun at or below
+  -6 deg) with the visible segment and the brightest magnitude, the element
+  set's age, the timing uncertainty; one sampled track (with its Sun table
+  and shadow intervals) for the three sites;
+* ours, per site: ``passes_for_place`` once per site, as one CLI or HTTP
+  request asks, each building its own track;
 * skyfield ``find_events`` alone (rise/culmination/set, no visibility);
 * skyfield ``find_events`` then visibility the way a skyfield user would
   write it: one vectorised call at every event instant (rise, culmination,
@@ -17,14 +22,18 @@ and passes above 10 deg, timed three ways:
   a pass being visible if it is at one of those instants, and the magnitude
   (the same phase-law formula as ours) at its culmination. This samples 3
   instants per pass where ours finds the visible segment's edges, so it can
-  miss a pass visible only between them; the counts are printed.
+  miss a pass visible only between them; the counts are printed;
+* sgp4-predict (only where the ``sgp4_predict`` package imports, i.e. run
+  with the ``bench`` extra's environment): ``Predictor.transits_iter`` (rise
+  and set) and ``max_elevation`` on each transit (culmination) per site; no
+  visibility.
 
 Each thread count runs in a child process with NUMBA_NUM_THREADS set to it
 (skyfield/numpy use one thread either way). In a child the three run
 alternately, one warm-up call each, then ``--repeat`` rounds; figures are
 the minimum wall and process CPU seconds for all three sites.
 
-Agreement: each culmination (ours, and skyfield's) is compared with a refined
+Agreement: each culmination (ours, skyfield's, sgp4-predict's) is compared with a refined
 search of the same element set's elevation by skyfield (1 s grid over
 +-30 s, then 10 ms grid over +-1.5 s and a parabola through the highest
 three samples); the median and largest |difference| (s) are printed.
@@ -83,10 +92,38 @@ def _unix(t):
 
 
 def ours_run(places, store, start, days):
+    from tracker.services.passes import passes_for_places
+    return passes_for_places(places, start, days, store=store, allow_stale=True,
+                             min_elevation_deg=MIN_EL_DEG, sun_max_deg=SUN_MAX_DEG)
+
+
+def ours_per_site(places, store, start, days):
     from tracker.services.passes import passes_for_place
     return [passes_for_place(p, start, days, store=store, allow_stale=True,
                              min_elevation_deg=MIN_EL_DEG, sun_max_deg=SUN_MAX_DEG)
             for p in places]
+
+
+def have_sgp4_predict() -> bool:
+    return importlib.util.find_spec("sgp4_predict") is not None
+
+
+def sgp4_predict_setup(es, places, start, days):
+    import sgp4_predict as sp
+    pred = sp.Predictor.from_tle(sp.Tle("ISS (ZARYA)", es.line1, es.line2))
+    t0 = dt.datetime.fromtimestamp(start, dt.timezone.utc)
+    window = sp.Interval(t0, t0 + dt.timedelta(days=days))
+    observers = [sp.GeodeticPoint(p.lat_deg, p.lon_deg, p.alt_m) for p in places]
+    return pred, window, observers
+
+
+def sgp4_predict_run(pred, window, observers):
+    """Per site: the transits above MIN_EL_DEG and the culmination of each."""
+    out = []
+    for o in observers:
+        transits = list(pred.transits_iter(o, window, MIN_EL_DEG))
+        out.append([(tr, pred.max_elevation(o, tr)[0]) for tr in transits])
+    return out
 
 
 def sky_events(sat, topos, ts, start, days):
@@ -146,14 +183,22 @@ def run_child(args) -> dict:
 
     es, store, places, ts, eph, sat, topos, start = _setup(args.days)
     jobs = [lambda: ours_run(places, store, start, args.days),
+            lambda: ours_per_site(places, store, start, args.days),
             lambda: sky_events(sat, topos, ts, start, args.days),
             lambda: sky_visibility(sat, topos, eph, ts, start, args.days)]
+    spp = None
+    if have_sgp4_predict():
+        spp = sgp4_predict_setup(es, places, start, args.days)
+        jobs.append(lambda: sgp4_predict_run(*spp))
     wall, cpu = bp._best(jobs, args.repeat)
     ours = jobs[0]()
-    sky = jobs[2]()
-    counts = {"ours_passes": 0, "ours_visible": 0, "sky_passes": 0, "sky_visible": 0}
-    d_ours, d_sky = [], []
-    for place, tp, rep, (t, kinds, vis, mag) in zip(places, topos, ours, sky):
+    same = all(a.passes == b.passes for a, b in zip(ours, jobs[1]()))
+    sky = jobs[3]()
+    sp_out = jobs[4]() if spp else [[] for _ in places]
+    counts = {"ours_passes": 0, "ours_visible": 0, "sky_passes": 0, "sky_visible": 0,
+              "sp_passes": sum(len(x) for x in sp_out)}
+    d_ours, d_sky, d_sp = [], [], []
+    for place, tp, rep, (t, kinds, vis, mag), sp_site in zip(places, topos, ours, sky, sp_out):
         full = [p for p in rep.passes if p.culmination is not None
                 and not p.starts_before_window and not p.ends_after_window]
         counts["ours_passes"] += len(rep.passes)
@@ -162,15 +207,23 @@ def run_child(args) -> dict:
         counts["sky_visible"] += int(np.count_nonzero(vis))
         g_ours = np.array([p.culmination.unix_s for p in full])
         g_sky = _unix(t[kinds == 1])
+        # sgp4-predict's transits inside the window (it walks out to a cut pass's ends)
+        g_sp = np.array([c.timestamp() for tr, c in sp_site
+                         if tr.start.timestamp() >= start and
+                         tr.end.timestamp() <= start + args.days * DAY_S])
         if args.check:
             d_ours += list(np.abs(g_ours - refine_culminations(sat, tp, ts, g_ours)))
             d_sky += list(np.abs(g_sky - refine_culminations(sat, tp, ts, g_sky)))
+            d_sp += list(np.abs(g_sp - refine_culminations(sat, tp, ts, g_sp)))
     eph.close()
+
+    def stats(d):
+        return [float(np.median(d)), float(np.max(d))] if d else None
+
     return {"threads": numba.config.NUMBA_NUM_THREADS, "wall": wall, "cpu": cpu, **counts,
             "epoch": es.epoch.isoformat(), "sites": [p.label for p in places],
-            "d_ours": [float(np.median(d_ours)), float(np.max(d_ours))] if d_ours else None,
-            "d_sky": [float(np.median(d_sky)), float(np.max(d_sky))] if d_sky else None,
-            "n_culm": [len(d_ours), len(d_sky)]}
+            "same_reports": same, "d_ours": stats(d_ours), "d_sky": stats(d_sky),
+            "d_sp": stats(d_sp), "n_culm": [len(d_ours), len(d_sky), len(d_sp)]}
 
 
 def main(argv=None) -> int:
@@ -198,20 +251,29 @@ def main(argv=None) -> int:
     r0 = results[0]
     print(f"{len(SITES)} sites ({'; '.join(r0['sites'])}) x {args.days:g} days, element set "
           f"epoch {r0['epoch']}, passes above {MIN_EL_DEG:g} deg")
-    names = ["ours: pass service (visibility + magnitude)", "skyfield find_events alone",
-             "skyfield find_events + is_sunlit/Sun at events"]
+    names = ["ours: passes_for_places, 3 sites in one call", "ours: passes_for_place per site",
+             "skyfield find_events alone", "skyfield find_events + is_sunlit/Sun at events",
+             "sgp4-predict transits + max_elevation"]
     print(f"{'thr':>3s} {'tool':48s} {'wall s':>8s} {'CPU s':>8s} {'wall / ours':>11s} "
-          f"{'CPU / ours':>10s}")
+          f"{'CPU / ours':>10s}   (ours: the first row)")
     for r in results:
-        for k, name in enumerate(names):
+        for k, name in enumerate(names[:len(r["wall"])]):
             print(f"{r['threads']:3d} {name:48s} {r['wall'][k]:8.3f} {r['cpu'][k]:8.3f} "
                   f"{r['wall'][k] / r['wall'][0]:10.2f}x {r['cpu'][k] / r['cpu'][0]:9.2f}x")
     print(f"passes: ours {r0['ours_passes']} ({r0['ours_visible']} visible), skyfield "
-          f"{r0['sky_passes']} ({r0['sky_visible']} visible at an event instant)")
+          f"{r0['sky_passes']} ({r0['sky_visible']} visible at an event instant)"
+          + (f", sgp4-predict {r0['sp_passes']}" if len(r0["wall"]) > 4 else "")
+          + f"; batched reports == per-site reports: {r0['same_reports']}")
     if r0["d_ours"]:
         print(f"culmination vs refined search (s), median / max: ours {r0['d_ours'][0]:.3f} / "
               f"{r0['d_ours'][1]:.3f} ({r0['n_culm'][0]} culminations), skyfield "
-              f"{r0['d_sky'][0]:.3f} / {r0['d_sky'][1]:.3f} ({r0['n_culm'][1]})")
+              f"{r0['d_sky'][0]:.3f} / {r0['d_sky'][1]:.3f} ({r0['n_culm'][1]})"
+              + (f", sgp4-predict {r0['d_sp'][0]:.3f} / {r0['d_sp'][1]:.3f} "
+                 f"({r0['n_culm'][2]})" if r0["d_sp"] else ""))
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    if len(r0["wall"]) <= 4:
+        print("sgp4-predict not timed: the sgp4_predict package does not import here (run this "
+              "script with the bench extra's environment)")
     return 0
 
 

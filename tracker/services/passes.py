@@ -482,9 +482,11 @@ def _pass_records(track: SampledTrack, table: PassTable, places, min_el: float, 
             culms = tuple(_event(t0, t, look, q) for q, t in enumerate(ts))
         if culm is not None and not culms:
             culms = (culm,)
+        # the peak is the culmination unless the window cuts the pass: one record for both
+        peak = culm if culm is not None and ev["peak"][j] == ev["culm"][j] else event("peak", j)
         out[k].append(Pass(
             rise=event("rise", j), culmination=culm, set=event("set", j), culminations=culms,
-            peak=event("peak", j), starts_before_window=cut_start, ends_after_window=cut_end,
+            peak=peak, starts_before_window=cut_start, ends_after_window=cut_end,
             duration_s=duration, visible=vis_j, appear=event("appear", j),
             disappear=event("disappear", j), appears_from_shadow=from_sh,
             disappears_into_shadow=into_sh, brightest=event("bright", j),
@@ -732,11 +734,21 @@ def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: Eleme
                 tz = offsets[key] = dt.timezone(lo) if lo == hi else z   # a change inside: exact zone
             return tz
 
+        days: dict = {}             # UTC day number -> its date, as iso_z writes it
+
+        def utc_text(u):
+            """iso_z(u) for whole seconds u: the date once per day, then the clock."""
+            d, sec = divmod(u, 86400)
+            day = days.get(d) or days.setdefault(d, iso_z(d * 86400)[:10])
+            h, sec = divmod(sec, 3600)
+            m, sec = divmod(sec, 60)
+            return f"{day}T{h:02d}:{m:02d}:{sec:02d}Z"
+
         def when(t, zone):
             if not math.isfinite(t):
                 return "", ""
             u = round(t0 + t)
-            return iso_z(u), dt.datetime.fromtimestamp(u, local_tz(zone, u)).isoformat()
+            return utc_text(u), dt.datetime.fromtimestamp(u, local_tz(zone, u)).isoformat()
 
         def f(x, spec):
             return "" if not math.isfinite(x) else format(x, spec)
