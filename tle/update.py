@@ -157,7 +157,9 @@ class _Deadline:
         self._timer.cancel()
 
 
-class _HTTPConnection(http.client.HTTPConnection):
+class _DeadlineConnect:
+    """Mixin: the connection's socket (TLS-wrapped for HTTPS) joins the deadline."""
+
     def __init__(self, *args, deadline, **kw):
         super().__init__(*args, **kw)
         self._deadline = deadline
@@ -167,14 +169,12 @@ class _HTTPConnection(http.client.HTTPConnection):
         self._deadline.add(self.sock)
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, deadline, **kw):
-        super().__init__(*args, **kw)
-        self._deadline = deadline
+class _HTTPConnection(_DeadlineConnect, http.client.HTTPConnection):
+    pass
 
-    def connect(self):
-        super().connect()
-        self._deadline.add(self.sock)
+
+class _HTTPSConnection(_DeadlineConnect, http.client.HTTPSConnection):
+    pass
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):

@@ -26,7 +26,8 @@ from flask import Flask, current_app, request
 from flask_cors import CORS
 
 from tracker.api.limits import heavy_response
-from tracker.api.query import TOLERATED
+from tracker.api import resources
+from tracker.api.query import TOLERATED, parse
 
 EXTENSION = "iss_tracker_cache"
 MEMO_EXTENSION = "iss_tracker_memo"
@@ -93,6 +94,24 @@ def cached(compute):
         cache.put(key, (response.get_data(), response.status_code, list(response.headers.items())))
     response.headers["X-Cache"] = "MISS"
     return response
+
+
+def cached_get(bp, rule: str, model):
+    """Register ``compute(q, clock)`` as the cached GET ``rule`` of ``bp``:
+    the query is parsed with the declaration ``model`` (relative times
+    against ``clock``, the request's now), then answered from the cache or
+    by ``compute`` in a heavy slot (``cached``). The endpoint is named after
+    ``compute`` without its leading underscore."""
+    def register(compute):
+        def view():
+            clock = resources.current().now()
+            q = parse(model, now=clock)
+            return cached(lambda: compute(q, clock))
+        view.__name__ = compute.__name__.lstrip("_")
+        view.__doc__ = compute.__doc__
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=["GET"])
+        return compute
+    return register
 
 
 def memo(key, compute):

@@ -111,14 +111,7 @@ def _positions(q: PositionsRequest, t: Instant | None, max_points: int):
     return json_response(body, selection=selection, max_age=60)
 
 
-@bp.get("/groundtrack")
-def groundtrack():
-    res = resources.current()
-    clock = res.now()
-    q = parse(GroundTrackRequest, now=clock)
-    return cache.cached(lambda: _groundtrack(q, clock))
-
-
+@cache.cached_get(bp, "/groundtrack", GroundTrackRequest)
 def _groundtrack(q: GroundTrackRequest, clock):
     res = resources.current()
     store = res.store_for(q)

@@ -12,7 +12,6 @@ from flask import Blueprint, current_app
 
 from tracker.api import cache, resources
 from tracker.api.common import clean_warnings, element_headers, elements_info, json_response
-from tracker.api.query import parse
 from tracker.astro.time import Instant, datetime_to_unix
 from tracker.formats.ics import passes_to_ics
 from tracker.places.gazetteer import Place, observer_place
@@ -63,26 +62,14 @@ def with_envelope(body: dict, start, q=None):
 
 # ----------------------------------------------------------------- routes
 
-@bp.get("/passes")
-def passes():
-    clock = resources.current().now()
-    q = parse(PassesRequest, now=clock)
-    return cache.cached(lambda: _passes(q, clock))
-
-
+@cache.cached_get(bp, "/passes", PassesRequest)
 def _passes(q, clock):
     report, tz_name = _report_for_query(q, clock)
     body, selection = with_envelope(report_to_dict(report, tz_name), report.start_unix_s, q)
     return json_response(body, selection=selection, max_age=60)
 
 
-@bp.get("/passes.ics")
-def passes_ics():
-    clock = resources.current().now()
-    q = parse(PassesRequest, now=clock)
-    return cache.cached(lambda: _passes_ics(q, clock))
-
-
+@cache.cached_get(bp, "/passes.ics", PassesRequest)
 def _passes_ics(q, clock):
     """Visible passes as an iCalendar file (one VEVENT per visible pass)."""
     res = resources.current()
@@ -96,13 +83,7 @@ def _passes_ics(q, clock):
     return response
 
 
-@bp.get("/passes/sky.svg")
-def passes_sky_svg():
-    clock = resources.current().now()
-    q = parse(SkyChartRequest, now=clock)
-    return cache.cached(lambda: _passes_sky_svg(q, clock))
-
-
+@cache.cached_get(bp, "/passes/sky.svg", SkyChartRequest)
 def _passes_sky_svg(q: SkyChartRequest, clock):
     """Pass ``pass_index`` of the listing the same parameters give, on a polar sky chart."""
     from tracker.formats.skychart import sky_chart_svg
@@ -121,13 +102,7 @@ def _passes_sky_svg(q: SkyChartRequest, clock):
     return response
 
 
-@bp.get("/overflights")
-def overflights():
-    clock = resources.current().now()
-    q = parse(OverflightsRequest, now=clock)
-    return cache.cached(lambda: _overflights(q, clock))
-
-
+@cache.cached_get(bp, "/overflights", OverflightsRequest)
 def _overflights(q: OverflightsRequest, clock):
     res = resources.current()
     place, tz_name, start = observer_window(q, clock)

@@ -13,19 +13,12 @@ from flask import Blueprint
 from tracker.api import cache, resources
 from tracker.api.common import json_response
 from tracker.api.passes import observer_window, with_envelope
-from tracker.api.query import parse
 from tracker.services.inputs import TransitsRequest
 
 bp = Blueprint("transits", __name__, url_prefix="/api/v1")
 
 
-@bp.get("/transits")
-def transits():
-    clock = resources.current().now()
-    q = parse(TransitsRequest, now=clock)
-    return cache.cached(lambda: _transits(q, clock))
-
-
+@cache.cached_get(bp, "/transits", TransitsRequest)
 def _transits(q: TransitsRequest, clock):
     from tracker.services.transits import find_transits, report_to_dict, report_to_geojson
 

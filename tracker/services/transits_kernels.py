@@ -422,17 +422,18 @@ def _center_point(unix, tt, r_teme, v_teme, body, tt0, h, g_dt, g_pm, g_q, g_pv,
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _center_scratch():
+    """Scratch of ``_center_point``: ``(m, w, pv, pve, row, g, guess)``."""
+    return (np.empty((3, 3)), np.empty((3, 3)), np.empty(6), np.empty(6), np.empty(14),
+            np.empty(3), np.zeros(3))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def centerline_fill(unix, r_teme, v_teme, body, leap_unix, leap_off, tt0, h, g_dt, g_pm, g_q,
                     g_pv, g_out, resid_out):
     """Centre-line ground points (ITRF km, (n, 3); NaN where none) at times
     ``unix`` (n,) for station states (n, 3) TEME; residual separations (rad)."""
-    m = np.empty((3, 3))
-    w = np.empty((3, 3))
-    pv = np.empty(6)
-    pve = np.empty(6)
-    row = np.empty(14)
-    g = np.empty(3)
-    guess = np.zeros(3)
+    m, w, pv, pve, row, g, guess = _center_scratch()
     for i in range(unix.shape[0]):
         tt = tt_of_unix(unix[i], leap_unix, leap_off)
         res = _center_point(unix[i], tt, r_teme[i], v_teme[i], body, tt0, h, g_dt, g_pm, g_q,
@@ -451,13 +452,7 @@ def track_centerline(t0_unix, t_s, r_teme, v_teme, start_s, step_s, n, body, lea
     (seconds from the track start) on the Hermite-interpolated TEME track;
     fills geodetic lat/lon (deg; NaN where the shadow line misses the Earth)
     and the residual separations (rad)."""
-    m = np.empty((3, 3))
-    w = np.empty((3, 3))
-    pv = np.empty(6)
-    pve = np.empty(6)
-    row = np.empty(14)
-    g = np.empty(3)
-    guess = np.zeros(3)
+    m, w, pv, pve, row, g, guess = _center_scratch()
     rr = np.empty(3)
     vv = np.empty(3)
     to_deg = 180.0 / math.pi
