@@ -120,3 +120,13 @@ def add_window_options(parser, days_limits: tuple) -> None:
 def add_json_option(parser) -> None:
     """``--json``: one JSON document on stdout instead of the text."""
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def add_store_options(parser, *, allow_stale: bool = True) -> None:
+    """The element-set options of an object command: ``--tle FILE``,
+    ``--norad``/``--name`` and (unless the command always answers)
+    ``--allow-stale``."""
+    add_tle_option(parser)
+    add_object_options(parser)
+    if allow_stale:
+        add_allow_stale_option(parser)

@@ -19,8 +19,7 @@ import sys
 
 from tracker.cli import warn as _warn
 from tracker import ranges as R
-from tracker.cli.argtypes import (add_allow_stale_option, add_json_option, add_object_options,
-                                   add_tle_option, bounded_float, command_store)
+from tracker.cli.argtypes import add_json_option, add_store_options, bounded_float, command_store
 from tracker.errors import UserError
 
 MAX_POINTS = 10_000_000
@@ -36,8 +35,7 @@ def register(subparsers) -> None:
                    help="ISO 8601 with Z or an offset (2015-03-27T19:42:57Z), Unix seconds, "
                         "or 'now' (default)")
     p.add_argument("--units", choices=("km", "mi"), default="km", help="distance units (default km)")
-    add_tle_option(p)
-    add_object_options(p)
+    add_store_options(p, allow_stale=False)
     add_json_option(p)
     p.set_defaults(func=run_now)
 
@@ -51,9 +49,7 @@ def register(subparsers) -> None:
                    help=f"seconds between rows (default {R.POSITIONS_DEFAULT_STEP_S:g})")
     p.add_argument("--times", metavar="T1,T2,...", help="comma-separated list of times instead")
     p.add_argument("--format", choices=("json", "csv"), default="json")
-    add_tle_option(p)
-    add_object_options(p)
-    add_allow_stale_option(p)
+    add_store_options(p)
     p.set_defaults(func=run_positions)
 
     p = subparsers.add_parser(
@@ -67,9 +63,7 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=("geojson", "csv"), default="geojson")
     p.add_argument("--footprint", action="store_true",
                    help="add the visibility circle at the start time (GeoJSON only)")
-    add_tle_option(p)
-    add_object_options(p)
-    add_allow_stale_option(p)
+    add_store_options(p)
     p.set_defaults(func=run_groundtrack)
 
 

@@ -21,9 +21,8 @@ import sys
 
 from tracker.cli import warn as _warn
 from tracker import ranges as R
-from tracker.cli.argtypes import (add_allow_stale_option, add_json_option, add_number_option,
-                                   add_object_options, add_tle_option, add_window_options,
-                                   bounded_float, command_store)
+from tracker.cli.argtypes import (add_json_option, add_number_option, add_store_options,
+                                   add_window_options, bounded_float, command_store)
 from tracker.errors import UserError
 
 
@@ -43,9 +42,7 @@ def _add_place_options(p, *, all_cities: bool):
     p.add_argument("--tz", default="auto", metavar="auto|UTC|ZONE",
                    help="time zone of the local times: auto (the city's zone, or the nearest "
                         "city's within 300 km for --lat/--lon, else UTC), UTC, or an IANA zone")
-    add_tle_option(p)
-    add_object_options(p)
-    add_allow_stale_option(p)
+    add_store_options(p)
 
 
 def _pass_index(text):
