@@ -28,10 +28,11 @@ and passes above 10 deg, timed these ways:
   and set) and ``max_elevation`` on each transit (culmination) per site; no
   visibility.
 
-Each thread count runs in a child process with NUMBA_NUM_THREADS set to it
-(skyfield/numpy use one thread either way). In a child the three run
-alternately, one warm-up call each, then ``--repeat`` rounds; figures are
-the minimum wall and process CPU seconds for all three sites.
+Each thread count runs in a child process with NUMBA_NUM_THREADS, and
+OPENBLAS_NUM_THREADS / OMP_NUM_THREADS (numpy's BLAS: skyfield's rotations
+and ours), set to it. In a child the tools run alternately, one warm-up call
+each, then ``--repeat`` rounds; figures are the minimum wall and process CPU
+seconds for all three sites.
 
 Agreement: each culmination (ours, skyfield's, sgp4-predict's) is compared with a refined
 search of the same element set's elevation by skyfield (1 s grid over
@@ -245,7 +246,8 @@ def main(argv=None) -> int:
     for n in [int(x) for x in args.threads.split(",")]:
         cmd = [sys.executable, __file__, "--child", "--repeat", str(args.repeat),
                "--days", str(args.days)] + ([] if args.check else ["--no-check"])
-        env = dict(os.environ, NUMBA_NUM_THREADS=str(n))
+        env = dict(os.environ, NUMBA_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n),
+                   OMP_NUM_THREADS=str(n))
         out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     r0 = results[0]

@@ -102,3 +102,37 @@ def test_horizon_passes_match_skyfield(city, store, ts):
     edge = np.array(kinds) != 1
     alt = (sat - topos).at(sky_time_unix(ts, u_ours[edge])).altaz()[0].degrees
     assert np.max(np.abs(alt)) < 0.002
+
+
+def test_more_passes_than_the_one_scan_table_holds():
+    """An elevation oscillating about the threshold every 60 s: 21 passes in
+    1,200 s, more than the rows the one-scan table gives an observer (4 +
+    16 a day); the table is filled again and every crossing is where the
+    analytic elevation crosses 10 deg."""
+    from tracker.astro.frames_kernels import geodetic_to_itrf_one
+    from tracker.services.sampled_track import SampledTrack
+
+    def el(t):
+        return 10.0 + 5.0 * np.sin(2 * np.pi * (t + 7.0) / 60.0)
+
+    obs = np.empty(3)
+    geodetic_to_itrf_one(0.0, 0.0, 0.0, obs)
+    up, north = np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0])
+
+    def pos(tt):
+        e = np.radians(el(tt))
+        return obs + 1000.0 * (np.sin(e)[:, None] * up + np.cos(e)[:, None] * north)
+
+    t = np.arange(0.0, 1200.0 + 1.0, 2.0)
+    h = 1e-4
+    r = np.ascontiguousarray(pos(t))
+    v = np.ascontiguousarray((pos(t + h) - pos(t - h)) / (2 * h))
+    track = SampledTrack(1.0e9, t, r, v, r, v, None, None, None, None, [], [], 0)
+    table = P.find_passes(track, [0.0], [0.0], [0.0], min_elevation_deg=10.0, sun_max_deg=None)
+    rise, set_ = table.p[:, K.P_RISE], table.p[:, K.P_SET]
+    # up at the start (a pass cut by the window), then up at 60 k - 7 s and down 30 s later
+    assert table.obs.shape[0] == 21
+    assert np.isnan(rise[0]) and np.isnan(set_[-1])
+    k = np.arange(1, 21)
+    np.testing.assert_allclose(rise[1:], 60.0 * k - 7.0, atol=1e-3)
+    np.testing.assert_allclose(set_[:-1], 60.0 * k - 37.0, atol=1e-3)

@@ -268,8 +268,9 @@ def _observer(lat_rad, lon_rad, alt_km, o):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, k, out, out_obs,
-                   base, write):
-    """Find the passes of observer k; write rows from ``base`` when ``write``.
+                   base, write, cap):
+    """Find the passes of observer k; write rows from ``base`` when ``write``
+    (at most ``cap`` of them; the count goes on).
 
     Returns the number of passes. A pass is a maximal time interval with
     sin(el) >= sin_min inside the window [t_s[0], t_s[-1]]. Intervals wholly
@@ -437,7 +438,7 @@ def _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, k
                 n_culm = 0
             else:
                 above = False
-                if write:
+                if write and count < cap:
                     row = base + count
                     _write_pass(out, out_obs, row, k, rise, te, culm_t, culm_g, peak_g, peak_t, n_culm,
                                 t_s[0], t_s[n - 1])
@@ -449,7 +450,7 @@ def _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, k
         d0 = d1
         i += 1
     if above:
-        if write:
+        if write and count < cap:
             _write_pass(out, out_obs, base + count, k, rise, math.nan, culm_t, culm_g, peak_g, peak_t,
                         n_culm, t_s[0], t_s[n - 1])
         count += 1
@@ -486,7 +487,8 @@ def count_passes_blocks(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_m
         # np.int64 indices: prange's index and a literal would each compile
         # _scan_observer (and _write_pass) again.
         counts[k] = _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k],
-                                   sin_min, np.int64(k), dummy, dummy_obs, np.int64(0), False)
+                                   sin_min, np.int64(k), dummy, dummy_obs, np.int64(0), False,
+                                   np.int64(0))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -505,7 +507,21 @@ def fill_passes_blocks(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_mi
     for k in prange(lat_rad.shape[0]):
         if offsets[k + 1] > offsets[k]:
             _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k], sin_min,
-                           np.int64(k), out, out_obs, offsets[k], True)
+                           np.int64(k), out, out_obs, offsets[k], True,
+                           offsets[k + 1] - offsets[k])
+
+
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+def scan_passes_blocks(t_s, r, v, blk_c, blk_r, lat_rad, lon_rad, alt_km, sin_min, cap, out,
+                       out_obs, counts):
+    """Count and fill in one scan: observer k's first ``cap`` passes go to rows
+    k*cap .. of ``out`` (m*cap, N_PCOLS) / ``out_obs``, and counts[k] gets its
+    number of passes (more than ``cap``: the rows beyond were not written;
+    the caller then fills with ``fill_passes_blocks`` and the exact counts)."""
+    for k in prange(lat_rad.shape[0]):
+        counts[k] = _scan_observer(t_s, r, v, blk_c, blk_r, lat_rad[k], lon_rad[k], alt_km[k],
+                                   sin_min, np.int64(k), out, out_obs, np.int64(k) * cap, True,
+                                   cap)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)

@@ -219,17 +219,27 @@ def find_passes(track: SampledTrack, lat_deg, lon_deg, alt_m, *, min_elevation_d
     m = lat.shape[0]
     blk_c, blk_r = _ev.track_blocks(t_s, r, v)
     obs_parts, p_parts = [], []
+    # rows per observer in the one-scan pass table: enough for any low orbit
+    # (16 revolutions a day), else the chunk is filled again with exact counts
+    cap = int(math.ceil((t_s[-1] - t_s[0]) / 86400.0 * 16.0)) + 4 if t_s.shape[0] else 4
     for c0 in range(0, m, chunk):
         sl = slice(c0, min(m, c0 + chunk))
-        counts = np.zeros(sl.stop - sl.start, dtype=np.int64)
-        _ev.count_passes_blocks(t_s, r, v, blk_c, blk_r, lat[sl], lon[sl], alt[sl], sin_min,
-                                counts)
-        offsets = np.zeros(counts.shape[0] + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        out = np.empty((offsets[-1], _ev.N_PCOLS))
-        out_obs = np.empty(offsets[-1], dtype=np.int64)
-        _ev.fill_passes_blocks(t_s, r, v, blk_c, blk_r, lat[sl], lon[sl], alt[sl], sin_min,
-                               offsets, out, out_obs)
+        mk = sl.stop - sl.start
+        counts = np.zeros(mk, dtype=np.int64)
+        out = np.empty((mk * cap, _ev.N_PCOLS))
+        out_obs = np.empty(mk * cap, dtype=np.int64)
+        _ev.scan_passes_blocks(t_s, r, v, blk_c, blk_r, lat[sl], lon[sl], alt[sl], sin_min, cap,
+                               out, out_obs, counts)
+        if counts.max(initial=0) <= cap:
+            written = (np.arange(cap)[None, :] < counts[:, None]).ravel()
+            out, out_obs = out[written], out_obs[written]
+        else:
+            offsets = np.zeros(mk + 1, dtype=np.int64)
+            np.cumsum(counts, out=offsets[1:])
+            out = np.empty((offsets[-1], _ev.N_PCOLS))
+            out_obs = np.empty(offsets[-1], dtype=np.int64)
+            _ev.fill_passes_blocks(t_s, r, v, blk_c, blk_r, lat[sl], lon[sl], alt[sl], sin_min,
+                                   offsets, out, out_obs)
         obs_parts.append(out_obs + c0)
         p_parts.append(out)
         if progress is not None:
