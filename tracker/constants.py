@@ -45,6 +45,8 @@ WGS72_J4 = -0.00000165597
 
 # --- The Sun -------------------------------------------------------------------
 SUN_RADIUS_KM = 695700.0           # IAU 2015 Resolution B3 nominal solar radius
+MOON_RADIUS_KM = 1737.4            # IAU/IAG mean lunar radius (Archinal et al. 2018)
+C_KM_S = 299792.458                # speed of light (exact, SI)
 
 # --- Units ---------------------------------------------------------------------
 KM_PER_MILE = 1.609344             # international (statute) mile, exactly

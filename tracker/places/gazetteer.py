@@ -59,8 +59,7 @@ this many times the population of each other city of the same name."""
 MIN_ALT_M, MAX_ALT_M = -500.0, 10_000.0
 """Allowed observer altitude above the WGS84 ellipsoid, metres."""
 
-MEAN_EARTH_RADIUS_KM = 6371.0088
-"""IUGG mean Earth radius, used for great-circle ground distances."""
+from tracker.constants import MEAN_EARTH_RADIUS_KM  # noqa: E402 (great-circle ground distances)
 
 _MAX_LISTED = 10
 _COUNTRY_ALIASES = {"usa": "US", "united states of america": "US", "america": "US",

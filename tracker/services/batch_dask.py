@@ -75,13 +75,14 @@ def _worker_ready() -> str:
     without it fails here, by name) and loads the kernel from numba's cache."""
     import numpy as np
 
+    from tracker.constants import SUN_RADIUS_KM, WGS84_A_KM
     from tracker.services import batch_kernels as k
     from tracker.services.stats_kernels import warm_test_coeffs
 
     coeffs = warm_test_coeffs(1)
     k.batch_span_serial(coeffs, np.array([10.0]), np.arange(2, dtype=np.float64) * 60.0,
                         -3600.0, 21600.0, np.array([[1.5e8, 0.0, 0.0], [1.5e8, 1e6, 0.0]]),
-                        6378.137, 695700.0, np.empty((1, k.N_PART)))
+                        WGS84_A_KM, SUN_RADIUS_KM, np.empty((1, k.N_PART)))
     import tracker
     return getattr(tracker, "__version__", "?")
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from tracker.constants import SUN_RADIUS_KM, WGS84_A_KM
 from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import geodetic_sin_cos_alt
@@ -211,4 +213,4 @@ def warm_kernels() -> None:
     for kernel in (batch_span, batch_span_serial):
         out = np.empty((2, N_PART))
         kernel(coeffs, np.array([10.0, 20.0]), np.arange(100, dtype=np.float64) * 60.0,
-               -3600.0, 21600.0, sun_r, 6378.137, 695700.0, out)
+               -3600.0, 21600.0, sun_r, WGS84_A_KM, SUN_RADIUS_KM, out)

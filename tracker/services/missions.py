@@ -22,9 +22,7 @@ from importlib import resources
 from tle.store import ElementStore
 from tle.formats import parse_elements
 from tracker.errors import NotFoundError
-from tracker.constants import KM_PER_MILE
-
-MEAN_EARTH_RADIUS_KM = 6371.0088    # IUGG mean radius R1 = (2a + b) / 3 of WGS-84
+from tracker.constants import KM_PER_MILE, MEAN_EARTH_RADIUS_KM
 
 _UTC = dt.timezone.utc
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tracker.constants import MEAN_EARTH_RADIUS_KM
 from tracker.ranges import OVERFLIGHT_DAYS
 from tracker.services.roots import bisect_change, golden_min
 
@@ -280,7 +281,7 @@ def report_to_dict(report: OverflightReport, tz_name: str) -> dict:
             "uncertainty_90_s": round(o.uncertainty_90_s, 1),
             "may_cross_manoeuvre": o.may_cross_manoeuvre} for o in report.overflights],
         "warnings": list(report.warnings),
-        "model": {"ground_distance": "great circle on a 6371.0088 km sphere between the place and "
-                                     "the geodetic sub-satellite point",
+        "model": {"ground_distance": f"great circle on a {MEAN_EARTH_RADIUS_KM} km sphere between "
+                                     "the place and the geodetic sub-satellite point",
                   "dark": f"Sun altitude at the sub-satellite point below {DARK_SUN_ALT_DEG:g} deg"},
     }

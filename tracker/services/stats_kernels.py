@@ -40,6 +40,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from tracker.constants import SUN_RADIUS_KM, WGS84_A_KM
 from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import WGS84_E2, geodetic_sin_cos_alt
@@ -397,8 +399,8 @@ def warm_kernels() -> None:
     node_t = np.empty(n)
     acc = np.empty((2, N_ACC))
     last = np.empty(STATE_LEN)
-    orbit_stats_block(coeffs, np.float64(10.0), t_s, 0, n, -100.0, 21600.0, sun_r, 6378.137,
-                      695700.0, 7.29e-5, prev, alt, events, node_t, acc, 0, last)
-    orbit_stats_chunk(coeffs, np.float64(10.0), t_s, -100.0, 21600.0, sun_r, 6378.137,
-                      695700.0, 7.29e-5, prev, 2, alt, events, node_t, acc, last)
+    orbit_stats_block(coeffs, np.float64(10.0), t_s, 0, n, -100.0, 21600.0, sun_r, WGS84_A_KM,
+                      SUN_RADIUS_KM, 7.29e-5, prev, alt, events, node_t, acc, 0, last)
+    orbit_stats_chunk(coeffs, np.float64(10.0), t_s, -100.0, 21600.0, sun_r, WGS84_A_KM,
+                      SUN_RADIUS_KM, 7.29e-5, prev, 2, alt, events, node_t, acc, last)
     arg_latitude_rad(7000.0, 1.0, 2.0, 0.1, 7.5, 0.2)

@@ -87,8 +87,7 @@ from tracker.astro.time import Instant
 from tracker.errors import UserError
 from tracker.services import transits_kernels as _k
 
-SUN_RADIUS_KM = 695_700.0        # IAU 2015 nominal solar radius
-MOON_RADIUS_KM = 1_737.4          # IAU mean lunar radius
+from tracker.constants import JD_UNIX_EPOCH, MOON_RADIUS_KM, SUN_RADIUS_KM, WGS84_A_KM  # noqa: E402
 ISS_SPAN_M = 108.5                # truss length: the station's largest dimension
 GRID_STEP_S = 3600.0
 Q_EVERY = 6                       # TEME rotation from skyfield every 6 grid nodes
@@ -139,7 +138,7 @@ class EphemerisGrid:
         ts = ts or builtin_timescale()
         eph = ephemeris or _ephemeris()
         leap_unix = np.ascontiguousarray((np.asarray(ts.leap_dates, dtype=np.float64)
-                                          - _k.JD_UNIX_EPOCH_K) * 86400.0)
+                                          - JD_UNIX_EPOCH) * 86400.0)
         leap_off = np.ascontiguousarray(np.asarray(ts.leap_offsets, dtype=np.float64))
         tt_a = _k.tt_of_unix(float(start_unix_s) - 1200.0, leap_unix, leap_off)
         tt_b = _k.tt_of_unix(float(end_unix_s) + 1200.0, leap_unix, leap_off)
@@ -147,7 +146,7 @@ class EphemerisGrid:
         k1 = max(math.ceil(tt_b / step_s), k0 + 2)
         nodes = np.arange(k0, k1 + 1) * step_s
         days = np.floor(nodes / 86400.0)
-        t = ts.tt_jd(_k.JD_UNIX_EPOCH_K + days, (nodes - days * 86400.0) / 86400.0)
+        t = ts.tt_jd(JD_UNIX_EPOCH + days, (nodes - days * 86400.0) / 86400.0)
         n = nodes.shape[0]
         g_dt = np.ascontiguousarray(np.asarray(t.delta_t, dtype=np.float64).reshape(n))
         xp, yp = polar_motion_arcsec(t)
@@ -676,7 +675,7 @@ def warm_kernels() -> None:
     grid = EphemerisGrid.build(t0, t0 + 600.0)
     times = t0 + np.arange(0.0, 3.0)
     r, v, _ = _Propagator(None)(es, times)
-    obs = np.array([6378.137, 0.0, 0.0])
+    obs = np.array([WGS84_A_KM, 0.0, 0.0])
     apparent(grid, "sun", times, r, v, obs)
     centerline_points(grid, "moon", times, r, v)
     centerlines(store, t0, 0.005, body="sun", allow_stale=True, grid=grid)

@@ -28,15 +28,12 @@ from tracker.jit import njit
 
 from tracker.astro.frames_kernels import geodetic_one, gmst82_rad
 from tracker.services.events import hermite, hermite_weights
-from tracker.constants import DAY_S, WGS84_A_KM, WGS84_F
+from tracker.constants import C_KM_S, DAY_S, JD_UNIX_EPOCH, WGS84_A_KM, WGS84_B_KM as B_KM  # noqa: F401
 from tracker.propagator.deep import RESONANCE_STATE_SIZE
 from tracker.propagator.near import sgp4_one
 
-C_KM_S = 299_792.458
 TT_MINUS_TAI_S = 32.184
-B_KM = WGS84_A_KM * (1.0 - WGS84_F)
 EARTH, SUN, MOON = 0, 1, 2
-JD_UNIX_EPOCH_K = 2440587.5
 CENTER_ITERATIONS = 5              # fixed-point steps of the centre-line point (most stop at 3)
 CENTER_TOL_KM = 1e-4               # ... once a step moves the point by under 10 cm
 
@@ -88,7 +85,7 @@ def _frame(unix, tt, tt0, h, g_dt, g_pm, g_q, m_out, w_out):
     yp = g_pm[k, 1] + s * (g_pm[k + 1, 1] - g_pm[k, 1])
     day = math.floor(unix / DAY_S)
     fr_ut1 = (unix - day * DAY_S + (tt - dt - unix)) / DAY_S
-    theta, theta_dot = gmst82_rad(JD_UNIX_EPOCH_K + day, fr_ut1)
+    theta, theta_dot = gmst82_rad(JD_UNIX_EPOCH + day, fr_ut1)
     c = math.cos(theta)
     sn = math.sin(theta)
     cx = 1.0 - 0.5 * xp * xp
