@@ -18,7 +18,11 @@ observer). Elevations are geometric (no refraction), as in skyfield's
 ``altaz()``. Thresholds are given as the sine of the elevation.
 
 Output of ``find_passes`` (one row per pass, columns ``P_*``): times in the
-same seconds as ``t_s``, NaN for "outside the window".
+same seconds as ``t_s``, NaN for "outside the window". The scan
+(``scan_passes_blocks``, or ``count_passes`` then ``fill_passes``) skips
+blocks and intervals of the track that lie below an observer's horizon
+plane (``track_blocks``, ``HERMITE_BOUND``): the passes are the same as with
+every interval examined.
 """
 from __future__ import annotations
 

@@ -26,9 +26,12 @@ Definitions
 
 Algorithm: ``tracker.services.sampled_track.build_track`` samples the ISS in ITRF
 every 30 s once; ``tracker.services.events`` scans every observer's
-elevation on those samples (in parallel over observers), brackets threshold
+elevation on those samples (in parallel over observers, in one scan),
+skipping what provably lies below the observer's horizon, brackets threshold
 crossings and maxima with the analytic derivative and refines them by
-bisection on the Hermite interpolant (to 1e-6 s).
+bisection on the Hermite interpolant (to 1e-6 s). ``passes_for_places``
+shares one track and one scan among several places; visibility, look angles
+and the per-pass figures are then evaluated for every pass at once.
 
 Times in this module are Unix seconds (UTC) unless named otherwise.
 """
@@ -504,11 +507,6 @@ def _pass_records(track: SampledTrack, table: PassTable, places, min_el: float, 
             age_days=age_j, timing_uncertainty_s=sigma_j, uncertainty_68_s=u68_j,
             uncertainty_90_s=u90_j, may_cross_manoeuvre=cross_j))
     return out
-
-
-def _shadow_edge(track: SampledTrack, t_s: float) -> bool:
-    """Whether t_s is (within 1 s) a sunlit/shadow boundary of the station."""
-    return bool(shadow_edges(track, np.array([t_s]))[0])
 
 
 def shadow_edges(track: SampledTrack, t_s) -> np.ndarray:
