@@ -43,7 +43,7 @@ def _report_for_query(q: PassesRequest, clock):
     """The pass report for the query's observer and window; (report, time zone)."""
     place, tz_name, start = observer_window(q, clock)
     res = resources.current()
-    report = passes_for_place(place, float(start.unix_s), q.days, store=res.store_for(q),
+    report = passes_for_place(place, start, q.days, store=res.store_for(q),
                               min_elevation_deg=q.min_elevation_deg, sun_max_deg=q.sun_max_deg,
                               visible_only=q.visible_only, allow_stale=q.allow_stale,
                               eop=res.earth, sun=res.sun)
@@ -92,7 +92,7 @@ def _passes_sky_svg(q: SkyChartRequest, clock):
     res = resources.current()
     place, tz_name, start = observer_window(q, clock)
     store = res.store_for(q)
-    path = sky_path(place, float(start.unix_s), q.days, index=q.pass_index, store=store,
+    path = sky_path(place, start, q.days, index=q.pass_index, store=store,
                     min_elevation_deg=q.min_elevation_deg, sun_max_deg=q.sun_max_deg,
                     visible_only=q.visible_only, allow_stale=q.allow_stale, eop=res.earth,
                     sun=res.sun)

@@ -156,9 +156,9 @@ def _tz_label(tz_name, unix_s):
 # --- passes -------------------------------------------------------------------
 
 def run_passes(args) -> int:
-    from tracker.astro.time import datetime_to_unix, parse_time
+    from tracker.astro.time import Instant
 
-    start = datetime_to_unix(parse_time(args.start, parameter="--start"))
+    start = Instant.parse(args.start, parameter="--start")
     if getattr(args, "all_cities", False):
         return _run_all_cities(args, start)
     fmt = _output_format(args)

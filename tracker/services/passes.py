@@ -48,7 +48,7 @@ from tracker.errors import TimeRangeError, UserError
 from tracker.services import events as _ev
 from tracker.places.gazetteer import Place
 from tracker.services.sampled_track import SampledTrack, build_track
-from tracker.astro.time import check_service_range
+from tracker.astro.time import Instant, check_service_range
 from tracker.astro.visibility import ISS_STD_MAG, timing_sigma_s
 from tracker.constants import MEAN_EARTH_RADIUS_KM
 from tracker.ranges import SUN_MAX_DEG
@@ -361,24 +361,25 @@ def _event(t0_unix, t_s, look, j) -> PassEvent | None:
     return PassEvent(t0_unix + float(t_s), float(az[j]), float(el[j]), float(rng[j]))
 
 
-def passes_for_place(place: Place, start_unix_s: float, days: float = DEFAULT_DAYS, *,
+def passes_for_place(place: Place, start, days: float = DEFAULT_DAYS, *,
                      store: ElementStore, min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG,
                      sun_max_deg: float = DEFAULT_SUN_MAX_DEG, visible_only: bool = False,
                      allow_stale: bool = False, eop=None, sun=None,
                      track: SampledTrack | None = None) -> PassReport:
-    """Passes of the ISS over ``place`` from ``start_unix_s`` for ``days`` days.
+    """Passes of the ISS over ``place`` from ``start`` (an ``Instant``, or
+    what ``Instant.of`` reads) for ``days`` days.
 
     Raises UserError subclasses for bad parameters and ``StaleElementsError``
     when the store has no element set within 30 days of the window (unless
     ``allow_stale``).
     """
-    return passes_for_places([place], start_unix_s, days, store=store,
+    return passes_for_places([place], start, days, store=store,
                              min_elevation_deg=min_elevation_deg, sun_max_deg=sun_max_deg,
                              visible_only=visible_only, allow_stale=allow_stale, eop=eop, sun=sun,
                              track=track)[0]
 
 
-def passes_for_places(places, start_unix_s: float, days: float = DEFAULT_DAYS, *,
+def passes_for_places(places, start, days: float = DEFAULT_DAYS, *,
                       store: ElementStore, min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG,
                       sun_max_deg: float = DEFAULT_SUN_MAX_DEG, visible_only: bool = False,
                       allow_stale: bool = False, eop=None, sun=None,
@@ -387,6 +388,7 @@ def passes_for_places(places, start_unix_s: float, days: float = DEFAULT_DAYS, *
     per place, each the same as ``passes_for_place`` alone gives, from one
     track and one scan of every place (visibility, look angles, element
     sets, uncertainties and shadow edges evaluated for all passes at once)."""
+    start_unix_s = float(Instant.of(start, parameter="start").unix_s)
     days, min_el, sun_max = validate_window(days, min_elevation_deg, sun_max_deg)
     end_unix_s = start_unix_s + days * 86400.0
     validate_window_times(start_unix_s, end_unix_s)
@@ -656,7 +658,7 @@ def report_to_dict(report: PassReport, tz_name: str) -> dict:
 # every city at once
 # ---------------------------------------------------------------------------
 
-def passes_for_cities(gazetteer, start_unix_s: float, days: float, *, store: ElementStore,
+def passes_for_cities(gazetteer, start, days: float, *, store: ElementStore,
                       min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG,
                       sun_max_deg: float = DEFAULT_SUN_MAX_DEG, visible_only: bool = False,
                       allow_stale: bool = False, eop=None, sun=None, progress=None):
@@ -665,8 +667,10 @@ def passes_for_cities(gazetteer, start_unix_s: float, days: float, *, store: Ele
 
     Returns ``(track, table, keep)``: the shared track, the ``PassTable``
     (``obs`` indexes ``gazetteer.place(i)`` / ``gazetteer.lat_deg``) and a
-    boolean mask of the rows to report (all, or the visible ones).
+    boolean mask of the rows to report (all, or the visible ones). ``start``:
+    an ``Instant``, or what ``Instant.of`` reads.
     """
+    start_unix_s = float(Instant.of(start, parameter="start").unix_s)
     days, min_el, sun_max = validate_window(days, min_elevation_deg, sun_max_deg)
     end_unix_s = start_unix_s + days * 86400.0
     validate_window_times(start_unix_s, end_unix_s)
@@ -689,7 +693,7 @@ ALL_CITIES_COLUMNS = (
     "uncertainty_68_s", "uncertainty_90_s")
 
 
-def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: ElementStore,
+def all_cities_rows(gazetteer, start, days: float, *, store: ElementStore,
                     local_times: bool = True, progress=None, **options):
     """Every gazetteer city's passes as flat rows (``ALL_CITIES_COLUMNS``;
     times ISO 8601, UTC with Z and local in each city's zone, or UTC when
@@ -703,7 +707,7 @@ def all_cities_rows(gazetteer, start_unix_s: float, days: float, *, store: Eleme
 
     from tle.store import iso_z
 
-    track, table, keep = passes_for_cities(gazetteer, start_unix_s, days, store=store,
+    track, table, keep = passes_for_cities(gazetteer, start, days, store=store,
                                            progress=progress, **options)
     t0 = track.t0_unix_s
     p, vis, look = table.p, table.vis, table.look
@@ -827,12 +831,13 @@ class SkyPath:
         return p.disappear if p.visible and p.disappears_into_shadow else None
 
 
-def sky_path(place: Place, start_unix_s: float, days: float = DEFAULT_DAYS, *, index: int,
+def sky_path(place: Place, start, days: float = DEFAULT_DAYS, *, index: int,
              store: ElementStore, step_s: float = SKY_PATH_STEP_S, eop=None, sun=None,
              allow_stale: bool = False, **options) -> SkyPath:
     """The path across the sky of pass number ``index`` (0 = the first) of
-    ``passes_for_place(place, start_unix_s, days, **options)``. Raises
+    ``passes_for_place(place, start, days, **options)``. Raises
     UserError (parameter ``pass_index``) when the window holds no such pass."""
+    start_unix_s = float(Instant.of(start, parameter="start").unix_s)
     days_checked = validate_days(days)
     end_unix_s = start_unix_s + days_checked * 86400.0
     validate_window_times(start_unix_s, end_unix_s)
