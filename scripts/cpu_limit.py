@@ -77,13 +77,16 @@ _LAT = {"add": 3.0, "sub": 3.0, "mul": 3.0, "div": 13.0, "sqrt": 21.0, "round": 
 class CF(float):
     """A float that counts the arithmetic done with it (into ``_N``) and
     carries ``d``, the cycle at which it is ready when every operation
-    starts as soon as its inputs are (its dependency chain's latency)."""
+    starts as soon as its inputs are (its dependency chain's latency), and
+    ``m``, whether a multiplication made it (an add or subtract taking one
+    could be a fused multiply-add: counted as ``fusable``)."""
 
-    __slots__ = ("d",)
+    __slots__ = ("d", "m")
 
-    def __new__(cls, value, d=0.0):
+    def __new__(cls, value, d=0.0, m=False):
         self = float.__new__(cls, value)
         self.d = d
+        self.m = m
         return self
 
     def _op(name, fn):                                   # noqa: N805
@@ -91,7 +94,10 @@ class CF(float):
             if not isinstance(b, (float, int)):
                 return NotImplemented
             _N[name] += 1
-            return CF(fn(float(a), float(b)), max(a.d, getattr(b, "d", 0.0)) + _LAT.get(name, 0.0))
+            if name in ("add", "sub") and (a.m or getattr(b, "m", False)):
+                _N["fusable"] += 1
+            return CF(fn(float(a), float(b)), max(a.d, getattr(b, "d", 0.0)) + _LAT.get(name, 0.0),
+                      name == "mul")
         return method
 
     __add__ = _op("add", lambda a, b: a + b)
@@ -335,7 +341,7 @@ def _summary(counts):
     for k, v in counts.items():
         if k in ("add", "sub"):
             g["add"] += v
-        elif k in ("mul", "div", "neg", "abs", "cmp", "work_load", "work_store"):
+        elif k in ("mul", "div", "neg", "abs", "cmp", "work_load", "work_store", "fusable"):
             g[k] += v
         elif k in ("math.sqrt", "np.sqrt"):
             g["sqrt"] += v
@@ -678,6 +684,9 @@ def main(argv=None):
           f"them); block fallbacks to the scalar step: {counted['block_fallbacks']}; "
           f"block scratch traffic {blk['work_load']:.0f} loads + {blk['work_store']:.0f} "
           f"stores of 8 B (L1)\n   per propagation; max|dr| vs python-sgp4 of the counted run.")
+    print(f"   adds/subtracts taking a product (an FMA each if contracted): scalar step "
+          f"{sca['fusable']:.1f}, benchmark path {blk['fusable']:.1f} of its {blk['mul']:.1f} "
+          f"multiplies")
     for path, key in (("scalar step", "scalar_trig"), ("benchmark path", "block_trig")):
         tc = collections.defaultdict(float, counted[key])
         g = sca if key == "scalar_trig" else blk
