@@ -51,13 +51,13 @@ _INV_TWOPI = 1.0 / TWOPI
 _NAN = np.nan
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def block_eligible(c, i):
     """True if satellite ``i`` can use ``near_earth_block``."""
     return c[METHOD, i] == 0.0 and c[NO, i] > 0.0
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def near_earth_block(c, i, tsince_min, n, work, e_out, r_out, v_out):
     """Satellite ``i`` at ``tsince_min[:n]`` (minutes since epoch, n <= BLOCK).
 
@@ -71,7 +71,7 @@ def near_earth_block(c, i, tsince_min, n, work, e_out, r_out, v_out):
     return _block(c, np.int64(i), tsince_min, np.int64(n), work, e_out, r_out, v_out)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
     """``near_earth_block`` for int64 ``i`` and ``n``."""
     mo = c[MO, i]
