@@ -201,20 +201,22 @@ def rss_text(pid):
             f"= {total:.1f} MiB"), total
 
 
-def run_heavy(url, rate, duration_s, light_threads, heavy_threads, seed, heavy_share=0.10):
-    """Open-loop driver with separate client pools for light and heavy
-    requests; returns (planned, results, elapsed) like ``run``."""
+def drive(url, rate, plan, pools, route, *, timeout_s, accepted):
+    """Open-loop driver: request i of ``plan`` ((kind, path) pairs) is due at
+    start + i / ``rate`` and goes to the client pool ``route(kind)``
+    (``pools``: pool name -> threads, one keep-alive connection each).
+    An answer is ok when its status is in ``accepted``. Returns
+    ``(planned, results, elapsed)``, results ``(kind, latency_s, service_s,
+    ok, detail)`` with the latency counted from the due time."""
     parsed = urllib.parse.urlsplit(url)
     host, port = parsed.hostname, parsed.port or 80
-    n = int(rate * duration_s)
-    plan = build_heavy_mix(n, seed, heavy_share)
-    queues = {"light": queue.Queue(), "heavy": queue.Queue()}
+    queues = {name: queue.Queue() for name in pools}
     results = []
     lock = threading.Lock()
     t0 = time.perf_counter() + 0.2
 
     def worker(work):
-        conn = http.client.HTTPConnection(host, port, timeout=60)
+        conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
         while True:
             item = work.get()
             if item is None:
@@ -225,36 +227,43 @@ def run_heavy(url, rate, duration_s, light_threads, heavy_threads, seed, heavy_s
                 conn.request("GET", path, headers={"Accept": "application/json"})
                 resp = conn.getresponse()
                 resp.read()
-                status = resp.status
-                ok, detail = status == 200 or status in REFUSALS, status
+                ok, detail = resp.status in accepted, resp.status
                 if resp.getheader("Connection", "").lower() == "close":
                     conn.close()
-            except Exception as exc:   # noqa: BLE001 - counted, then reconnect
+            except Exception as exc:   # noqa: BLE001 - every failure is counted, then reconnect
                 ok, detail = False, f"{type(exc).__name__}: {exc}"
                 conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=60)
+                conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
             done = time.perf_counter()
             with lock:
                 results.append((kind, done - due, done - sent, ok, detail))
 
-    pool = ([threading.Thread(target=worker, args=(queues["light"],), daemon=True)
-             for _ in range(light_threads)]
-            + [threading.Thread(target=worker, args=(queues["heavy"],), daemon=True)
-               for _ in range(heavy_threads)])
-    for t in pool:
+    threads = [threading.Thread(target=worker, args=(queues[name],), daemon=True)
+               for name, count in pools.items() for _ in range(count)]
+    for t in threads:
         t.start()
     for i, (kind, path) in enumerate(plan):
         due = t0 + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        queues["light" if kind in LIGHT_KINDS else "heavy"].put((due, kind, path))
-    for name, count in (("light", light_threads), ("heavy", heavy_threads)):
+        queues[route(kind)].put((due, kind, path))
+    for name, count in pools.items():
         for _ in range(count):
             queues[name].put(None)
-    for t in pool:
-        t.join(timeout=120)
-    return n, results, time.perf_counter() - t0
+    for t in threads:
+        t.join(timeout=2 * timeout_s)
+    return len(plan), results, time.perf_counter() - t0
+
+
+def run_heavy(url, rate, duration_s, light_threads, heavy_threads, seed, heavy_share=0.10):
+    """Separate client pools for light and heavy requests (a slow heavy
+    answer never delays a light one on the client's side); 503/429 are
+    deliberate refusals."""
+    plan = build_heavy_mix(int(rate * duration_s), seed, heavy_share)
+    return drive(url, rate, plan, {"light": light_threads, "heavy": heavy_threads},
+                 lambda kind: "light" if kind in LIGHT_KINDS else "heavy",
+                 timeout_s=60, accepted={200, *REFUSALS})
 
 
 def report_heavy(n, results, elapsed):
@@ -379,51 +388,9 @@ def start_server(workers):
 
 
 def run(url, rate, duration_s, threads, seed, distinct=False):
-    parsed = urllib.parse.urlsplit(url)
-    host, port = parsed.hostname, parsed.port or 80
-    n = int(rate * duration_s)
-    plan = build_requests(n, seed, time.time(), distinct)
-    work = queue.Queue()
-    results = []          # (kind, latency_s, service_s, ok, detail)
-    lock = threading.Lock()
-    t0 = time.perf_counter() + 0.2
-
-    def worker():
-        conn = http.client.HTTPConnection(host, port, timeout=30)
-        while True:
-            item = work.get()
-            if item is None:
-                return
-            due, kind, path = item
-            sent = time.perf_counter()
-            try:
-                conn.request("GET", path, headers={"Accept": "application/json"})
-                resp = conn.getresponse()
-                resp.read()
-                ok, detail = resp.status == 200, resp.status
-            except Exception as exc:   # noqa: BLE001 - every failure is counted, then reconnect
-                ok, detail = False, f"{type(exc).__name__}: {exc}"
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=30)
-            done = time.perf_counter()
-            with lock:
-                results.append((kind, done - due, done - sent, ok, detail))
-
-    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for i, (kind, path) in enumerate(plan):
-        due = t0 + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        work.put((due, kind, path))
-    for _ in pool:
-        work.put(None)
-    for t in pool:
-        t.join(timeout=60)
-    elapsed = time.perf_counter() - t0
-    return n, results, elapsed
+    plan = build_requests(int(rate * duration_s), seed, time.time(), distinct)
+    return drive(url, rate, plan, {"all": threads}, lambda kind: "all", timeout_s=30,
+                 accepted={200})
 
 
 def report(n, results, elapsed):
