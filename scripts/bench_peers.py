@@ -172,23 +172,31 @@ def make_cysgp4(pairs, unix):
     return run
 
 
-def make_sgp4_predict(pairs, unix):
-    import sgp4_predict as sp
-    preds = [sp.Predictor.from_tle(sp.Tle("x", a, b)) for a, b in pairs]
-    when = _utc_datetimes(unix)
-
+def _per_call_loop(preds, when, position_km, errors):
+    """A benchmark run for a one-instant-per-call API: ``position_km(pred, t)``
+    for every predictor and time; a call raising one of ``errors`` gives NaN."""
     def run():
         r = np.full((len(preds), len(when), 3), np.nan)
         for i, pred in enumerate(preds):
             row = r[i]
             for k, t in enumerate(when):
                 try:
-                    pos = pred.propagate(t).position
-                    row[k] = (pos.x, pos.y, pos.z)
-                except (RuntimeError, ValueError):
+                    row[k] = position_km(pred, t)
+                except errors:
                     pass
-        return r / 1000.0, np.all(np.isfinite(r), axis=-1)
+        return r, np.all(np.isfinite(r), axis=-1)
     return run
+
+
+def make_sgp4_predict(pairs, unix):
+    import sgp4_predict as sp
+    preds = [sp.Predictor.from_tle(sp.Tle("x", a, b)) for a, b in pairs]
+    when = _utc_datetimes(unix)
+
+    def position_km(pred, t):
+        pos = pred.propagate(t).position
+        return pos.x / 1000.0, pos.y / 1000.0, pos.z / 1000.0
+    return _per_call_loop(preds, when, position_km, (RuntimeError, ValueError))
 
 
 def make_orbit_predictor(pairs, unix):
@@ -196,17 +204,8 @@ def make_orbit_predictor(pairs, unix):
     preds = [get_predictor_from_tle_lines((a, b)) for a, b in pairs]
     when = _utc_datetimes(unix, naive=True)
 
-    def run():
-        r = np.full((len(preds), len(when), 3), np.nan)
-        for i, pred in enumerate(preds):
-            row = r[i]
-            for k, t in enumerate(when):
-                try:
-                    row[k] = pred.propagate_eci(t)[0]
-                except Exception:  # noqa: BLE001 -- orbit_predictor.PropagationError
-                    pass
-        return r, np.all(np.isfinite(r), axis=-1)
-    return run
+    # orbit_predictor.PropagationError and friends: any failure is a NaN
+    return _per_call_loop(preds, when, lambda pred, t: pred.propagate_eci(t)[0], (Exception,))
 
 
 def make_pyorbital(pairs, unix):

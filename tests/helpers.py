@@ -126,3 +126,22 @@ def served(app):
     finally:
         server.close()
         thread.join(timeout=5)
+
+
+def assert_elements_match_satrec(es, sat, *, ndot_per_rad_min2, nddot_per_rad_min3):
+    """An ``ElementSet`` holds exactly python-sgp4's ``Satrec`` elements
+    (``ndot``/``nddot`` in the caller's source units per SGP4's rad/min^n)."""
+    import math
+
+    deg2rad = math.pi / 180.0
+    assert es.satnum == sat.satnum
+    assert es.epoch_jd == sat.jdsatepoch
+    assert es.epoch_fr == sat.jdsatepochF
+    assert es.ndot / ndot_per_rad_min2 == sat.ndot
+    assert es.nddot / nddot_per_rad_min3 == sat.nddot
+    assert es.bstar == sat.bstar
+    assert es.inclination_deg * deg2rad == sat.inclo
+    assert es.raan_deg * deg2rad == sat.nodeo
+    assert es.arg_perigee_deg * deg2rad == sat.argpo
+    assert es.mean_anomaly_deg * deg2rad == sat.mo
+    assert es.eccentricity == sat.ecco

@@ -22,11 +22,12 @@ from sgp4.exporter import export_omm
 
 from tle.omm import OMMFormatError, element_set_from_omm, parse_omm_csv, parse_omm_json
 from tle.parse import parse_tle_file, parse_tle_pair
+
+from helpers import assert_elements_match_satrec
 from tle.write import format_tle_lines, format_tle_text
 
 DATA = Path(__file__).parent / "data"
 XPDOTP = 1440.0 / (2.0 * math.pi)
-DEG2RAD = math.pi / 180.0
 
 
 def oracle(fields):
@@ -37,18 +38,9 @@ def oracle(fields):
 
 def assert_matches_omm_oracle(es, fields):
     sat = oracle(fields)
-    assert es.satnum == sat.satnum
-    assert es.epoch_jd == sat.jdsatepoch
-    assert es.epoch_fr == sat.jdsatepochF
     # the units sgp4.omm divides by (SGP4.cpp)
-    assert es.ndot / (1036800.0 / math.pi) == sat.ndot
-    assert es.nddot / (2985984000.0 / 2.0 / math.pi) == sat.nddot
-    assert es.bstar == sat.bstar
-    assert es.inclination_deg * DEG2RAD == sat.inclo
-    assert es.raan_deg * DEG2RAD == sat.nodeo
-    assert es.arg_perigee_deg * DEG2RAD == sat.argpo
-    assert es.mean_anomaly_deg * DEG2RAD == sat.mo
-    assert es.eccentricity == sat.ecco
+    assert_elements_match_satrec(es, sat, ndot_per_rad_min2=1036800.0 / math.pi,
+                                 nddot_per_rad_min3=2985984000.0 / 2.0 / math.pi)
     assert es.mean_motion_rev_day / 720.0 * math.pi == sat.no_kozai
     assert (es.revnum, es.elnum, es.ephtype) == (sat.revnum, sat.elnum, sat.ephtype)
     assert es.classification == sat.classification

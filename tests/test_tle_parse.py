@@ -16,13 +16,14 @@ from sgp4.io import compute_checksum, fix_checksum
 from tle.errors import TLEFormatError
 from tle.parse import parse_tle_file, parse_tle_lines, parse_tle_pair, parse_tle_text
 
+from helpers import assert_elements_match_satrec
+
 DATA = Path(__file__).parent / "data"
 CATALOG = DATA / "catalog_2022-07-15.tle"
 SHIPPED = ("iss_2015_2016.tle", "iss_recent.tle")
 
 # sgp4's unit conversions (io.py / SGP4.cpp twoline2rv)
 XPDOTP = 1440.0 / (2.0 * math.pi)
-DEG2RAD = math.pi / 180.0
 
 ISS1 = "1 25544U 98067A   15061.00329596  .00013725  00000-0  20780-3 0  9995"
 ISS2 = "2 25544  51.6457 259.3732 0007864  63.2699  94.7821 15.54945907931352"
@@ -31,17 +32,8 @@ ISS2 = "2 25544  51.6457 259.3732 0007864  63.2699  94.7821 15.54945907931352"
 def assert_matches_sgp4(es):
     """Every parsed value equals what sgp4 stores, after its unit conversion."""
     sat = Satrec.twoline2rv(es.line1, es.line2)
-    assert es.satnum == sat.satnum
-    assert es.epoch_jd == sat.jdsatepoch
-    assert es.epoch_fr == sat.jdsatepochF
-    assert es.ndot / (XPDOTP * 1440.0) == sat.ndot
-    assert es.nddot / (XPDOTP * 1440.0 * 1440) == sat.nddot
-    assert es.bstar == sat.bstar
-    assert es.inclination_deg * DEG2RAD == sat.inclo
-    assert es.raan_deg * DEG2RAD == sat.nodeo
-    assert es.arg_perigee_deg * DEG2RAD == sat.argpo
-    assert es.mean_anomaly_deg * DEG2RAD == sat.mo
-    assert es.eccentricity == sat.ecco
+    assert_elements_match_satrec(es, sat, ndot_per_rad_min2=XPDOTP * 1440.0,
+                                 nddot_per_rad_min3=XPDOTP * 1440.0 * 1440)
     assert es.mean_motion_rev_day / XPDOTP == sat.no_kozai
     assert es.revnum == sat.revnum
     assert es.elnum == sat.elnum

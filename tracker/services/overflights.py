@@ -256,7 +256,7 @@ def report_to_dict(report: OverflightReport, tz_name: str) -> dict:
     """The JSON document of ``iss-tracker overflights --json`` and the API."""
     import zoneinfo
 
-    from tracker.services.passes import format_local
+    from tracker.services.passes import format_local, window_header
     from tracker.astro.time import format_utc
     tz = zoneinfo.ZoneInfo(tz_name)
 
@@ -264,8 +264,7 @@ def report_to_dict(report: OverflightReport, tz_name: str) -> dict:
         return None if t is None else {"time_utc": format_utc(t), "time_local": format_local(t, tz)}
 
     return {
-        "place": report.place.to_dict(), "timezone": tz_name,
-        "start_utc": format_utc(report.start_unix_s), "end_utc": format_utc(report.end_unix_s),
+        **window_header(report, tz_name),
         "radius_km": report.radius_km, "night_only": report.night_only,
         "count": len(report.overflights), "count_before_night_filter": report.n_total,
         "overflights": [{

@@ -569,6 +569,16 @@ def _no_pass_reason(track, place, min_el, sun_max, visible_only, n_total) -> str
 # JSON-ready documents (shared by the CLI and the HTTP API)
 # ---------------------------------------------------------------------------
 
+def window_header(report, tz_name: str) -> dict:
+    """The opening fields every window report's document shares: the place,
+    the zone of its local times and the window (UTC)."""
+    from tracker.astro.time import format_utc
+
+    return {"place": report.place.to_dict(), "timezone": tz_name,
+            "start_utc": format_utc(report.start_unix_s),
+            "end_utc": format_utc(report.end_unix_s)}
+
+
 def format_local(unix_s: float, tz) -> str:
     """ISO 8601 local time with its UTC offset, to the second: 2015-12-18T19:47:36+01:00."""
     return dt.datetime.fromtimestamp(round(unix_s), tz).isoformat()
@@ -629,10 +639,7 @@ def report_to_dict(report: PassReport, tz_name: str) -> dict:
                                     EPOCH_ALONG_TRACK_KM)
     tz = zoneinfo.ZoneInfo(tz_name)
     return {
-        "place": report.place.to_dict(),
-        "timezone": tz_name,
-        "start_utc": format_utc(report.start_unix_s),
-        "end_utc": format_utc(report.end_unix_s),
+        **window_header(report, tz_name),
         "min_elevation_deg": report.min_elevation_deg,
         "sun_max_deg": report.sun_max_deg,
         "visible_only": report.visible_only,

@@ -634,12 +634,11 @@ def report_to_dict(report: TransitReport, tz_name: str) -> dict:
     import zoneinfo
 
     from tracker.astro.time import format_utc
+    from tracker.services.passes import window_header
+
     tz = zoneinfo.ZoneInfo(tz_name)
     return {
-        "place": report.place.to_dict(),
-        "timezone": tz_name,
-        "start_utc": format_utc(report.start_unix_s),
-        "end_utc": format_utc(report.end_unix_s),
+        **window_header(report, tz_name),
         "bodies": list(report.bodies),
         "radius_km": report.radius_km,
         "count": len(report.transits),
