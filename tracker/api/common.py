@@ -44,8 +44,15 @@ def element_headers(selection) -> dict:
 
 
 def json_response(body, *, selection=None, max_age=None, mimetype="application/json", status=200):
-    response = current_app.response_class(current_app.json.dumps(body, separators=(",", ":")),
-                                          status=status, mimetype=mimetype)
+    """``body`` as compact JSON (see ``media_response``)."""
+    return media_response(current_app.json.dumps(body, separators=(",", ":")), mimetype,
+                          selection=selection, max_age=max_age, status=status)
+
+
+def media_response(text, mimetype, *, selection=None, max_age=None, status=200):
+    """An answer of ``mimetype`` with the element headers of ``selection``
+    (the set it was computed from) and ``Cache-Control`` for ``max_age`` s."""
+    response = current_app.response_class(text, status=status, mimetype=mimetype)
     if selection is not None:
         response.headers.update(element_headers(selection))
     if max_age is not None:

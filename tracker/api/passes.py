@@ -8,10 +8,10 @@ GeoNames id) or ``lat=&lon=[&alt_m=]``. Identical requests within
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from tracker.api import cache, resources
-from tracker.api.common import clean_warnings, element_headers, elements_info, json_response
+from tracker.api.common import clean_warnings, elements_info, json_response, media_response
 from tracker.astro.time import Instant, datetime_to_unix
 from tracker.formats.ics import passes_to_ics
 from tracker.places.gazetteer import Place, observer_place
@@ -76,10 +76,9 @@ def _passes_ics(q, clock):
     report, tz_name = _report_for_query(q, clock)
     text = passes_to_ics(report, now_unix_s=datetime_to_unix(clock), tz=tz_name,
                          label=res.store_for(q).label)
-    response = current_app.response_class(text, mimetype="text/calendar")
-    response.headers.update(element_headers(res.store_for(q).nearest(report.start_unix_s)))
+    response = media_response(text, "text/calendar", max_age=60,
+                              selection=res.store_for(q).nearest(report.start_unix_s))
     response.headers["Content-Disposition"] = 'inline; filename="iss-passes.ics"'
-    response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
 
@@ -96,10 +95,8 @@ def _passes_sky_svg(q: SkyChartRequest, clock):
                     min_elevation_deg=q.min_elevation_deg, sun_max_deg=q.sun_max_deg,
                     visible_only=q.visible_only, allow_stale=q.allow_stale, eop=res.earth,
                     sun=res.sun)
-    response = current_app.response_class(sky_chart_svg(path, tz_name), mimetype="image/svg+xml")
-    response.headers.update(element_headers(store.nearest(path.report.start_unix_s)))
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+    return media_response(sky_chart_svg(path, tz_name), "image/svg+xml", max_age=60,
+                          selection=store.nearest(path.report.start_unix_s))
 
 
 @cache.cached_get(bp, "/overflights", OverflightsRequest)
