@@ -46,6 +46,7 @@ from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import WGS84_E2, geodetic_sin_cos_alt
 from tracker.propagator.near import block_scratch, propagate_block
+from tracker.services.events import grid_cell
 from tracker.propagator.block import BLOCK, block_eligible
 from tracker.astro.shadow import DAYLIGHT, ECLIPSED, PENUMBRA, illumination_one
 
@@ -124,14 +125,7 @@ def hermite_root_s(h_s, z0, z1, vz0, vz1):
 @njit(cache=True, nogil=True, error_model="numpy")
 def sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
     """Linear interpolation in a Sun table sampled at sun_t0_s + k * sun_step_s."""
-    m = sun_r.shape[0]
-    x = (t_s - sun_t0_s) / sun_step_s
-    k = int(math.floor(x))
-    if k < 0:
-        k = 0
-    elif k > m - 2:
-        k = m - 2
-    w = x - k
+    k, w = grid_cell(sun_t0_s, sun_step_s, sun_r.shape[0], t_s)
     return (sun_r[k, 0] * (1.0 - w) + sun_r[k + 1, 0] * w,
             sun_r[k, 1] * (1.0 - w) + sun_r[k + 1, 1] * w,
             sun_r[k, 2] * (1.0 - w) + sun_r[k + 1, 2] * w)

@@ -27,7 +27,7 @@ import numpy as np
 from tracker.jit import njit
 
 from tracker.astro.frames_kernels import geodetic_one, gmst82_rad
-from tracker.services.events import hermite, hermite_weights
+from tracker.services.events import grid_cell, hermite, hermite_weights
 from tracker.constants import C_KM_S, DAY_S, JD_UNIX_EPOCH, WGS84_A_KM, WGS84_B_KM as B_KM  # noqa: F401
 from tracker.propagator.deep import RESONANCE_STATE_SIZE
 from tracker.propagator.near import sgp4_one
@@ -47,23 +47,11 @@ def tt_of_unix(unix, leap_unix, leap_off):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _cell(tt0, h, n, tt):
-    """Interval index k (0 .. n-2) and fraction s in it of a TT time."""
-    x = (tt - tt0) / h
-    k = int(math.floor(x))
-    if k < 0:
-        k = 0
-    if k > n - 2:
-        k = n - 2
-    return k, x - k
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def body_pv(tt0, h, g_pv, body, tt, out):
     """Barycentric position (km) and velocity (km/s) of ``body`` at TT ``tt``
     (cubic Hermite on the grid) into out (6,)."""
     n = g_pv.shape[0]
-    k, s = _cell(tt0, h, n, tt)
+    k, s = grid_cell(tt0, h, n, tt)
     h00, h10, h01, h11, d00, d10, d01, d11 = hermite_weights(s, h)
     for c in range(3):
         p0 = g_pv[k, body, c]
@@ -79,7 +67,7 @@ def _frame(unix, tt, tt0, h, g_dt, g_pm, g_q, m_out, w_out):
     """GCRS -> ITRF matrix into m_out (3, 3), TEME -> ITRF into w_out (3, 3);
     returns the Earth's rotation rate (rad/s)."""
     n = g_dt.shape[0]
-    k, s = _cell(tt0, h, n, tt)
+    k, s = grid_cell(tt0, h, n, tt)
     dt = g_dt[k] + s * (g_dt[k + 1] - g_dt[k])
     xp = g_pm[k, 0] + s * (g_pm[k + 1, 0] - g_pm[k, 0])
     yp = g_pm[k, 1] + s * (g_pm[k + 1, 1] - g_pm[k, 1])
