@@ -365,66 +365,38 @@ def _probes():
 
     from tracker.jit import njit
 
-    def chains(x, n_iter, b, c):
-        """x (4, 64): 4 independent chains per lane, 8 multiply-adds each a pass."""
-        for _ in range(n_iter):
-            for k in range(64):
-                v0 = x[0, k]
-                v1 = x[1, k]
-                v2 = x[2, k]
-                v3 = x[3, k]
-                for _s in range(8):
-                    v0 = v0 * b + c
-                    v1 = v1 * b + c
-                    v2 = v2 * b + c
-                    v3 = v3 * b + c
-                x[0, k] = v0
-                x[1, k] = v1
-                x[2, k] = v2
-                x[3, k] = v3
+    def four_chains(step, **flags):
+        """A probe over x (4, 64): 4 independent chains per lane, 8 dependent
+        ``v = step(v, b, c)`` each a pass. ``step`` is inlined into the loop
+        (numba's IR), so it compiles with the probe's ``flags``. Not cached:
+        numba cannot cache closures."""
+        def rows(x, n_iter, b, c):
+            for _ in range(n_iter):
+                for k in range(64):
+                    v0 = x[0, k]
+                    v1 = x[1, k]
+                    v2 = x[2, k]
+                    v3 = x[3, k]
+                    for _s in range(8):
+                        v0 = step(v0, b, c)
+                        v1 = step(v1, b, c)
+                        v2 = step(v2, b, c)
+                        v3 = step(v3, b, c)
+                    x[0, k] = v0
+                    x[1, k] = v1
+                    x[2, k] = v2
+                    x[3, k] = v3
+        return njit(nogil=True, error_model="numpy", **flags)(rows)
 
-    # the same source twice: with fastmath each step is one FMA; without, a
-    # vmulpd and a vaddpd. Not cached: numba's cache would key both on the one source.
-    fma_rows = njit(nogil=True, fastmath=True, error_model="numpy")(chains)
-    mul_add_rows = njit(nogil=True, error_model="numpy")(chains)
+    def inline(fn):
+        return njit(inline="always", error_model="numpy")(fn)
 
-    @njit(cache=True, nogil=True, error_model="numpy")
-    def div_rows(x, n_iter, d):
-        """8 dependent IEEE divisions per element a pass (x -> d / x), 4 x 64 lanes."""
-        for _ in range(n_iter):
-            for k in range(64):
-                v0 = x[0, k]
-                v1 = x[1, k]
-                v2 = x[2, k]
-                v3 = x[3, k]
-                for _s in range(8):
-                    v0 = d / v0
-                    v1 = d / v1
-                    v2 = d / v2
-                    v3 = d / v3
-                x[0, k] = v0
-                x[1, k] = v1
-                x[2, k] = v2
-                x[3, k] = v3
-
-    @njit(cache=True, nogil=True, error_model="numpy")
-    def sqrt_rows(x, n_iter, s):
-        """8 dependent square roots per element a pass (x -> sqrt(s * x))."""
-        for _ in range(n_iter):
-            for k in range(64):
-                v0 = x[0, k]
-                v1 = x[1, k]
-                v2 = x[2, k]
-                v3 = x[3, k]
-                for _s in range(8):
-                    v0 = math.sqrt(s * v0)
-                    v1 = math.sqrt(s * v1)
-                    v2 = math.sqrt(s * v2)
-                    v3 = math.sqrt(s * v3)
-                x[0, k] = v0
-                x[1, k] = v1
-                x[2, k] = v2
-                x[3, k] = v3
+    mul_add = inline(lambda v, b, c: v * b + c)
+    # with fastmath each step is one FMA; without, a vmulpd and a vaddpd
+    fma_rows = four_chains(mul_add, fastmath=True)
+    mul_add_rows = four_chains(mul_add)
+    div_rows = four_chains(inline(lambda v, d, _c: d / v))                # x -> d / x
+    sqrt_rows = four_chains(inline(lambda v, s, _c: math.sqrt(s * v)))    # x -> sqrt(s x)
 
     @njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy")
     def fma_latency(n, b, c):
@@ -714,8 +686,8 @@ def main(argv=None):
         f"fma {n_thr}": with_threads(n_thr, lambda: p["fma_threads"](xt[n_thr], fma_iter,
                                                                     0.999999, 1e-7)),
         "mul+add 1": with_threads(1, lambda: p["mul_add_rows"](x1, fma_iter // 2, 0.999999, 1e-7)),
-        "div 1": with_threads(1, lambda: p["div_rows"](xd, div_iter, 1.5)),
-        "sqrt 1": with_threads(1, lambda: p["sqrt_rows"](xs, sqrt_iter, 1.0000001)),
+        "div 1": with_threads(1, lambda: p["div_rows"](xd, div_iter, 1.5, 0.0)),
+        "sqrt 1": with_threads(1, lambda: p["sqrt_rows"](xs, sqrt_iter, 1.0000001, 0.0)),
         "stream 1": with_threads(1, lambda: p["stream_write"](e_out, r_out, v_out, 1)),
         f"stream {n_thr}": with_threads(n_thr, lambda: p["stream_write"](e_out, r_out, v_out,
                                                                          n_thr)),
