@@ -145,3 +145,13 @@ def assert_elements_match_satrec(es, sat, *, ndot_per_rad_min2, nddot_per_rad_mi
     assert es.arg_perigee_deg * deg2rad == sat.argpo
     assert es.mean_anomaly_deg * deg2rad == sat.mo
     assert es.eccentricity == sat.ecco
+
+
+def assert_busy_but_light_answers(client, path):
+    """With every heavy slot taken: ``path`` (a heavy request) is a 503
+    problem with Retry-After, and the light requests still answer."""
+    r = client.get(path)
+    body = assert_problem(r, 503, kind="service-unavailable")
+    assert r.headers["Retry-After"] == "1" and "busy" in body["detail"]
+    assert client.get("/health").status_code == 200
+    assert client.get("/api/v1/iss/now").status_code == 200
