@@ -94,15 +94,13 @@ def add_allow_stale_option(parser, when: str = "the requested times") -> None:
 
 
 def add_number_option(parser, flag: str, unit: str, *, default: float, metavar: str, help: str,
-                      limits: tuple | None = None, checked: bool = False) -> None:
+                      limits: tuple | None = None) -> None:
     """``flag``: a number of ``unit`` (plural). The help text ends with the
     highest value from ``limits`` (a ``tracker.ranges`` pair, the one the
     API's declaration uses) and ``default`` (a ``tracker.ranges`` default),
-    so the CLI and the API say the same. ``checked``: argparse refuses
-    values outside ``limits`` itself (else the service does)."""
-    lo_hi = limits if (checked and limits) else (None, None)
+    so the CLI and the API say the same; the service checks the range."""
     tail = f"at most {limits[1]:g}; " if limits else ""
-    parser.add_argument(flag, type=bounded_float(flag, unit, *lo_hi), default=default,
+    parser.add_argument(flag, type=bounded_float(flag, unit), default=default,
                         metavar=metavar, help=f"{help} ({tail}default {default:g})")
 
 
