@@ -26,6 +26,7 @@ from sgp4.api import WGS72, Satrec
 
 from tracker.propagator.api import Elements, propagate, propagate_tsince
 from tracker.propagator.layout import XKE
+from tracker.propagator.deep import RESONANCE_STATE_SIZE
 from tracker.propagator.near import sgp4_one
 
 ISS = ("1 25544U 98067A   22196.51021208  .00006684  00000-0  12517-3 0  9992",
@@ -95,7 +96,7 @@ def test_deep_space_high_eccentricity_matches_sgp4(ecc, perigee_er):
                np.array([q[2] for q in res], dtype=float), e[0], r[0], v[0], label + " jd")
 
         # Scalar kernel, one time at a time.
-        state = np.zeros(3)
+        state = np.zeros(RESONANCE_STATE_SIZE)
         r1 = np.empty(3)
         v1 = np.empty(3)
         e_s = np.empty(tsince.shape[0], dtype=np.uint8)
@@ -123,7 +124,7 @@ def test_near_earth_high_eccentricity_block_path_matches_sgp4(ecc):
         e_ref, r_ref, v_ref = _reference(sat, tsince)
         e, r, v = propagate_tsince(els, tsince)
         n_ok += _check(e_ref, r_ref, v_ref, e[0], r[0], v[0], f"near e={ecc} M={mo} block")
-        state = np.zeros(3)
+        state = np.zeros(RESONANCE_STATE_SIZE)
         r1 = np.empty(3)
         v1 = np.empty(3)
         for k in range(0, 640, 7):

@@ -46,3 +46,27 @@ def test_sincos_small_within_one_ulp():
     s, c = _apply(sincos_small, x)
     assert _ulps(s, np.sin(x)).max() <= 1.0
     assert _ulps(c, np.cos(x)).max() <= 1.0
+
+
+def test_atan2_poly_within_two_ulp_of_libm():
+    from tracker.propagator.vtrig import atan2_poly
+
+    rng = np.random.default_rng(13)
+    n = 20_000
+    y = rng.normal(size=n) * np.exp(rng.uniform(-20.0, 5.0, n))
+    x = rng.normal(size=n) * np.exp(rng.uniform(-20.0, 5.0, n))
+    ours = np.array([atan2_poly(float(a), float(b)) for a, b in zip(y, x)])
+    assert _ulps(ours, np.arctan2(y, x)).max() <= 2.0
+    # the axes and the origin
+    for a, b in ((0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0), (0.0, 0.0)):
+        assert atan2_poly(a, b) == np.arctan2(a, b)
+
+
+def test_fmod_twopi_is_c_fmod():
+    from tracker.propagator.trig import fmod_twopi
+
+    rng = np.random.default_rng(14)
+    x = np.concatenate([rng.uniform(-1e4, 1e4, 20_000), rng.uniform(-20.0, 20.0, 20_000),
+                        2.0 * np.pi * np.arange(-40, 41), [0.0, -0.0, 1e-300]])
+    ours = np.array([fmod_twopi(float(v)) for v in x])
+    np.testing.assert_array_equal(ours, np.fmod(x, 2.0 * np.pi))

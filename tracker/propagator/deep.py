@@ -10,9 +10,9 @@
 
 Units: minutes since epoch, radians, radians per minute.
 
-The resonance integrator keeps a three-element state ``(atime_min, xli_rad,
-xni_rad_min)`` owned by the caller (``RESONANCE_STATE_SIZE`` float64,
-zero-filled before a satellite's first time). Integration restarts from
+The resonance integrator keeps a state ``(atime_min, xli_rad, xni_rad_min)``
+and the rates at that step, owned by the caller (``RESONANCE_STATE_SIZE``
+float64, zero-filled before a satellite's first time). Integration restarts from
 epoch when the new time lies on the other side of epoch or nearer to it
 than the stored step; otherwise it continues from the stored step. Steps sit
 on the fixed grid k * 720 min, so results do not depend on the order in
@@ -36,7 +36,10 @@ from tracker.propagator.layout import (
     XLAMO, ZMOL, ZMOS,
 )
 
-RESONANCE_STATE_SIZE = 3
+RESONANCE_STATE_SIZE = 7
+# state: atime_min, xli_rad, xni_rad_min, then the rates at that step and
+# a flag saying they are there.
+_S_XLDOT, _S_XNDT, _S_XNDDT, _S_VALID = 3, 4, 5, 6
 STEP_MIN = 720.0
 STEP2_MIN2 = 0.5 * STEP_MIN * STEP_MIN
 # Phase constants of the half-day resonance terms (rad).
@@ -99,43 +102,61 @@ def _resonance_rates(c, i, irez, xli, xni, atime):
     return xldot, xndt, xnddt
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def secular_drift(c, i, t, em, argpm, inclm, mm, nodem):
+    """The lunar-solar secular drift of the mean elements over ``t`` minutes:
+    the updated ``(em, argpm, inclm, mm, nodem)``."""
+    return (em + c[DEDT, i] * t, argpm + c[DOMDT, i] * t, inclm + c[DIDT, i] * t,
+            mm + c[DMDT, i] * t, nodem + c[DNODT, i] * t)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
-    """Deep-space secular terms and resonances at ``t`` minutes since epoch.
+def resonance(c, i, t, state, argpm, nodem):
+    """``(mm, nm)`` of a resonant satellite (``IREZ`` 1 or 2) at ``t``
+    minutes since epoch: the integrated mean longitude (rad) turned into a
+    mean anomaly with the drifted ``argpm`` and ``nodem``, and the mean
+    motion (rad/min). Updates ``state``.
 
-    Takes the mean elements after the near-Earth secular update and returns
-    the updated ``(em, argpm, inclm, mm, nodem, nm)``; updates ``state``.
+    The rates at the stored step are kept in ``state`` with it, so the
+    many times that fall within one 720-minute step (an ordered batch) do
+    not evaluate them again; the result is the same number as evaluating
+    them anew.
     """
-    em = em + c[DEDT, i] * t
-    inclm = inclm + c[DIDT, i] * t
-    argpm = argpm + c[DOMDT, i] * t
-    nodem = nodem + c[DNODT, i] * t
-    mm = mm + c[DMDT, i] * t
     irez = c[IREZ, i]
-    if irez == 0.0:
-        return em, argpm, inclm, mm, nodem, nm
-
     no = c[NO, i]
     theta = wrap_twopi(c[GSTO, i] + t * RPTIM)
     atime = state[0]
     xli = state[1]
     xni = state[2]
-    # Restart from epoch when t is across epoch or nearer to it.
-    if atime == 0.0 or t * atime <= 0.0 or abs(t) < abs(atime):
+    have_rates = state[_S_VALID] == 1.0
+    # Restart from epoch when t is across epoch or nearer to it (a stored
+    # epoch state, atime == 0, is the restart's own state: kept).
+    if not have_rates or (atime != 0.0 and (t * atime <= 0.0 or abs(t) < abs(atime))):
         atime = 0.0
         xni = no
         xli = c[XLAMO, i]
+        have_rates = False
+    xldot = state[_S_XLDOT]
+    xndt = state[_S_XNDT]
+    xnddt = state[_S_XNDDT]
     delt = STEP_MIN if t > 0.0 else -STEP_MIN
     while True:
-        xldot, xndt, xnddt = _resonance_rates(c, i, irez, xli, xni, atime)
+        if not have_rates:
+            xldot, xndt, xnddt = _resonance_rates(c, i, irez, xli, xni, atime)
+            have_rates = True
         if abs(t - atime) < STEP_MIN:
             break
         xli = xli + xldot * delt + xndt * STEP2_MIN2
         xni = xni + xndt * delt + xnddt * STEP2_MIN2
         atime = atime + delt
+        have_rates = False
     state[0] = atime
     state[1] = xli
     state[2] = xni
+    state[_S_XLDOT] = xldot
+    state[_S_XNDT] = xndt
+    state[_S_XNDDT] = xnddt
+    state[_S_VALID] = 1.0
 
     ft = t - atime
     nm = xni + xndt * ft + xnddt * ft * ft * 0.5
@@ -144,7 +165,19 @@ def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
         mm = xl - 2.0 * nodem + 2.0 * theta
     else:
         mm = xl - nodem - argpm + theta
-    nm = no + (nm - no)
+    return mm, no + (nm - no)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def dspace(c, i, t, state, em, argpm, inclm, mm, nodem, nm):
+    """Deep-space secular terms and resonances at ``t`` minutes since epoch.
+
+    Takes the mean elements after the near-Earth secular update and returns
+    the updated ``(em, argpm, inclm, mm, nodem, nm)``; updates ``state``.
+    """
+    em, argpm, inclm, mm, nodem = secular_drift(c, i, t, em, argpm, inclm, mm, nodem)
+    if c[IREZ, i] != 0.0:
+        mm, nm = resonance(c, i, t, state, argpm, nodem)
     return em, argpm, inclm, mm, nodem, nm
 
 
@@ -160,16 +193,24 @@ def _libm_sincos(x):
     return math.sin(x), math.cos(x)
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def third_body_terms(sinzf, coszf, e2, e3, i2, i3, l2, l3, l4, gh2, gh3, gh4, h2, h3):
+    """One third body's periodic terms (de, di, dl, dgh, dh) from the sine
+    and cosine of its true anomaly and its coefficients (shared with the
+    vectorised block, which takes the sines from ``sincos_poly``)."""
+    f2 = 0.5 * sinzf * sinzf - 0.25
+    f3 = -0.5 * sinzf * coszf
+    return (e2 * f2 + e3 * f3, i2 * f2 + i3 * f3, l2 * f2 + l3 * f3 + l4 * sinzf,
+            gh2 * f2 + gh3 * f3 + gh4 * sinzf, h2 * f2 + h3 * f3)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _third_body_periodics(zm, ze, e2, e3, i2, i3, l2, l3, l4, gh2, gh3, gh4, h2, h3):
     """One third body's periodic terms (de, di, dl, dgh, dh) at its mean
     anomaly ``zm`` (rad), from its eccentricity ``ze`` and coefficients."""
     sin_zm, cos_zm = _libm_sincos(zm)
     sinzf, coszf = _libm_sincos(zm + 2.0 * ze * sin_zm)
-    f2 = 0.5 * sinzf * sinzf - 0.25
-    f3 = -0.5 * sinzf * coszf
-    return (e2 * f2 + e3 * f3, i2 * f2 + i3 * f3, l2 * f2 + l3 * f3 + l4 * sinzf,
-            gh2 * f2 + gh3 * f3 + gh4 * sinzf, h2 * f2 + h3 * f3)
+    return third_body_terms(sinzf, coszf, e2, e3, i2, i3, l2, l3, l4, gh2, gh3, gh4, h2, h3)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

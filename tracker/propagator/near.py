@@ -27,11 +27,13 @@ Public kernels
     Same, with times given directly as minutes since each epoch, shape
     (n_sat, n_t).
 
-The batch kernels send near-Earth satellites through ``sgp4_block`` (the
-same equations over blocks of times, vectorised with polynomial sin/cos);
-deep-space satellites, and blocks whose angles are too large for the
-polynomials, use ``sgp4_sample``. Over the 2022-07-15 catalog both agree with
-the reference within 2e-8 km and 1e-11 km/s.
+The batch kernels send near-Earth satellites through ``sgp4_block`` and
+deep-space ones (eccentricity below ``block.DEEP_BLOCK_MAX_ECC``) through
+``deep_block`` (the same equations over blocks of times, vectorised with
+polynomial sin/cos); satellites of higher eccentricity, and blocks whose
+angles are too large for the polynomials, use ``sgp4_sample``. Over the
+2022-07-15 catalog they agree with the reference within 2e-8 km and 1e-11
+km/s.
 
 Performance notes for ``sgp4_sample``: per-satellite work is precomputed in
 ``sgp4_init``; in the near-Earth branch pow, fmod and atan2 are gone (the
@@ -53,6 +55,7 @@ import numpy as np
 from tracker.jit import njit, prange
 
 from tracker.propagator import deep as sdp4, block as sgp4_block, trig as sgp4_trig
+from tracker.propagator import deep_block
 from tracker.propagator.block import BLOCK
 from tracker.propagator.init import long_period_coefficients
 from tracker.propagator.layout import (
@@ -69,6 +72,7 @@ from tracker.propagator.trig import wrap_twopi
 from tracker.propagator.vtrig import sincos
 
 _NAN = np.nan
+_WORK_SIZE = max(sgp4_block.WORK_SIZE, deep_block.DEEP_WORK_SIZE)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -273,19 +277,23 @@ def block_scratch():
     (RESONANCE_STATE_SIZE), the near-Earth block's WORK_SIZE floats, BLOCK
     times (minutes since epoch) and BLOCK rows of output (uint8 codes,
     (BLOCK, 3) km and km/s)."""
-    return (np.zeros(RESONANCE_STATE_SIZE), np.empty(sgp4_block.WORK_SIZE), np.empty(BLOCK),
+    return (np.zeros(RESONANCE_STATE_SIZE), np.empty(_WORK_SIZE), np.empty(BLOCK),
             np.empty(BLOCK, dtype=np.uint8), np.empty((BLOCK, 3)), np.empty((BLOCK, 3)))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def propagate_block(coeffs, i, ts, n, vector, work, state, e_b, r_b, v_b):
     """Satellite ``i`` at ``ts[:n]`` minutes since epoch (n <= BLOCK) into
-    rows 0..n-1 of ``e_b``, ``r_b``, ``v_b``: the vectorised near-Earth
-    block when ``vector`` (``block_eligible``) and the block accepts the
-    times, else ``sgp4_sample`` one time at a time. ``state`` and ``work``
-    as ``block_scratch`` makes them."""
-    if vector and sgp4_block.near_earth_block(coeffs, i, ts, n, work, e_b, r_b, v_b):
-        return
+    rows 0..n-1 of ``e_b``, ``r_b``, ``v_b``: the vectorised near-Earth or
+    deep-space block when ``vector`` (``block_eligible``) and the block
+    accepts the times, else ``sgp4_sample`` one time at a time. ``state``
+    and ``work`` as ``block_scratch`` makes them."""
+    if vector:
+        if coeffs[METHOD, i] == 1.0:
+            if deep_block.deep_space_block(coeffs, i, ts, n, work, state, e_b, r_b, v_b):
+                return
+        elif sgp4_block.near_earth_block(coeffs, i, ts, n, work, e_b, r_b, v_b):
+            return
     for j in range(n):
         err, x, y, z, vx, vy, vz = sgp4_sample(coeffs, i, ts[j], state)
         e_b[j] = err

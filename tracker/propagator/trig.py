@@ -71,3 +71,24 @@ def wrap_twopi(x):
     by a multiple of 2 pi plus about one ulp of x.
     """
     return x - _TWOPI * np.trunc(x * _INV_TWOPI)
+
+
+# 2 pi as a 33-bit head and the exact rest: k * head is exact for
+# |k| < 2^20, and head + tail == the double 2 pi.
+_TWOPI_HEAD = float.fromhex("0x1.921fb544p+2")
+_TWOPI_TAIL = _TWOPI - _TWOPI_HEAD
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def fmod_twopi(x):
+    """C ``fmod(x, 2 pi)`` (2 pi the double), vectorisable: exact, as fmod
+    is, for |x| < 2^20 turns, the quotient's rare off-by-one at a multiple
+    of 2 pi aside (then one rounding off). Sign of x, |result| < 2 pi."""
+    k = np.trunc(x * _INV_TWOPI)
+    r = (x - k * _TWOPI_HEAD) - k * _TWOPI_TAIL
+    if x >= 0.0:
+        if r < 0.0:
+            r = r + _TWOPI
+    elif r > 0.0:
+        r = r - _TWOPI
+    return r

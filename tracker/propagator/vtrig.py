@@ -75,3 +75,75 @@ def sincos(x):
     if abs(x) <= VTRIG_MAX_ABS_RAD:
         return sincos_poly(x)
     return math.sin(x), math.cos(x)
+
+
+# atan on [0, 1] (fdlibm's s_atan.c, the same provenance as above): the
+# reduction points 7/16 and 11/16 with atan(1/2) and atan(1) split in a
+# high and a low part, then an 11-term odd polynomial; error below 1 ulp.
+_ATAN_HI_HALF = 4.63647609000806093515e-01
+_ATAN_LO_HALF = 2.26987774529616870924e-17
+_ATAN_HI_ONE = 7.85398163397448278999e-01
+_ATAN_LO_ONE = 3.06161699786838301793e-17
+_AT0 = 3.33333333333329318027e-01
+_AT1 = -1.99999999998764832476e-01
+_AT2 = 1.42857142725034663711e-01
+_AT3 = -1.11111104054623557880e-01
+_AT4 = 9.09088713343650656196e-02
+_AT5 = -7.69187620504482999495e-02
+_AT6 = 6.66107313738753120669e-02
+_AT7 = -5.83357013379057348645e-02
+_AT8 = 4.97687799461593236017e-02
+_AT9 = -3.65315727442169155270e-02
+_AT10 = 1.62858201153657823623e-02
+_PI = math.pi
+_PIO2 = 0.5 * math.pi
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def atan2_poly(y, x):
+    """atan2(y, x) in rad, (-pi, pi]; vectorisable (selects, no calls).
+
+    The ratio of the smaller to the larger of |y|, |x| goes through fdlibm's
+    atan on [0, 1], then the octant is restored (pi/2 - a, pi - a, sign):
+    within 2 ulp of libm. atan2(0, 0) is 0; NaN gives NaN.
+    """
+    ax = abs(x)
+    ay = abs(y)
+    steep = ay > ax
+    big = ay if steep else ax
+    small = ax if steep else ay
+    t = small / big if big > 0.0 else 0.0
+    # Reduce t in [0, 1]: below 7/16 as it is; below 11/16 about 1/2; else about 1.
+    mid = t >= 0.4375
+    high = t >= 0.6875
+    num = t
+    den = 1.0
+    if mid:
+        num = 2.0 * t - 1.0
+        den = 2.0 + t
+    if high:
+        num = t - 1.0
+        den = t + 1.0
+    r = num / den
+    hi = 0.0
+    lo = 0.0
+    if mid:
+        hi = _ATAN_HI_HALF
+        lo = _ATAN_LO_HALF
+    if high:
+        hi = _ATAN_HI_ONE
+        lo = _ATAN_LO_ONE
+    z = r * r
+    w = z * z
+    s1 = z * (_AT0 + w * (_AT2 + w * (_AT4 + w * (_AT6 + w * (_AT8 + w * _AT10)))))
+    s2 = w * (_AT1 + w * (_AT3 + w * (_AT5 + w * (_AT7 + w * _AT9))))
+    a = r - r * (s1 + s2)
+    if mid:
+        a = hi - ((r * (s1 + s2) - lo) - r)
+    if steep:
+        a = _PIO2 - a
+    if x < 0.0:
+        a = _PI - a
+    if y < 0.0:
+        a = -a
+    return a
