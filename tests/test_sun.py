@@ -113,8 +113,8 @@ def test_illumination_agrees_with_skyfield_is_sunlit(sun, iss_sets):
 
 @pytest.mark.parametrize("lo", [1420070400, 1767225600])
 def test_interpolated_rotation_matches_skyfield_at_the_nodes(sun, lo):
-    """The hourly nodes over 30 days, rotated with the 6-hourly interpolated
-    GCRS -> TEME matrix, against skyfield's rotation at every node."""
+    """The hourly nodes over 30 days, rotated with the GCRS -> TEME matrix
+    interpolated between daily nodes, against skyfield's rotation at every node."""
     from tracker.astro import timescale as T
     nodes = lo + np.arange(0, 30 * 86400 + 1, 3600.0)
     ours = sun._nodes_teme_km(nodes)
@@ -123,3 +123,36 @@ def test_interpolated_rotation_matches_skyfield_at_the_nodes(sun, lo):
     angle = np.arctan2(np.linalg.norm(np.cross(ours, ref), axis=1), np.sum(ours * ref, axis=1))
     assert np.degrees(angle).max() * 3600 < 1e-3                             # arcsec
     assert np.max(np.abs(np.linalg.norm(ours, axis=1) - np.linalg.norm(ref, axis=1))) < 1e-3  # km
+
+
+def test_illumination_matches_the_disc_angle_form():
+    """The kernel compares cosines; the textbook form compares the disc radii
+    asin(R/|r|), asin(R_sun/|s - r|) with the angle between the disc centres.
+    Seeded positions from low orbit to beyond the Moon, many near the edges."""
+    from tracker.astro.sun import SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM
+
+    rng = np.random.default_rng(31)
+    n = 40_000
+    sun_km = np.array([1.496e8, 0.0, 0.0])
+    dist = np.exp(rng.uniform(np.log(6500.0), np.log(2e6), n))
+    # directions concentrated around the anti-solar cone's edge
+    ang = np.pi - np.arcsin(np.clip(SHADOW_EARTH_RADIUS_KM / dist, 0, 1)) \
+        + rng.normal(0.0, 0.01, n)
+    phi = rng.uniform(0, 2 * np.pi, n)
+    r = np.stack([dist * np.cos(ang), dist * np.sin(ang) * np.cos(phi),
+                  dist * np.sin(ang) * np.sin(phi)], axis=1)
+    ours = illumination(r, sun_km)
+    d = sun_km - r
+    rn, dn = np.linalg.norm(r, axis=1), np.linalg.norm(d, axis=1)
+    a_e = np.arcsin(SHADOW_EARTH_RADIUS_KM / rn)
+    a_s = np.arcsin(SUN_RADIUS_KM / dn)
+    theta = np.arccos(np.clip(np.einsum("ij,ij->i", -r, d) / (rn * dn), -1, 1))
+    ref = np.where(theta >= a_e + a_s, DAYLIGHT, np.where(theta <= a_e - a_s, ECLIPSED,
+                                                           PENUMBRA))
+    ref = np.where(rn > SHADOW_EARTH_RADIUS_KM, ref, UNKNOWN)
+    # decided differently only within rounding of an edge
+    edge = np.minimum(np.abs(theta - (a_e + a_s)), np.abs(theta - (a_e - a_s)))
+    differ = ours != ref
+    assert (edge[differ] < 1e-12).all(), edge[differ].max(initial=0)
+    assert {ECLIPSED, PENUMBRA, DAYLIGHT} <= set(ours.tolist())
+    assert differ.sum() <= 2

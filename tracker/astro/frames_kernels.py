@@ -25,7 +25,9 @@ from __future__ import annotations
 import math
 
 from tracker.jit import njit
+from tracker.astro.shadow import illumination_one
 from tracker.propagator.near import put_state
+from tracker.propagator.vtrig import sincos_poly
 
 from tracker.constants import DAY_S, JD_J2000, WGS84_A_KM, WGS84_E2, WGS84_F  # noqa: F401
 
@@ -62,8 +64,14 @@ def teme_to_itrf_one(jd, fr, dut1_s, xp_rad, yp_rad, rx, ry, rz, vx, vy, vz):
     term (v_pef = R v_teme - omega x r_pef); pass zeros for v if unwanted.
     """
     theta, theta_dot = gmst82_rad(jd, fr + dut1_s / DAY_S)
-    c = math.cos(theta)
-    s = math.sin(theta)
+    s, c = sincos_poly(theta)            # theta in [0, 2 pi): no range check
+    return rotate_teme_to_itrf(c, s, theta_dot, xp_rad, yp_rad, rx, ry, rz, vx, vy, vz)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def rotate_teme_to_itrf(c, s, theta_dot, xp_rad, yp_rad, rx, ry, rz, vx, vy, vz):
+    """``teme_to_itrf_one`` given cos and sin of GMST and its rate (rad/s): for
+    several vectors at one time, the sidereal angle computed once."""
     # TEME -> PEF: passive rotation by theta about z.
     px = c * rx + s * ry
     py = -s * rx + c * ry
@@ -246,3 +254,39 @@ def topocentric_fill(r_itrf, lat_rad, lon_rad, alt_km, az_deg, el_deg, range_km)
         az_deg[i] = az
         el_deg[i] = math.atan2(up, math.hypot(north, east)) * to_deg
         range_km[i] = math.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def teme_to_itrf_sun_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme, unix_s, sun_t0_s,
+                          sun_step_s, sun_nodes, earth_radius_km, sun_radius_km,
+                          r_out, v_out, sun_hat_out, lit_out):
+    """``teme_to_itrf_fill`` (with velocities) and, at the same times and with
+    the same Earth rotation, the Sun: its ITRF unit vector (n, 3) and the
+    station's illumination code (n,) uint8 (``shadow.illumination_one``).
+
+    The Sun (TEME, km) is linear between the nodes ``sun_nodes`` (m, 3), m >= 2,
+    at ``sun_t0_s + k * sun_step_s`` (Unix s); ``unix_s`` (n,) are the times.
+    One pass instead of interpolating, rotating and normalising arrays.
+    """
+    m = sun_nodes.shape[0]
+    for i in range(r_teme.shape[0]):
+        theta, theta_dot = gmst82_rad(jd[i], fr[i] + dut1_s[i] / DAY_S)
+        s, c = sincos_poly(theta)
+        x, y, z, ux, uy, uz = rotate_teme_to_itrf(c, s, theta_dot, xp_rad[i], yp_rad[i],
+                                                  r_teme[i, 0], r_teme[i, 1], r_teme[i, 2],
+                                                  v_teme[i, 0], v_teme[i, 1], v_teme[i, 2])
+        put_state(r_out, v_out, i, x, y, z, ux, uy, uz)
+        q = (unix_s[i] - sun_t0_s) / sun_step_s
+        k = min(max(int(math.floor(q)), 0), m - 2)
+        w = q - k
+        sx = sun_nodes[k, 0] + w * (sun_nodes[k + 1, 0] - sun_nodes[k, 0])
+        sy = sun_nodes[k, 1] + w * (sun_nodes[k + 1, 1] - sun_nodes[k, 1])
+        sz = sun_nodes[k, 2] + w * (sun_nodes[k + 1, 2] - sun_nodes[k, 2])
+        lit_out[i] = illumination_one(r_teme[i, 0], r_teme[i, 1], r_teme[i, 2], sx, sy, sz,
+                                      earth_radius_km, sun_radius_km)
+        a, b, e, _, _, _ = rotate_teme_to_itrf(c, s, 0.0, xp_rad[i], yp_rad[i], sx, sy, sz,
+                                               0.0, 0.0, 0.0)
+        norm = 1.0 / math.sqrt(a * a + b * b + e * e)
+        sun_hat_out[i, 0] = a * norm
+        sun_hat_out[i, 1] = b * norm
+        sun_hat_out[i, 2] = e * norm

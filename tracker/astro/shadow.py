@@ -43,17 +43,19 @@ def illumination_one(rx, ry, rz, sx, sy, sz, earth_radius_km, sun_radius_km):
     d = math.sqrt(dx * dx + dy * dy + dz * dz)
     if not (d > sun_radius_km):
         return UNKNOWN
-    a_e = math.asin(earth_radius_km / r)
-    a_s = math.asin(sun_radius_km / d)
+    # Compare cosines, not angles (cos falls monotonically on [0, pi] and
+    # every angle here lies there): theta >= a_e + a_s <=> cos theta <=
+    # cos(a_e + a_s), and theta <= a_e - a_s (needs a_e >= a_s) <=>
+    # cos theta >= cos(a_e - a_s); no asin or atan2.
+    sin_e = earth_radius_km / r
+    sin_s = sun_radius_km / d
+    cos_e = math.sqrt(1.0 - sin_e * sin_e)
+    cos_s = math.sqrt(1.0 - sin_s * sin_s)
     # Angle between the directions to the Earth's centre (-r) and the Sun (d).
-    cx = -ry * dz + rz * dy
-    cy = -rz * dx + rx * dz
-    cz = -rx * dy + ry * dx
-    dot = -(rx * dx + ry * dy + rz * dz)
-    theta = math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), dot)
-    if theta >= a_e + a_s:
+    cos_theta = -(rx * dx + ry * dy + rz * dz) / (r * d)
+    if cos_theta <= cos_e * cos_s - sin_e * sin_s:
         return DAYLIGHT
-    if theta <= a_e - a_s:
+    if sin_e >= sin_s and cos_theta >= cos_e * cos_s + sin_e * sin_s:
         return ECLIPSED
     return PENUMBRA
 

@@ -24,9 +24,11 @@ from __future__ import annotations
 import functools
 import math
 import os
+from typing import NamedTuple
 
 import numpy as np
 
+from tracker.astro import frames_kernels as _frames_k
 from tracker.astro import shadow as _shadow
 from tracker.astro import timescale as _timescale
 from tracker.astro.frames import EarthOrientation, teme_to_itrf, topocentric
@@ -43,10 +45,12 @@ SHADOW_EARTH_RADIUS_KM = WGS84_A_KM   # a spherical Earth of the WGS-84 equatori
 # SUN_RADIUS_KM (IAU 2015 nominal solar radius) comes from tracker.constants.
 SUN_GRID_STEP_S = 3600.0
 # The GCRS -> TEME rotation (precession-nutation, skyfield's full IAU 2000A
-# series: most of the cost) is evaluated every 6 h and interpolated linearly
-# element by element: its fastest terms have periods of days, so the error
-# is below 1e-3 arcsec (tests/test_sun.py measures it).
-ROTATION_STEP_S = 6 * 3600.0
+# series: most of the cost, ~50 us a time) is evaluated once a day and
+# interpolated element by element with a cubic through four nodes: its
+# fastest terms of any size have periods of 9 to 14 days, so the error is
+# below 1e-3 arcsec (tests/test_sun.py measures it; linear between 6-hourly
+# nodes, as before, was as good at four times the nutation evaluations).
+ROTATION_STEP_S = 86400.0
 
 
 def illumination_name(code: int) -> str:
@@ -118,17 +122,14 @@ class SunEphemeris:
         from ``ROTATION_STEP_S`` nodes (direct for a few times)."""
         nodes_unix_s = np.atleast_1d(np.asarray(nodes_unix_s, dtype=np.float64))
         t = _timescale.sky_time_unix(nodes_unix_s, self._ts)
-        lo = math.floor(nodes_unix_s.min() / ROTATION_STEP_S)
-        hi = math.ceil(nodes_unix_s.max() / ROTATION_STEP_S)
+        lo = math.floor(nodes_unix_s.min() / ROTATION_STEP_S) - 1
+        hi = math.floor(nodes_unix_s.max() / ROTATION_STEP_S) + 2
         if hi - lo + 1 >= nodes_unix_s.size:
             return self._teme_km(t)                  # no fewer rotations to compute
         r_gcrs = self._earth_to_sun.at(t).position.km                    # (3, n)
         rot_s = np.arange(lo, hi + 1) * ROTATION_STEP_S
         rot = self._teme.rotation_at(_timescale.sky_time_unix(rot_s, self._ts))   # (3, 3, m)
-        m = np.empty((3, 3, nodes_unix_s.size))
-        for i in range(3):
-            for j in range(3):
-                m[i, j] = np.interp(nodes_unix_s, rot_s, rot[i, j])
+        m = _cubic_between_nodes(rot, (nodes_unix_s - rot_s[0]) / ROTATION_STEP_S)
         return np.ascontiguousarray(np.einsum("ijn,jn->ni", m, r_gcrs))
 
     def teme_grid_km(self, unix_start_s: float, unix_end_s: float,
@@ -145,6 +146,32 @@ class SunEphemeris:
         k0 = math.floor(unix_start_s / step)
         k1 = max(math.ceil(unix_end_s / step), k0 + 1)
         return k0 * step, self._nodes_teme_km(np.arange(k0, k1 + 1) * step)
+
+    def station_frames(self, unix_s, jd, fr, r_teme_km, v_teme_km_s, *,
+                       eop: EarthOrientation) -> "StationFrames":
+        """A station's track in ITRF and the Sun seen from it, in one pass.
+
+        ``unix_s`` (n,) and the same times as UTC split Julian dates ``jd``,
+        ``fr``; ``r_teme_km``, ``v_teme_km_s`` (n, 3). Returns
+        ``StationFrames``: ITRF position and velocity as ``teme_to_itrf``,
+        the Sun's ITRF unit vector at each time (the Sun linear between this
+        ephemeris' nodes, as ``sun_teme_km``, turned by the same Earth
+        rotation) and the station's ``illumination`` code; ``sun_nodes``
+        ``(t0_unix_s, step_s, table)`` for the Sun at other times
+        (``nodes_sun_teme_km``).
+        """
+        unix_s = np.ascontiguousarray(unix_s, dtype=np.float64)
+        n = unix_s.shape[0]
+        t0, table = self.teme_grid_km(float(unix_s.min()), float(unix_s.max()))
+        dut1, xp, yp = (np.ascontiguousarray(a) for a in eop.orientation(jd, fr))
+        r_itrf, v_itrf, sun_hat = np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3))
+        lit = np.empty(n, dtype=np.uint8)
+        _frames_k.teme_to_itrf_sun_fill(
+            np.ascontiguousarray(jd, dtype=np.float64), np.ascontiguousarray(fr, dtype=np.float64),
+            dut1, xp, yp, np.ascontiguousarray(r_teme_km), np.ascontiguousarray(v_teme_km_s),
+            unix_s, t0, self.grid_step_s, table, SHADOW_EARTH_RADIUS_KM, SUN_RADIUS_KM,
+            r_itrf, v_itrf, sun_hat, lit)
+        return StationFrames(r_itrf, v_itrf, sun_hat, lit, (t0, self.grid_step_s, table))
 
     def sun_teme_km(self, jd, fr=None) -> np.ndarray:
         """Geocentric Sun, TEME, km, shape (n, 3), at UTC split Julian dates (n,)
@@ -174,6 +201,39 @@ class SunEphemeris:
         for c in range(3):
             out[:, c] = np.interp(unix, nodes_s, node_pos[:, c])
         return out
+
+
+def _cubic_between_nodes(values, q):
+    """Values (..., m) on nodes 0..m-1 (m >= 4) at fractional node positions
+    ``q`` (n,), 1 <= q <= m - 2: the cubic through the four nodes around each
+    (Lagrange). Returns (..., n)."""
+    k = np.clip(np.floor(q).astype(np.int64), 1, values.shape[-1] - 3)
+    u = q - k
+    w0 = -u * (u - 1.0) * (u - 2.0) / 6.0
+    w1 = (u + 1.0) * (u - 1.0) * (u - 2.0) / 2.0
+    w2 = -(u + 1.0) * u * (u - 2.0) / 2.0
+    w3 = (u + 1.0) * u * (u - 1.0) / 6.0
+    return (w0 * values[..., k - 1] + w1 * values[..., k] + w2 * values[..., k + 1]
+            + w3 * values[..., k + 2])
+
+
+class StationFrames(NamedTuple):
+    """``SunEphemeris.station_frames``: (n, 3) ITRF km and km/s, (n, 3) Sun unit
+    vectors (ITRF), (n,) uint8 illumination codes, and the Sun's node table."""
+
+    r_itrf_km: np.ndarray
+    v_itrf_km_s: np.ndarray
+    sun_itrf_hat: np.ndarray
+    illumination: np.ndarray
+    sun_nodes: tuple
+
+
+def nodes_sun_teme_km(sun_nodes, unix_s) -> np.ndarray:
+    """The Sun (TEME, km, (m, 3)) at Unix times ``unix_s`` (m,), linear between
+    the nodes ``(t0_unix_s, step_s, table)`` of ``StationFrames.sun_nodes``."""
+    t0, step, table = sun_nodes
+    x = np.arange(table.shape[0]) * step + t0
+    return np.stack([np.interp(unix_s, x, table[:, c]) for c in range(3)], axis=1)
 
 
 @functools.lru_cache(maxsize=1)

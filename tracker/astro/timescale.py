@@ -217,9 +217,15 @@ def earth_orientation(jd, fr, ts=None):
 def _earth_orientation_daily(jd, fr, ok, ts):
     unix = (jd - JD_UNIX_EPOCH) * DAY_S + fr * DAY_S
     day = np.floor(unix / DAY_S)
-    days, which = np.unique(day, return_inverse=True)
-    if 2 * days.size >= jd.size:
+    fin = day[ok]
+    if not fin.size:
         return _earth_orientation_direct(jd, fr, ok, ts)
+    d0, d1 = float(fin.min()), float(fin.max())
+    if 2 * (d1 - d0 + 1) >= jd.size:
+        return _earth_orientation_direct(jd, fr, ok, ts)
+    # every day from the first to the last (a dense span: no sort needed)
+    days = np.arange(d0, d1 + 1.0)
+    which = np.where(ok, day - d0, 0.0).astype(np.int64)
     starts = days * DAY_S
     nodes = np.concatenate([starts, starts + _DAY_END_S])
     d_jd = np.floor(nodes / DAY_S) + JD_UNIX_EPOCH

@@ -10,7 +10,9 @@ the store chooses for the window (switching at the midpoints between epochs,
 * ``r_teme_km``, ``v_teme_km_s`` and ``r_itrf_km``, ``v_itrf_km_s`` (n, 3):
   TEME from ``propagate``, ITRF from ``frames.teme_to_itrf`` (its velocity is
   relative to the rotating Earth, the time derivative of ``r_itrf_km``);
-* ``sun_itrf_hat`` (n, 3): unit vectors to the Sun in ITRF (``sun.sun_itrf_km``);
+* ``sun_itrf_hat`` (n, 3): unit vectors to the Sun in ITRF, and ``sun_nodes``
+  the Sun's TEME node table (``sun.SunEphemeris.station_frames``, one pass
+  with the station's ITRF states);
 * ``lit_start_s``, ``lit_end_s`` (k,): the intervals in which the station is
   sunlit, i.e. ``sun.illumination`` is not ECLIPSED (daylight or penumbra:
   some of the solar disc is visible), boundaries refined to 1 ms.
@@ -55,7 +57,7 @@ class SampledTrack:
     v_teme_km_s: np.ndarray
     r_itrf_km: np.ndarray
     v_itrf_km_s: np.ndarray
-    sun_teme_km: np.ndarray | None
+    sun_nodes: tuple | None           # the Sun's (t0_unix_s, step_s, TEME km table)
     sun_itrf_hat: np.ndarray | None
     lit_start_s: np.ndarray | None
     lit_end_s: np.ndarray | None
@@ -173,24 +175,27 @@ def build_track(store: ElementStore, start_unix_s: float, end_unix_s: float, *,
     v_teme = np.ascontiguousarray(np.concatenate(parts_v))
     warnings.extend(failure_warnings(sgp4_failed, outside, len(t_s), notes))
     jd, fr = unix_to_jdfr(start_unix_s + t_s)
-    r_itrf, v_itrf = teme_to_itrf(jd, fr, r_teme, v_teme, eop=eop)
+    lit = None
+    if with_sun:
+        sun = sun or _sun.default_sun()
+        frames = sun.station_frames(start_unix_s + t_s, jd, fr, r_teme, v_teme, eop=eop)
+        r_itrf, v_itrf, lit = frames.r_itrf_km, frames.v_itrf_km_s, frames.illumination
+    else:
+        r_itrf, v_itrf = teme_to_itrf(jd, fr, r_teme, v_teme, eop=eop)
     track = SampledTrack(start_unix_s, t_s, r_teme, v_teme, r_itrf, v_itrf,
                          None, None, None, None, segments, warnings, sgp4_failed + outside,
                          outside, notes, np.concatenate(parts_e))
     if with_sun:
-        sun = sun or _sun.default_sun()
-        sun_teme = sun.sun_teme_km(jd, fr)
-        s_itrf, _ = teme_to_itrf(jd, fr, sun_teme, eop=eop)
-        track.sun_teme_km = sun_teme
-        track.sun_itrf_hat = np.ascontiguousarray(s_itrf / np.linalg.norm(s_itrf, axis=1)[:, None])
-        track.lit_start_s, track.lit_end_s = sunlit_intervals(track)
+        track.sun_nodes = frames.sun_nodes
+        track.sun_itrf_hat = frames.sun_itrf_hat
+        track.lit_start_s, track.lit_end_s = sunlit_intervals(track, lit)
     return track
 
 
 def _sun_teme_at(track: SampledTrack, t_s):
-    """Sun (TEME, km) at times t_s, linear between samples (the Sun itself is
-    interpolated linearly between hourly nodes by tracker.astro.sun)."""
-    return np.stack([np.interp(t_s, track.t_s, track.sun_teme_km[:, c]) for c in range(3)], axis=1)
+    """Sun (TEME, km) at times t_s (s from the track's start), linear between
+    the Sun's nodes (``tracker.astro.sun``)."""
+    return _sun.nodes_sun_teme_km(track.sun_nodes, track.t0_unix_s + np.asarray(t_s))
 
 
 def _lit(track: SampledTrack, t_s):
@@ -199,10 +204,10 @@ def _lit(track: SampledTrack, t_s):
     return (code == _sun.DAYLIGHT) | (code == _sun.PENUMBRA)
 
 
-def sunlit_intervals(track: SampledTrack):
+def sunlit_intervals(track: SampledTrack, code):
     """``(lit_start_s, lit_end_s)``: sorted disjoint intervals where the station
-    is not in the umbra, boundaries bisected on the interpolated track."""
-    code = _sun.illumination(track.r_teme_km, track.sun_teme_km)
+    is not in the umbra, from the illumination ``code`` at each sample,
+    boundaries bisected on the interpolated track."""
     lit = (code == _sun.DAYLIGHT) | (code == _sun.PENUMBRA)
     change = np.nonzero(lit[1:] != lit[:-1])[0]
     rising = lit[change + 1]            # True: the station leaves the shadow
