@@ -138,7 +138,7 @@ def _block(c, i, tsince_min, n, work, state, e_out, r_out, v_out):
         x = 1.0 + dy * (2.0 / 3.0 - dy / 9.0)
         x = x - (x * x * x - y * y) / (3.0 * x * x)
         x = x - (x * x * x - y * y) / (3.0 * x * x)
-        n_big += (abs(dy) > _AM_RATIO_MAX) & ~bad_n
+        n_big += (abs(dy) > _AM_RATIO_MAX) & (nm > 0.0)
         am = ao * x * tempa * tempa
         nm = XKE / (am * math.sqrt(am))
         em = work[W_EM * BLOCK + j] - work[W_TEMPE * BLOCK + j]
