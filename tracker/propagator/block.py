@@ -138,25 +138,8 @@ def _block(c, i, tsince_min, n, work, e_out, r_out, v_out):
         nm = work[W_NM * BLOCK + j]
         sineo1 = work[W_SIN * BLOCK + j]
         coseo1 = work[W_COS * BLOCK + j]
-        pl, mrt, mvt, rvdot, sinu, cosu, dsu, xnode, dinc = short_period(
-            axnl, aynl, am, nm, sineo1, coseo1, con41, x1mth2, x7thm1, cosio, sinio,
-            work[W_NODE * BLOCK + j])
-        norm = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
-        sinu = sinu * norm
-        cosu = cosu * norm
-        # The short-period corrections to u and i are small angles.
-        sd, cd = sincos_small(dsu)
-        sinsu = sinu * cd + cosu * sd
-        cossu = cosu * cd - sinu * sd
-        sd, cd = sincos_small(dinc)
-        sini = sinio * cd + cosio * sd
-        cosi = cosio * cd - sinio * sd
-        n_big += (abs(dsu) > SMALL_ANGLE_RAD) | (abs(dinc) > SMALL_ANGLE_RAD)
-        snod, cnod = sincos_poly(xnode)
-        x, y, z, vx, vy, vz = orientation(mrt, mvt, rvdot, sinsu, cossu, sini, cosi,
-                                          snod, cnod)
-
-        store_lane(work, j, work[W_BAD_E * BLOCK + j], pl, mrt, x, y, z, vx, vy, vz)
+        n_big += finish_lane(work, j, axnl, aynl, am, nm, sineo1, coseo1, con41, x1mth2,
+                             x7thm1, cosio, sinio, work[W_NODE * BLOCK + j])
     if n_big > 0:
         return False
 
@@ -295,3 +278,30 @@ def store_lane(work, j, pre, pl, mrt, x, y, z, vx, vy, vz):
     work[W_VX * BLOCK + j] = _NAN if nan else vx
     work[W_VY * BLOCK + j] = _NAN if nan else vy
     work[W_VZ * BLOCK + j] = _NAN if nan else vz
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def finish_lane(work, j, axnl, aynl, am, nm, sineo1, coseo1, con41, x1mth2, x7thm1, cosi0,
+                sini0, node):
+    """Short-period terms, orientation and output of lane ``j`` (both blocks):
+    from the long-period terms, E + omega's sine and cosine, the inclination
+    functions and the inclination's cosine and sine before the short-period
+    correction, and the node (rad). Stores the state and its code
+    (``store_lane``, the failure code found earlier in row W_BAD_E); returns
+    whether a short-period increment was too large for ``sincos_small``."""
+    pl, mrt, mvt, rvdot, sinu, cosu, dsu, xnode, dinc = short_period(
+        axnl, aynl, am, nm, sineo1, coseo1, con41, x1mth2, x7thm1, cosi0, sini0, node)
+    norm = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
+    sinu = sinu * norm
+    cosu = cosu * norm
+    # The short-period corrections to u and i are small angles.
+    sd, cd = sincos_small(dsu)
+    sinsu = sinu * cd + cosu * sd
+    cossu = cosu * cd - sinu * sd
+    sd, cd = sincos_small(dinc)
+    sini = sini0 * cd + cosi0 * sd
+    cosi = cosi0 * cd - sini0 * sd
+    snod, cnod = sincos_poly(xnode)
+    x, y, z, vx, vy, vz = orientation(mrt, mvt, rvdot, sinsu, cossu, sini, cosi, snod, cnod)
+    store_lane(work, j, work[W_BAD_E * BLOCK + j], pl, mrt, x, y, z, vx, vy, vz)
+    return (abs(dsu) > SMALL_ANGLE_RAD) | (abs(dinc) > SMALL_ANGLE_RAD)

@@ -43,7 +43,7 @@ from tracker.jit import njit
 from tracker.propagator import deep as sdp4
 from tracker.propagator.block import (
     BLOCK, N_WORK, W_ACTIVE, W_AXNL, W_AYNL, W_EO1, W_U, W_SIN, W_COS, W_NODE, W_AM, W_NM,
-    W_BAD_E, drag_coefficients, kepler_lanes, secular_drag, store_lane, write_lanes,
+    W_BAD_E, drag_coefficients, finish_lane, kepler_lanes, secular_drag, write_lanes,
 )
 from tracker.propagator.deep_init import ZEL, ZES, ZNL, ZNS
 from tracker.propagator.init import long_period_coefficients
@@ -52,8 +52,7 @@ from tracker.propagator.layout import (
     IREZ, ISIMP, NO, SE2, SE3, SGH2, SGH3, SGH4, SH2, SH3, SI2, SI3, SL2, SL3, SL4,
     XGH2, XGH3, XGH4, XH2, XH3, XI2, XI3, XKE, XL2, XL3, XL4, ZMOL, ZMOS,
 )
-from tracker.propagator.short_period import orientation, short_period
-from tracker.propagator.trig import SMALL_ANGLE_RAD, fmod_twopi, sincos_small
+from tracker.propagator.trig import fmod_twopi
 from tracker.propagator.vtrig import VTRIG_MAX_ABS_RAD, atan2_poly, sincos_poly
 
 # Rows after the near-Earth block's (whose Kepler and output rows are shared).
@@ -233,27 +232,11 @@ def _block(c, i, tsince_min, n, work, state, e_out, r_out, v_out):
     # ---- 5. short-period terms, orientation, output ----
     n_big = 0
     for j in range(n):
-        sinip = work[W_SINIP * BLOCK + j]
-        cosip = work[W_COSIP * BLOCK + j]
-        pl, mrt, mvt, rvdot, sinu, cosu, dsu, xnode, dinc = short_period(
-            work[W_AXNL * BLOCK + j], work[W_AYNL * BLOCK + j], work[W_AM * BLOCK + j],
+        n_big += finish_lane(
+            work, j, work[W_AXNL * BLOCK + j], work[W_AYNL * BLOCK + j], work[W_AM * BLOCK + j],
             work[W_NM * BLOCK + j], work[W_SIN * BLOCK + j], work[W_COS * BLOCK + j],
-            work[W_CON41 * BLOCK + j], work[W_X1MTH2 * BLOCK + j],
-            work[W_X7THM1 * BLOCK + j], cosip, sinip, work[W_NODE * BLOCK + j])
-        norm = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
-        sinu = sinu * norm
-        cosu = cosu * norm
-        sd, cd = sincos_small(dsu)
-        sinsu = sinu * cd + cosu * sd
-        cossu = cosu * cd - sinu * sd
-        sd, cd = sincos_small(dinc)
-        sini = sinip * cd + cosip * sd
-        cosi = cosip * cd - sinip * sd
-        n_big += (abs(dsu) > SMALL_ANGLE_RAD) | (abs(dinc) > SMALL_ANGLE_RAD)
-        snod, cnod = sincos_poly(xnode)
-        x, y, z, vx, vy, vz = orientation(mrt, mvt, rvdot, sinsu, cossu, sini, cosi,
-                                          snod, cnod)
-        store_lane(work, j, work[W_BAD_E * BLOCK + j], pl, mrt, x, y, z, vx, vy, vz)
+            work[W_CON41 * BLOCK + j], work[W_X1MTH2 * BLOCK + j], work[W_X7THM1 * BLOCK + j],
+            work[W_COSIP * BLOCK + j], work[W_SINIP * BLOCK + j], work[W_NODE * BLOCK + j])
     if n_big > 0:
         return False
 
