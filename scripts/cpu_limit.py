@@ -17,7 +17,7 @@ outputs):
    are not counted; common subexpressions LLVM merges are (a few ops). The
    counted run's positions are checked against python-sgp4.
 2. **The machine's measured limits** (numba probes, ``fastmath`` only in the
-   FMA probe): independent FMA chains over 4 x 64 float64 (L1, 8-lane zmm)
+   FMA probe): independent FMA chains over 4 x 64 float64 (L1, zmm or ymm)
    on 1 and 2 threads; the same without FMA (separate mul and add, as our
    kernels compile: no fastmath); vectorised division and sqrt throughput;
    the clock from a dependent FMA chain (Zen 4: 4 cycles a FMA); a streaming
@@ -525,6 +525,17 @@ def _block_kernel_code(dispatcher):
     }
 
 
+def _vector_lanes():
+    """(float64 lanes, register name) of the widest vectors LLVM targets here:
+    8 on zmm with AVX-512F, else 4 on ymm (AVX2)."""
+    try:
+        flags = next((ln.split(":", 1)[1].split() for ln in
+                      Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("flags")), [])
+    except OSError:
+        flags = []
+    return (8, "zmm") if "avx512f" in flags else (4, "ymm")
+
+
 def _cpu_line():
     try:
         text = Path("/proc/cpuinfo").read_text()
@@ -758,9 +769,10 @@ def main(argv=None):
           f"{t_addmul:.1f} ns, all {blk['fp_ops']:.0f} FP ops {t_fp:.1f} ns, "
           f"{blk['div']:.1f} divisions {t_div:.1f} ns, {blk['sqrt']:.1f} sqrt {t_sqrt:.1f} ns; "
           f"sum {t_fp + t_div + t_sqrt:.1f} ns")
-    lat_bound = cp["block"] / 8 / ghz
-    print(f"   latency bound: the block path's {cp['block']:.0f}-cycle chain a lane, 8 lanes a zmm "
-          f"vector -> {lat_bound:.1f} ns per propagation if one vector's chain never overlapped "
+    lanes, reg = _vector_lanes()
+    lat_bound = cp["block"] / lanes / ghz
+    print(f"   latency bound: the block path's {cp['block']:.0f}-cycle chain a lane, {lanes} lanes a "
+          f"{reg} vector -> {lat_bound:.1f} ns per propagation if one vector's chain never overlapped "
           f"the next\n   (out-of-order overlap makes it less); the scalar step alone: "
           f"{cp['scalar'] / ghz:.1f} ns, one propagation at a time")
     need = {k: OUT_BYTES_PER_PROP / ours_ns[k] for k in xt}
