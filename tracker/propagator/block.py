@@ -14,8 +14,10 @@ clamped to 0.95 rad, a lane stops when its step falls below 1e-12 rad or
 after 10 evaluations, and the sine and cosine kept are those of the last
 evaluated iterate; the block loops while any lane is still iterating.
 
-Only for satellites with ``METHOD == 0`` and positive mean motion (callers
-check ``block_eligible``). ``near_earth_block`` returns False, writing
+Only for satellites with ``METHOD == 0`` and positive mean motion
+(``near.propagate_block`` sends those that pass ``block_eligible`` here, or
+to ``deep_block`` for METHOD 1; the helpers below serve both blocks).
+``near_earth_block`` returns False, writing
 nothing, when an angle exceeds ``sgp4_vtrig.VTRIG_MAX_ABS_RAD`` (years from
 epoch) or a drag or short-period increment exceeds ``trig.SMALL_ANGLE_RAD``;
 the caller then uses the scalar kernel for that block.
