@@ -274,7 +274,8 @@ def put_state(r, v, k, x, y, z, vx, vy, vz):
 def block_scratch():
     """The scratch one satellite's ``propagate_block`` calls share:
     ``(state, work, ts, e_b, r_b, v_b)``: the zeroed resonance state
-    (RESONANCE_STATE_SIZE), the near-Earth block's WORK_SIZE floats, BLOCK
+    (RESONANCE_STATE_SIZE), the blocks' work floats (the larger of the
+    near-Earth WORK_SIZE and the deep-space DEEP_WORK_SIZE), BLOCK
     times (minutes since epoch) and BLOCK rows of output (uint8 codes,
     (BLOCK, 3) km and km/s)."""
     return (np.zeros(RESONANCE_STATE_SIZE), np.empty(_WORK_SIZE), np.empty(BLOCK),
