@@ -88,6 +88,12 @@ class SampledTrack:
         return _interp(self.t_s, self.r_teme_km, self.v_teme_km_s, t_s)
 
 
+def _joined(parts):
+    """One C-contiguous array of ``parts`` (the part itself when there is
+    one: a 30-day track is 8 MB that a concatenation would copy)."""
+    return np.ascontiguousarray(parts[0] if len(parts) == 1 else np.concatenate(parts))
+
+
 def _interp(t_grid, r, v, t_s):
     t_s = np.ascontiguousarray(np.atleast_1d(t_s), dtype=np.float64)
     r_out = np.empty((t_s.shape[0], 3))
@@ -170,21 +176,20 @@ def build_track(store: ElementStore, start_unix_s: float, end_unix_s: float, *,
         parts_r.append(res.r_teme_km)
         parts_v.append(res.v_teme_km_s)
         parts_e.append(res.error)
-    t_s = np.ascontiguousarray(np.concatenate(parts_t))
-    r_teme = np.ascontiguousarray(np.concatenate(parts_r))
-    v_teme = np.ascontiguousarray(np.concatenate(parts_v))
+    t_s, r_teme, v_teme, error = (_joined(p) for p in (parts_t, parts_r, parts_v, parts_e))
     warnings.extend(failure_warnings(sgp4_failed, outside, len(t_s), notes))
-    jd, fr = unix_to_jdfr(start_unix_s + t_s)
+    unix = start_unix_s + t_s
+    jd, fr = unix_to_jdfr(unix)
     lit = None
     if with_sun:
         sun = sun or _sun.default_sun()
-        frames = sun.station_frames(start_unix_s + t_s, jd, fr, r_teme, v_teme, eop=eop)
+        frames = sun.station_frames(unix, jd, fr, r_teme, v_teme, eop=eop)
         r_itrf, v_itrf, lit = frames.r_itrf_km, frames.v_itrf_km_s, frames.illumination
     else:
         r_itrf, v_itrf = teme_to_itrf(jd, fr, r_teme, v_teme, eop=eop)
     track = SampledTrack(start_unix_s, t_s, r_teme, v_teme, r_itrf, v_itrf,
                          None, None, None, None, segments, warnings, sgp4_failed + outside,
-                         outside, notes, np.concatenate(parts_e))
+                         outside, notes, error)
     if with_sun:
         track.sun_nodes = frames.sun_nodes
         track.sun_itrf_hat = frames.sun_itrf_hat
