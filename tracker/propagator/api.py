@@ -8,8 +8,10 @@
 
 Same call shape and results as ``sgp4.api.SatrecArray.sgp4`` (WGS-72,
 improved operation mode, as ``Satrec.twoline2rv`` uses by default), computed
-by our numba kernels in ``tracker.kernels`` (``sgp4_init``, ``sgp4``,
-``sdp4``, ``deep_init``). Errors are per sample: codes 1-4 give NaN r and v,
+by our numba kernels in this package (``init`` and ``deep_init``: the
+coefficients; ``near``: the step and the batch loops; ``block`` and
+``deep_block``: the vectorised near-Earth and deep-space blocks; ``deep``:
+the scalar SDP4 terms). Errors are per sample: codes 1-4 give NaN r and v,
 code 6 (decayed) keeps the computed r and v; nothing raises mid-array.
 
 For fused kernels, ``tracker.propagator.near.sgp4_one`` (one satellite, one
