@@ -85,3 +85,61 @@ def test_kept_resonance_rates_change_no_answer(deep):
             for k in order:
                 got = (sgp4_one(els.coeffs, i, times[k], state, r1, v1), tuple(r1), tuple(v1))
                 assert got == fresh[k], (i, times[k])
+
+
+def test_seeded_deep_space_elements_match_sgp4():
+    """Seeded random deep-space element sets over the block's whole domain:
+    mean motions from 0.9 to 6.3 rev/day (one-day and half-day resonances and
+    none), e up to 0.98, inclinations from 0 (Lyddane) through 0.2 rad to
+    retrograde, drag or none; times +-15 days. Python-sgp4 is the oracle."""
+    from sgp4.api import WGS72
+
+    rng = np.random.default_rng(41)
+    sats = []
+    n_sat = 60
+    for k in range(n_sat):
+        rev_day = float(rng.choice([rng.uniform(0.9, 1.1), rng.uniform(1.9, 2.1),
+                                    rng.uniform(1.2, 6.3)]))
+        ecc = float(rng.choice([rng.uniform(0.0, 0.02), rng.uniform(0.5, 0.75),
+                                rng.uniform(0.0, 0.98)]))
+        incl = float(rng.choice([rng.uniform(0.0, 0.01), rng.uniform(0.18, 0.22),
+                                 rng.uniform(0.0, np.pi)]))
+        s = Satrec()
+        s.sgp4init(WGS72, "i", 90000 + k, 26000.0 + rng.uniform(0, 100),
+                   float(rng.choice([0.0, rng.uniform(-1e-4, 1e-3)])), 0.0, 0.0, ecc,
+                   rng.uniform(0, 2 * np.pi), incl, rng.uniform(0, 2 * np.pi),
+                   rev_day * 2 * np.pi / 1440.0, rng.uniform(0, 2 * np.pi))
+        assert s.method == "d"
+        sats.append(s)
+    els = Elements.from_satrecs(sats)
+    assert (els.coefficient("IREZ") == 1.0).any() and (els.coefficient("IREZ") == 2.0).any()
+    assert all(block_eligible(els.coeffs, i) for i in range(n_sat))
+    tsince = np.sort(rng.uniform(-15 * 1440.0, 15 * 1440.0, 400))
+    from tracker.propagator.api import propagate_tsince
+    e, r, v = propagate_tsince(els, tsince)
+    # and the block itself takes nearly every block of these times
+    work = np.empty(DEEP_WORK_SIZE)
+    taken = total = 0
+    for i in range(n_sat):
+        state = np.zeros(RESONANCE_STATE_SIZE)
+        for b0 in range(0, tsince.size, BLOCK):
+            ts = np.ascontiguousarray(tsince[b0:b0 + BLOCK])
+            n = ts.size
+            taken += deep_space_block(els.coeffs, i, ts, n, work, state,
+                                      np.empty(n, dtype=np.uint8), np.empty((n, 3)),
+                                      np.empty((n, 3)))
+            total += 1
+    assert taken >= 0.9 * total, (taken, total)
+    n_ok = 0
+    for i, s in enumerate(sats):
+        ref = [s.sgp4_tsince(float(t)) for t in tsince]
+        ref_e = np.array([q[0] for q in ref])
+        np.testing.assert_array_equal(e[i], ref_e)
+        ok = ref_e == 0
+        n_ok += int(ok.sum())
+        if ok.any():
+            np.testing.assert_allclose(r[i][ok], np.array([q[1] for q in ref])[ok], rtol=0,
+                                       atol=POS_TOL_KM)
+            np.testing.assert_allclose(v[i][ok], np.array([q[2] for q in ref])[ok], rtol=0,
+                                       atol=VEL_TOL_KM_S)
+    assert n_ok > 0.8 * n_sat * tsince.size
