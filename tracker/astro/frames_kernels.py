@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 
 from tracker.jit import njit
+from tracker.astro.grid import sun_at
 from tracker.astro.shadow import illumination_one
 from tracker.propagator.near import put_state
 from tracker.propagator.vtrig import sincos_poly
@@ -264,11 +265,10 @@ def teme_to_itrf_sun_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme, unix_s
     the same Earth rotation, the Sun: its ITRF unit vector (n, 3) and the
     station's illumination code (n,) uint8 (``shadow.illumination_one``).
 
-    The Sun (TEME, km) is linear between the nodes ``sun_nodes`` (m, 3), m >= 2,
+    The Sun (TEME, km) is read by ``grid.sun_at`` from the nodes ``sun_nodes`` (m, 3), m >= 2,
     at ``sun_t0_s + k * sun_step_s`` (Unix s); ``unix_s`` (n,) are the times.
     One pass instead of interpolating, rotating and normalising arrays.
     """
-    m = sun_nodes.shape[0]
     for i in range(r_teme.shape[0]):
         theta, theta_dot = gmst82_rad(jd[i], fr[i] + dut1_s[i] / DAY_S)
         s, c = sincos_poly(theta)
@@ -276,12 +276,7 @@ def teme_to_itrf_sun_fill(jd, fr, dut1_s, xp_rad, yp_rad, r_teme, v_teme, unix_s
                                                   r_teme[i, 0], r_teme[i, 1], r_teme[i, 2],
                                                   v_teme[i, 0], v_teme[i, 1], v_teme[i, 2])
         put_state(r_out, v_out, i, x, y, z, ux, uy, uz)
-        q = (unix_s[i] - sun_t0_s) / sun_step_s
-        k = min(max(int(math.floor(q)), 0), m - 2)
-        w = q - k
-        sx = sun_nodes[k, 0] + w * (sun_nodes[k + 1, 0] - sun_nodes[k, 0])
-        sy = sun_nodes[k, 1] + w * (sun_nodes[k + 1, 1] - sun_nodes[k, 1])
-        sz = sun_nodes[k, 2] + w * (sun_nodes[k + 1, 2] - sun_nodes[k, 2])
+        sx, sy, sz = sun_at(unix_s[i], sun_t0_s, sun_step_s, sun_nodes)
         lit_out[i] = illumination_one(r_teme[i, 0], r_teme[i, 1], r_teme[i, 2], sx, sy, sz,
                                       earth_radius_km, sun_radius_km)
         a, b, e, _, _, _ = rotate_teme_to_itrf(c, s, 0.0, xp_rad[i], yp_rad[i], sx, sy, sz,

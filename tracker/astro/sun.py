@@ -135,7 +135,7 @@ class SunEphemeris:
     def teme_grid_km(self, unix_start_s: float, unix_end_s: float,
                      step_s: float | None = None) -> tuple[float, np.ndarray]:
         """The interpolation nodes themselves, for kernels that interpolate
-        (``kernels.stats.sun_at``): ``(t0_unix_s, table)``, the Sun (TEME, km,
+        (``tracker.astro.grid.sun_at``): ``(t0_unix_s, table)``, the Sun (TEME, km,
         (m, 3), m >= 2) straight from skyfield at ``t0_unix_s + k * step_s``,
         nodes aligned to Unix time from the last one at or before
         ``unix_start_s`` to the first at or after ``unix_end_s``.

@@ -32,7 +32,8 @@ from tracker.astro.frames_kernels import geodetic_sin_cos_alt
 from tracker.astro.shadow import DAYLIGHT
 from tracker.propagator.block import BLOCK, block_eligible
 from tracker.propagator.near import block_scratch, propagate_block
-from tracker.services.stats_kernels import arg_latitude_rad, illumination, sun_at
+from tracker.astro.grid import sun_at
+from tracker.services.stats_kernels import arg_latitude_rad, illumination
 
 # ---- per-satellite partial accumulators of one span (columns of ``out``) ----
 P_NODES = 0            # ascending-node crossings between valid samples of the span
@@ -181,7 +182,7 @@ def batch_span(coeffs, tsince0_min, t_s, sun_t0_s, sun_step_s, sun_r, earth_radi
     evaluated at ``tsince0_min[j] + t_s / 60`` minutes after its epoch, for
     the (n_t,) times ``t_s`` (seconds from the run's start, increasing).
     The Sun (TEME, km) is interpolated linearly in ``sun_r``, nodes at
-    ``sun_t0_s + k * sun_step_s`` (``stats_kernels.sun_at``); the radii are
+    ``sun_t0_s + k * sun_step_s`` (``astro.grid.sun_at``); the radii are
     for the conical shadow. ``out`` (n_sat, N_PART) is overwritten (``P_*``
     columns). At a satellite's first sample with an SGP4 error code (6:
     decayed) or a non-finite state (code 255) its time and code are recorded

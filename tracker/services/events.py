@@ -100,20 +100,6 @@ def hermite(t_s, r, v, i, t):
     return x, y, z, vx, vy, vz
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def grid_cell(t0, step, n, t):
-    """Cell of ``t`` on the even grid ``t0 + k * step`` (n nodes): ``(k,
-    fraction)`` with k in 0 .. n-2; times beyond the ends use the end cells
-    (the fraction then lies outside [0, 1])."""
-    x = (t - t0) / step
-    k = int(math.floor(x))
-    if k < 0:
-        k = 0
-    elif k > n - 2:
-        k = n - 2
-    return k, x - k
-
-
 @njit(cache=True, nogil=True, error_model="numpy")
 def interval_at(t_s, t):
     """Index i of the interval [t_s[i], t_s[i+1]] (of positive length) holding t.

@@ -46,7 +46,7 @@ from tracker.jit import njit, prange
 
 from tracker.astro.frames_kernels import WGS84_E2, geodetic_sin_cos_alt
 from tracker.propagator.near import block_scratch, propagate_block
-from tracker.services.events import grid_cell
+from tracker.astro.grid import sun_at
 from tracker.propagator.block import BLOCK, block_eligible
 from tracker.astro.shadow import DAYLIGHT, ECLIPSED, PENUMBRA, illumination_one
 
@@ -120,15 +120,6 @@ def hermite_root_s(h_s, z0, z1, vz0, vz1):
             tau_new = h_s
         tau = tau_new
     return tau
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def sun_at(t_s, sun_t0_s, sun_step_s, sun_r):
-    """Linear interpolation in a Sun table sampled at sun_t0_s + k * sun_step_s."""
-    k, w = grid_cell(sun_t0_s, sun_step_s, sun_r.shape[0], t_s)
-    return (sun_r[k, 0] * (1.0 - w) + sun_r[k + 1, 0] * w,
-            sun_r[k, 1] * (1.0 - w) + sun_r[k + 1, 1] * w,
-            sun_r[k, 2] * (1.0 - w) + sun_r[k + 1, 2] * w)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

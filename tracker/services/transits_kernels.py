@@ -27,7 +27,8 @@ import numpy as np
 from tracker.jit import njit
 
 from tracker.astro.frames_kernels import geodetic_one, gmst82_rad
-from tracker.services.events import grid_cell, hermite, hermite_weights
+from tracker.astro.grid import grid_cell
+from tracker.services.events import hermite, hermite_weights
 from tracker.constants import C_KM_S, DAY_S, JD_UNIX_EPOCH, WGS84_A_KM, WGS84_B_KM as B_KM  # noqa: F401
 from tracker.propagator.deep import RESONANCE_STATE_SIZE
 from tracker.propagator.near import sgp4_one
